@@ -1,0 +1,89 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Multilinear polynomials over Fr as evaluation tables (see kernels/src/mle.h).
+
+Variable order: bit k of the table index is variable x_k; folding binds x_0
+first.  Tables are Fr element arrays whose length is a power of two.
+"""
+
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport uint64_t, int64_t
+
+from kernels._field import FR
+
+cnp.import_array()
+
+cdef extern from "mle.h" nogil:
+    int MLE_MAX_FACTORS
+    void mle_eq_table(uint64_t *out, const uint64_t *u, int n)
+    void mle_fold(uint64_t *out, const uint64_t *f, const uint64_t *r, int64_t m)
+    void mle_round_evals(uint64_t *evals, const uint64_t *const *f, int nf, int64_t m)
+
+
+def _table(f, str what="f"):
+    f = FR.check(f, what)
+    m = f.shape[0]
+    if m == 0 or m & (m - 1):
+        raise ValueError(f"{what}: table length must be a power of two, got {m}")
+    return f
+
+
+def eq_table(point):
+    """eq(i, u) for every i < 2^n, n = len(point): the table of the MLE of the point indicator."""
+    u = FR.check(point, "point") if len(point) else np.zeros((0, 4), dtype=np.uint64)
+    cdef int n = u.shape[0]
+    out = np.empty((1 << n, 4), dtype=np.uint64)
+    cdef uint64_t[:, ::1] vo = out
+    cdef uint64_t[:, ::1] vu = u
+    cdef const uint64_t *pu = &vu[0, 0] if n else NULL
+    with nogil:
+        mle_eq_table(&vo[0, 0], pu, n)
+    return out
+
+
+def fold(f, r, out=None):
+    """f(r, x_1, ...) as a table of half the length: binds x_0 to the element r."""
+    f = _table(f)
+    r = FR.check(r, "r")
+    cdef int64_t m = f.shape[0]
+    if m < 2:
+        raise ValueError("cannot fold a table of length 1")
+    if out is None:
+        out = np.empty((m // 2, 4), dtype=np.uint64)
+    elif out.shape != (m // 2, 4) or out.dtype != np.uint64 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous uint64 array of shape ({m // 2}, 4)")
+    cdef uint64_t[:, ::1] vf = f
+    cdef uint64_t[:, ::1] vr = r
+    cdef uint64_t[:, ::1] vo = out
+    with nogil:
+        mle_fold(&vo[0, 0], &vf[0, 0], &vr[0, 0], m)
+    return out
+
+
+def round_evals(tables):
+    """Σ_i Π_j (f_j[2i] + t·(f_j[2i+1] − f_j[2i])) for t = 0..len(tables), as (len+1, 4)."""
+    tables = [_table(t, f"tables[{j}]") for j, t in enumerate(tables)]
+    cdef int nf = len(tables)
+    if not 1 <= nf <= MLE_MAX_FACTORS:
+        raise ValueError(f"round_evals takes 1 to {MLE_MAX_FACTORS} tables, got {nf}")
+    cdef int64_t m = tables[0].shape[0]
+    if any(t.shape[0] != m for t in tables) or m < 2:
+        raise ValueError("tables must share one length >= 2")
+    cdef const uint64_t *ptrs[4]
+    cdef uint64_t[:, ::1] view
+    for j in range(nf):
+        view = tables[j]
+        ptrs[j] = &view[0, 0]
+    out = np.empty((nf + 1, 4), dtype=np.uint64)
+    cdef uint64_t[:, ::1] vo = out
+    with nogil:
+        mle_round_evals(&vo[0, 0], ptrs, nf, m)
+    return out
+
+
+def evaluate(f, point):
+    """f̃(point) = Σ_i f[i]·eq(i, point), one element of shape (4,)."""
+    f = _table(f)
+    if f.shape[0] != 1 << len(point):
+        raise ValueError(f"a table of length {f.shape[0]} needs a point of {f.shape[0].bit_length() - 1} coordinates")
+    return FR.inner(f, eq_table(point))

@@ -1,0 +1,20 @@
+"""BN254 G1 point arrays and multi-scalar multiplication (see kernels._g1)."""
+
+from kernels._g1 import (  # noqa: F401
+    add,
+    check,
+    double,
+    from_bytes,
+    from_ints,
+    from_py_ecc,
+    generator,
+    infinity,
+    is_on_curve,
+    msm,
+    neg,
+    random,
+    scalar_mul,
+    to_bytes,
+    to_ints,
+    to_py_ecc,
+)

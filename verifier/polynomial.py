@@ -1,0 +1,57 @@
+"""Field arithmetic the verifier needs on plain integers mod r.
+
+Variable order (shared with the prover's kernels and the EVM verifier): in an
+evaluation table f of a multilinear polynomial in n variables, bit k of the
+index i is the value of variable x_k (little-endian), so
+f̃(x) = Σ_i f[i]·Π_k (x_k if bit_k(i) else 1 − x_k), and binding x_0 first
+pairs f[2i] with f[2i+1].  In this order the table [1, 2, 1, 4] takes the value
+28 at (x_0, x_1) = (3, 4).
+"""
+
+from __future__ import annotations
+
+from verifier.encoding import R_MODULUS
+
+R = R_MODULUS
+
+
+def inverse(x: int) -> int:
+    """x⁻¹ mod r; x must be non-zero."""
+    if x % R == 0:
+        raise ZeroDivisionError("zero has no inverse mod r")
+    return pow(x, R - 2, R)
+
+
+def evaluate_multilinear(table: list[int], point: list[int]) -> int:
+    """f̃(point) by folding x_0 first: f'[i] = f[2i] + x_0·(f[2i+1] − f[2i])."""
+    if len(table) != 1 << len(point):
+        raise ValueError(f"a table of {len(table)} entries needs {len(table).bit_length() - 1} coordinates")
+    values = [v % R for v in table]
+    for x in point:
+        values = [(values[2 * i] + x * (values[2 * i + 1] - values[2 * i])) % R for i in range(len(values) // 2)]
+    return values[0]
+
+
+def evaluate_eq(a: list[int], b: list[int]) -> int:
+    """eq(a, b) = Π_k (a_k·b_k + (1 − a_k)(1 − b_k))."""
+    acc = 1
+    for x, y in zip(a, b, strict=True):
+        acc = acc * (x * y + (1 - x) * (1 - y)) % R
+    return acc
+
+
+def interpolate_at(evals: list[int], x: int) -> int:
+    """p(x) for the polynomial of degree < len(evals) with p(t) = evals[t], t = 0, 1, ...
+
+    Lagrange over the nodes 0..d: p(x) = Σ_t evals[t]·Π_{s≠t} (x − s)/(t − s).
+    """
+    d = len(evals)
+    total = 0
+    for t in range(d):
+        num, den = 1, 1
+        for s in range(d):
+            if s != t:
+                num = num * (x - s) % R
+                den = den * (t - s) % R
+        total = (total + evals[t] * num * inverse(den)) % R
+    return total
