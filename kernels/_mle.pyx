@@ -87,3 +87,49 @@ def evaluate(f, point):
     if f.shape[0] != 1 << len(point):
         raise ValueError(f"a table of length {f.shape[0]} needs a point of {f.shape[0].bit_length() - 1} coordinates")
     return FR.inner(f, eq_table(point))
+
+
+cdef extern from "upoly.h" nogil:
+    void upoly_powers(uint64_t *out, const uint64_t *x, int64_t m)
+    void upoly_divide_linear(uint64_t *q, uint64_t *value, const uint64_t *f, const uint64_t *x, int64_t m)
+
+
+def powers(x, Py_ssize_t m):
+    """[1, x, x², …, x^(m−1)] as an Fr element array."""
+    x = FR.check(x, "x")
+    out = np.empty((m, 4), dtype=np.uint64)
+    cdef uint64_t[:, ::1] vx = x
+    cdef uint64_t[:, ::1] vo = out
+    cdef int64_t mm = m
+    if m:
+        with nogil:
+            upoly_powers(&vo[0, 0], &vx[0, 0], mm)
+    return out
+
+
+def divide_linear(coeffs, x):
+    """(q, f(x)) with q = (f(X) − f(x)) / (X − x), for f given by its coefficients (lowest first)."""
+    f = FR.check(coeffs, "coeffs")
+    x = FR.check(x, "x")
+    cdef int64_t m = f.shape[0]
+    if m == 0:
+        raise ValueError("coeffs: empty polynomial")
+    q = np.empty((m - 1, 4), dtype=np.uint64)
+    value = np.empty(4, dtype=np.uint64)
+    cdef uint64_t[:, ::1] vf = f
+    cdef uint64_t[:, ::1] vx = x
+    cdef uint64_t[::1] vv = value
+    cdef uint64_t *pq = NULL
+    cdef uint64_t[:, ::1] vq
+    if m > 1:
+        vq = q
+        pq = &vq[0, 0]
+    with nogil:
+        upoly_divide_linear(pq, &vv[0], &vf[0, 0], &vx[0, 0], m)
+    return q, value
+
+
+def evaluate_univariate(coeffs, x):
+    """f(x) = Σ_i coeffs[i]·x^i, one element of shape (4,)."""
+    f = FR.check(coeffs, "coeffs")
+    return FR.inner(f, powers(x, f.shape[0]))
