@@ -76,6 +76,16 @@ def g1_from_affine(x: int, y: int) -> G1Point:
     return (bn.FQ(x), bn.FQ(y), bn.FQ.one())
 
 
+def is_g1(point) -> bool:
+    """Whether ``point`` is a well-formed py_ecc G1 point on the curve (infinity included)."""
+    try:
+        if len(point) != 3 or not all(isinstance(c, bn.FQ) for c in point):
+            return False
+        return bn.is_inf(point) or bn.is_on_curve(point, bn.b)
+    except TypeError:
+        return False
+
+
 def encode_g1(point: G1Point) -> bytes:
     x, y = g1_affine(point)
     return x.to_bytes(FIELD_BYTES, "big") + y.to_bytes(FIELD_BYTES, "big")

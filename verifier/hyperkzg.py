@@ -38,6 +38,7 @@ from verifier.encoding import (
     encode_g1,
     encode_g2,
     encode_scalar,
+    is_g1,
 )
 from verifier.polynomial import R, inverse
 from verifier.transcript import Transcript, keccak256
@@ -170,7 +171,9 @@ def verify_hyperkzg(vk: VerifyingKey, commitments: list, point: list[int], value
         return False
     if any(len(row) != n for row in proof.evals):
         return False
-    if not all(0 <= x < R for x in (*point, *values, *(v for row in proof.evals for v in row))):
+    if not all(isinstance(x, int) and 0 <= x < R for x in (*point, *values, *(v for row in proof.evals for v in row))):
+        return False
+    if not all(is_g1(p) for p in (*commitments, *proof.com, *proof.w)):
         return False
     rho = absorb_opening_claim(transcript, commitments, point, values)
     rho_pows = [pow(rho, m, R) for m in range(len(commitments))]

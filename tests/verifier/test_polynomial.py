@@ -1,0 +1,36 @@
+"""The variable-order convention and the verifier's polynomial helpers."""
+
+import random
+
+import pytest
+
+from kernels import fr, mle
+from verifier.polynomial import R, evaluate_eq, evaluate_multilinear, interpolate_at
+
+
+def test_hand_computed_multilinear_value():
+    # f(x0, x1) = 1·(1-x0)(1-x1) + 2·x0(1-x1) + 1·(1-x0)x1 + 4·x0·x1; bit k of the index is x_k
+    assert evaluate_multilinear([1, 2, 1, 4], [3, 4]) == 28
+    assert evaluate_multilinear([1, 2, 1, 4], [0, 0]) == 1
+    assert evaluate_multilinear([1, 2, 1, 4], [1, 0]) == 2
+    assert evaluate_multilinear([1, 2, 1, 4], [0, 1]) == 1
+
+
+@pytest.mark.parametrize("n", [1, 3, 6])
+def test_kernels_and_verifier_share_the_variable_order(n):
+    rng = random.Random(n)
+    table = [rng.randrange(R) for _ in range(1 << n)]
+    point = [rng.randrange(R) for _ in range(n)]
+    assert fr.to_ints(mle.evaluate(fr.from_ints(table), fr.from_ints(point))) == evaluate_multilinear(table, point)
+    eq = fr.to_ints(mle.eq_table(fr.from_ints(point)))
+    for i in range(1 << n):
+        bits = [(i >> k) & 1 for k in range(n)]
+        assert eq[i] == evaluate_eq(bits, point)
+
+
+def test_interpolation():
+    coeffs = [5, 7, 11, 13]
+    poly = lambda x: sum(c * x**k for k, c in enumerate(coeffs)) % R  # noqa: E731
+    evals = [poly(t) for t in range(4)]
+    for x in (0, 3, 17, R - 1, 123456789):
+        assert interpolate_at(evals, x) == poly(x)
