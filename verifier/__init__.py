@@ -1,0 +1,13 @@
+"""The attribution protocol as an executable specification, in pure Python.
+
+Depends on py_ecc and a keccak implementation only, and on nothing else of
+this project.  Read it in this order: encoding, transcript, polynomial,
+sumcheck, hyperkzg, messages, fees, attribution.
+"""
+
+from verifier.attribution import verify_attribution
+from verifier.encoding import EncodingError
+from verifier.hyperkzg import VerifyingKey
+from verifier.messages import Claim, Manifest, Proof
+
+__all__ = ["Claim", "EncodingError", "Manifest", "Proof", "VerifyingKey", "verify_attribution"]
