@@ -47,9 +47,13 @@ SRS_DOMAIN = b"ATTRIB-V1/SRS"
 NUM_POINTS = 3  # r, -r, r^2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VerifyingKey:
-    """[1]_1, [1]_2, [τ]_2 of a powers-of-tau SRS with 2^max_log_n powers in G1."""
+    """[1]_1, [1]_2, [τ]_2 of a powers-of-tau SRS with 2^max_log_n powers in G1.
+
+    Two keys are equal when their canonical bytes are (points compare as
+    group elements, whatever their projective representation).
+    """
 
     g1: tuple
     g2: tuple
@@ -74,14 +78,23 @@ class VerifyingKey:
             raise EncodingError("verifying key flags are malformed")
         return cls(g1, g2, tau_g2, max_log_n, bool(insecure))
 
+    def __eq__(self, other) -> bool:
+        return isinstance(other, VerifyingKey) and self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
+
     def digest(self) -> bytes:
         """keccak256(SRS_DOMAIN ‖ to_bytes()): names the SRS in manifests."""
         return keccak256(SRS_DOMAIN + self.to_bytes())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HyperKZGProof:
-    """Fold commitments C_1..C_{n−1}, values f_i(x_j) as evals[j][i], witnesses W_0..W_2."""
+    """Fold commitments C_1..C_{n−1}, values f_i(x_j) as evals[j][i], witnesses W_0..W_2.
+
+    Equality is equality of the canonical bytes.
+    """
 
     com: tuple
     evals: tuple
@@ -91,6 +104,12 @@ class HyperKZGProof:
         return (b"".join(encode_g1(c) for c in self.com)
                 + b"".join(encode_scalar(v) for row in self.evals for v in row)
                 + b"".join(encode_g1(c) for c in self.w))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, HyperKZGProof) and self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
 
     @staticmethod
     def size(n: int) -> int:
