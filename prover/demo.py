@@ -43,8 +43,9 @@ class Progress:
 
 
 def run_demo(contributors: int = 50, queries: int = 200, fee: int = 1_000_000, seed: int = 0,
-             ptau: str | None = None, progress: bool | None = None, out=sys.stdout) -> dict:
+             ptau: str | None = None, progress: bool | None = None, out=None) -> dict:
     """The whole pipeline; returns the measured figures (also printed)."""
+    out = out or sys.stdout
     say = lambda *a: print(*a, file=out, flush=True)  # noqa: E731
     bars = Progress(sys.stderr.isatty() if progress is None else progress)
     timings = {}
