@@ -24,7 +24,7 @@ from __future__ import annotations
 from verifier.encoding import EncodingError
 from verifier.fees import compute_payouts
 from verifier.hyperkzg import linear_combination, verify_hyperkzg
-from verifier.messages import SUMCHECK_DEGREE, Claim, Manifest, Proof, encode_signed
+from verifier.messages import SUMCHECK_DEGREE, Claim, Manifest, Proof, encode_signed_words
 from verifier.polynomial import R
 from verifier.sumcheck import SumcheckParams, verify_sumcheck
 from verifier.transcript import Transcript
@@ -36,9 +36,9 @@ def absorb_statement(transcript: Transcript, manifest: Manifest, claim: Claim) -
     """Absorb the manifest digest, the sizes, Q, F and A (in that order); draw δ then β."""
     transcript.absorb_words(manifest.digest())
     transcript.absorb_scalars([claim.num_queries, manifest.num_columns, manifest.num_contributors])
-    transcript.absorb_words(b"".join(encode_signed(x) for row in claim.queries for x in row))
+    transcript.absorb_words(encode_signed_words(x for row in claim.queries for x in row))
     transcript.absorb_scalars(claim.fees)
-    transcript.absorb_words(b"".join(encode_signed(a) for row in claim.totals for a in row))
+    transcript.absorb_words(encode_signed_words(a for row in claim.totals for a in row))
     delta = transcript.challenge_scalar()
     beta = transcript.challenge_scalar()
     return delta, beta

@@ -172,11 +172,33 @@ def check_batched_kzg(vk: VerifyingKey, commitments: list, evals, w, r: int, q: 
 
 
 def linear_combination(terms) -> tuple:
-    """Σ k·P over (P, k) pairs."""
-    acc = bn.Z1
-    for point, k in terms:
-        if k:
+    """Σ k·P over (P, k) pairs, by the bucket method with w-bit windows.
+
+    For each window from the top: double the accumulator w times, drop every
+    point into the bucket of its w-bit digit, and add Σ_b b·bucket_b (as a
+    running sum).  About 254 doublings plus (points + 2^w)·254/w additions,
+    against 254 doublings and 127 additions per point for one-by-one products.
+    """
+    terms = [(p, k % R) for p, k in terms if k % R and not bn.is_inf(p)]
+    if len(terms) < 4:
+        acc = bn.Z1
+        for point, k in terms:
             acc = bn.add(acc, bn.multiply(point, k))
+        return acc
+    w = 3 if len(terms) < 16 else 4 if len(terms) < 64 else 5
+    acc = bn.Z1
+    for shift in range(((R.bit_length() + w - 1) // w - 1) * w, -1, -w):
+        for _ in range(w):
+            acc = bn.double(acc)
+        buckets = [bn.Z1] * (1 << w)
+        for point, k in terms:
+            digit = (k >> shift) & ((1 << w) - 1)
+            if digit:
+                buckets[digit] = bn.add(buckets[digit], point)
+        running = bn.Z1
+        for digit in range((1 << w) - 1, 0, -1):
+            running = bn.add(running, buckets[digit])
+            acc = bn.add(acc, running)
     return acc
 
 

@@ -54,6 +54,16 @@ def encode_signed(a: int) -> bytes:
     return encode_scalar(a % R_MODULUS)
 
 
+def encode_signed_words(values) -> bytes:
+    """encode_signed of every value, concatenated (one range check for the lot)."""
+    values = list(values)
+    if values and not (-HALF_R <= min(values) and max(values) <= HALF_R):
+        bad = next(a for a in values if not -HALF_R <= a <= HALF_R)
+        raise EncodingError(f"signed value {bad} is outside ±(r − 1)/2")
+    r = R_MODULUS
+    return b"".join((a % r).to_bytes(32, "big") for a in values)
+
+
 def decode_signed(data: bytes) -> int:
     x = decode_scalar(data)
     return x - R_MODULUS if x > HALF_R else x
@@ -319,9 +329,9 @@ class Claim:
         T = len(self.fees)
         k = len(self.queries[0]) if self.queries else 0
         parts = [word(self.version), word(T), word(k), word(len(self.totals))]
-        parts += [encode_signed(x) for q in self.queries for x in q]
+        parts.append(encode_signed_words(x for q in self.queries for x in q))
         parts += [word(f) for f in self.fees]
-        parts += [encode_signed(a) for row in self.totals for a in row]
+        parts.append(encode_signed_words(a for row in self.totals for a in row))
         parts += [word(p) for p in self.payouts]
         return b"".join(parts)
 

@@ -34,3 +34,20 @@ def test_interpolation():
     evals = [poly(t) for t in range(4)]
     for x in (0, 3, 17, R - 1, 123456789):
         assert interpolate_at(evals, x) == poly(x)
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 4, 17, 70])
+def test_linear_combination_matches_products(count):
+    from py_ecc import optimized_bn128 as bn
+
+    from verifier.hyperkzg import linear_combination
+
+    rng = random.Random(count)
+    pts = [bn.multiply(bn.G1, rng.randrange(1, R)) for _ in range(count)]
+    ks = [rng.randrange(R) for _ in range(count)]
+    if count > 3:
+        ks[0], ks[1], pts[2] = 0, R - 1, bn.Z1
+    expected = bn.Z1
+    for p, k in zip(pts, ks):
+        expected = bn.add(expected, bn.multiply(p, k))
+    assert bn.eq(linear_combination(list(zip(pts, ks))), expected)
