@@ -64,7 +64,8 @@ class Registration:
         features = np.load(d / "features.npy", mmap_mode="r", allow_pickle=False)
         scales = np.load(d / "scales.npy", mmap_mode="r", allow_pickle=False)
         if features.dtype != np.int16 or features.shape != (manifest.num_rows, manifest.num_columns):
-            raise RegistrationError(f"{d / 'features.npy'}: expected int16 {(manifest.num_rows, manifest.num_columns)}, "
+            expected = (manifest.num_rows, manifest.num_columns)
+            raise RegistrationError(f"{d / 'features.npy'}: expected int16 {expected}, "
                                     f"got {features.dtype} {features.shape}")
         if scales.dtype != np.int64 or scales.shape != (manifest.num_rows,):
             raise RegistrationError(f"{d / 'scales.npy'}: expected int64 ({manifest.num_rows},), "

@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from kernels import fr, g1, mle, upoly
-from verifier.hyperkzg import NUM_POINTS, HyperKZGProof, absorb_opening_claim
+from verifier.hyperkzg import (
+    HyperKZGProof,
+    absorb_opening_claim,
+    interpolate_quadratic,
+    opening_points,
+    tail_log,
+)
 from verifier.transcript import Transcript
 
 
@@ -44,6 +50,7 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     if size > powers.shape[0]:
         raise ValueError(f"opening 2^{n} entries needs an SRS of 2^{n} powers, it has {powers.shape[0]}")
     step = progress or (lambda stage, fraction: None)
+    layers = n - tail_log(n)
     u = fr.from_ints(point)
     if values is None:
         eq = mle.eq_table(u)
@@ -57,19 +64,21 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
         fr.add(combined, fr.scale(rho_k, t), out=combined)
 
     folds = [combined]
-    for i in range(n - 1):
+    for i in range(layers):
         folds.append(mle.fold(folds[-1], u[i]))
+    tail = tuple(fr.to_ints(folds.pop()))
     fold_commitments = []
     for i, f in enumerate(folds[1:], start=1):
         fold_commitments.append(commit(powers, f))
-        step("fold commitments", i / max(n - 1, 1))
+        step("fold commitments", i / (layers - 1))
     com = tuple(g1.to_py_ecc(np.stack(fold_commitments))) if fold_commitments else ()
     transcript.absorb_g1(com)
+    transcript.absorb_scalars(tail)
     r = transcript.challenge_scalar()
     if r == 0:
         raise ArithmeticError("transcript produced r = 0; retry with a fresh transcript")
 
-    xs = [r, (-r) % fr.MODULUS, r * r % fr.MODULUS]
+    xs = opening_points(r)
     evals = []
     for x in xs:
         pw = upoly.powers(_scalar(x), size)
@@ -83,12 +92,46 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
         q_k = fr.mul(q_k, _scalar(q))
         head = batched[: f.shape[0]]
         fr.add(head, fr.scale(q_k, f), out=head)
-    witnesses = []
-    for j, x in enumerate(xs):
-        quotient, _ = upoly.divide_linear(batched, _scalar(x))
-        witnesses.append(commit(powers, quotient))
-        step("witness commitments", (j + 1) / NUM_POINTS)
-    w = tuple(g1.to_py_ecc(np.stack(witnesses)))
-    transcript.absorb_g1(w)
-    transcript.challenge_scalar()  # d: the verifier's batching challenge, drawn to keep the states equal
-    return values, HyperKZGProof(com=com, evals=tuple(evals), w=w)
+    q_pows = [pow(q, i, fr.MODULUS) for i in range(len(folds))]
+    ys = [sum(qi * e for qi, e in zip(q_pows, row)) % fr.MODULUS for row in evals]
+
+    # W = [(B − I)/Z_S]: subtract the quadratic interpolant, then divide out each root exactly
+    h = fr.zeros(max(size, 3))
+    h[:size] = batched
+    fr.sub(h[:3], _interpolant(xs, ys), out=h[:3])
+    for x in xs:
+        h, remainder = upoly.divide_linear(h, _scalar(x))
+        if fr.to_ints(remainder) != 0:
+            raise ArithmeticError("B − I does not vanish on S: the opening values are inconsistent")
+    w = commit(powers, h)
+    step("witness commitments", 0.5)
+    w_point = g1.to_py_ecc(w)
+    transcript.absorb_g1([w_point])
+    z = transcript.challenge_scalar()
+
+    # W' = [L/(X − z)] with L = B − I(z) − Z_S(z)·h
+    i_z = interpolate_quadratic(xs, ys, z)
+    z_s = (z - xs[0]) * (z - xs[1]) * (z - xs[2]) % fr.MODULUS
+    low = batched.copy()
+    fr.sub(low[: h.shape[0]], fr.scale(z_s, h), out=low[: h.shape[0]])
+    fr.sub(low[:1], _scalar(i_z), out=low[:1])
+    quotient, remainder = upoly.divide_linear(low, _scalar(z))
+    if fr.to_ints(remainder) != 0:
+        raise ArithmeticError("L does not vanish at z")
+    w_z = g1.to_py_ecc(commit(powers, quotient))
+    step("witness commitments", 1.0)
+    transcript.absorb_g1([w_z])
+    return values, HyperKZGProof(com=com, tail=tail, evals=tuple(evals), w=w_point, w_z=w_z)
+
+
+def _interpolant(xs, ys) -> np.ndarray:
+    """Coefficients (3, lowest first) of the quadratic through (xs[j], ys[j])."""
+    p = fr.MODULUS
+    coeffs = [0, 0, 0]
+    for j in range(3):
+        a, b = (xs[k] for k in range(3) if k != j)
+        scale = ys[j] * pow((xs[j] - a) * (xs[j] - b) % p, p - 2, p) % p
+        # (X − a)(X − b) = X² − (a + b)X + ab
+        for deg, c in enumerate((a * b, -(a + b), 1)):
+            coeffs[deg] = (coeffs[deg] + scale * c) % p
+    return fr.from_ints(coeffs)

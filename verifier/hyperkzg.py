@@ -4,21 +4,28 @@ A multilinear f in n variables with table f[0..2^n) is committed as the KZG
 commitment of the univariate f_0(X) = Σ_i f[i]·X^i: C = Σ_i f[i]·[τ^i]_1, using
 powers of τ from a powers-of-tau ceremony.  To open f̃ at u = (u_0, …, u_{n−1})
 the prover folds x_0 first, f_{i+1}[k] = (1 − u_i)·f_i[2k] + u_i·f_i[2k+1], so
-f_n = f̃(u), and commits to f_1 … f_{n−1}.  Writing f_i(X) = E(X²) + X·O(X²),
+that f_n = f̃(u).  It commits to f_1 … f_{ℓ−1} and sends the last fold f_ℓ in
+the clear (its 2^m coefficients, ℓ = n − m, m = min(TAIL_LOG, n − 1)): the
+verifier evaluates the tail itself, which saves m commitments (and on the EVM
+m scalar multiplications).  Writing f_i(X) = E(X²) + X·O(X²),
 
     2r·f_{i+1}(r²) = r·(1 − u_i)·(f_i(r) + f_i(−r)) + u_i·(f_i(r) − f_i(−r))      (1)
 
-so the values of every f_i at r, −r and r² tie the folds together, and one
-batched KZG opening of B = Σ_i q^i f_i at the three points proves them:
+ties every fold to the one before it at a random r, and f̃_ℓ(u_ℓ, …, u_{n−1})
+must equal the claimed value.  The values of f_0 … f_{ℓ−1} at S = {r, −r, r²}
+are proved by one KZG multi-point opening of B = Σ_i q^i f_i, in the
+single-polynomial form of Boneh–Drake–Fisch–Gabizon (SHPLONK): with I the
+quadratic through (x, B(x)) for x ∈ S and Z_S(X) = Π_{x∈S} (X − x), the prover
+commits W = [(B − I)/Z_S]; after a challenge z it commits
+W' = [L/(X − z)] for L = B − I(z) − Z_S(z)·(B − I)/Z_S, which vanishes at z, and
 
-    e(Σ_j d^j (C_B − B(x_j)·[1]_1 + x_j·W_j), [1]_2) = e(Σ_j d^j W_j, [τ]_2)      (2)
+    e(C_B − I(z)·[1]_1 − Z_S(z)·W + z·W', [1]_2) = e(W', [τ]_2)                (2)
 
-with C_B = Σ_i q^i C_i, x = (r, −r, r²) and W_j the commitment to
-(B(X) − B(x_j)) / (X − x_j).  Several polynomials at one point are first
-combined with a challenge ρ: C = Σ_m ρ^m C^(m), v = Σ_m ρ^m v^(m).
+with C_B = Σ_i q^i C_i.  Several polynomials at one point are first combined
+with a challenge ρ: C = Σ_m ρ^m C^(m), v = Σ_m ρ^m v^(m).
 
-Transcript order: commitments, point, values → ρ; fold commitments → r
-(r = 0 is rejected); the 3n values → q; W_0, W_1, W_2 → d.
+Transcript order: commitments, point, values → ρ; fold commitments and the
+tail → r (r = 0 is rejected); the 3ℓ values → q; W → z; W'.
 """
 
 from __future__ import annotations
@@ -40,11 +47,12 @@ from verifier.encoding import (
     encode_scalar,
     is_g1,
 )
-from verifier.polynomial import R, inverse
+from verifier.polynomial import R, evaluate_multilinear, inverse
 from verifier.transcript import Transcript, keccak256
 
 SRS_DOMAIN = b"ATTRIB-V1/SRS"
 NUM_POINTS = 3  # r, -r, r^2
+TAIL_LOG = 5    # the last fold, of at most 2^TAIL_LOG entries, goes in the clear
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,21 +97,29 @@ class VerifyingKey:
         return keccak256(SRS_DOMAIN + self.to_bytes())
 
 
+def tail_log(n: int) -> int:
+    """m: how many variables the clear tail keeps (at least one committed layer remains)."""
+    return min(TAIL_LOG, n - 1)
+
+
 @dataclass(frozen=True, eq=False)
 class HyperKZGProof:
-    """Fold commitments C_1..C_{n−1}, values f_i(x_j) as evals[j][i], witnesses W_0..W_2.
+    """Fold commitments C_1..C_{ℓ−1}, the tail f_ℓ, values evals[j][i] = f_i(x_j) for i < ℓ, W, W'.
 
     Equality is equality of the canonical bytes.
     """
 
     com: tuple
+    tail: tuple
     evals: tuple
-    w: tuple
+    w: object
+    w_z: object
 
     def to_bytes(self) -> bytes:
         return (b"".join(encode_g1(c) for c in self.com)
+                + b"".join(encode_scalar(v) for v in self.tail)
                 + b"".join(encode_scalar(v) for row in self.evals for v in row)
-                + b"".join(encode_g1(c) for c in self.w))
+                + encode_g1(self.w) + encode_g1(self.w_z))
 
     def __eq__(self, other) -> bool:
         return isinstance(other, HyperKZGProof) and self.to_bytes() == other.to_bytes()
@@ -113,23 +129,29 @@ class HyperKZGProof:
 
     @staticmethod
     def size(n: int) -> int:
-        return (n - 1) * G1_BYTES + NUM_POINTS * n * FIELD_BYTES + NUM_POINTS * G1_BYTES
+        m = tail_log(n)
+        layers = n - m
+        return (layers - 1) * G1_BYTES + (1 << m) * FIELD_BYTES + NUM_POINTS * layers * FIELD_BYTES + 2 * G1_BYTES
 
     @classmethod
     def from_bytes(cls, data: bytes, n: int) -> "HyperKZGProof":
         if n < 1 or len(data) != cls.size(n):
             raise EncodingError(f"a HyperKZG proof for n = {n} is {cls.size(max(n, 1))} bytes, got {len(data)}")
+        m = tail_log(n)
+        layers = n - m
         pos = 0
-        com = []
-        for _ in range(n - 1):
-            com.append(decode_g1(data[pos:pos + G1_BYTES]))
-            pos += G1_BYTES
-        evals = []
-        for _ in range(NUM_POINTS):
-            evals.append(tuple(decode_scalar(data[pos + 32 * i: pos + 32 * i + 32]) for i in range(n)))
-            pos += 32 * n
-        w = tuple(decode_g1(data[pos + G1_BYTES * j: pos + G1_BYTES * (j + 1)]) for j in range(NUM_POINTS))
-        return cls(tuple(com), tuple(evals), w)
+
+        def take(size):
+            nonlocal pos
+            pos += size
+            return data[pos - size:pos]
+
+        com = tuple(decode_g1(take(G1_BYTES)) for _ in range(layers - 1))
+        tail = tuple(decode_scalar(take(FIELD_BYTES)) for _ in range(1 << m))
+        evals = tuple(tuple(decode_scalar(take(FIELD_BYTES)) for _ in range(layers)) for _ in range(NUM_POINTS))
+        w = decode_g1(take(G1_BYTES))
+        w_z = decode_g1(take(G1_BYTES))
+        return cls(com, tail, evals, w, w_z)
 
 
 def absorb_opening_claim(transcript: Transcript, commitments, point, values) -> int:
@@ -140,33 +162,61 @@ def absorb_opening_claim(transcript: Transcript, commitments, point, values) -> 
     return transcript.challenge_scalar()
 
 
-def check_fold_consistency(point: list[int], evals, value: int, r: int) -> bool:
-    """Equation (1) for every i, with f_n(r²) = value, the claimed evaluation."""
+def opening_points(r: int) -> tuple[int, int, int]:
+    """S = (r, −r, r²)."""
+    return (r, (-r) % R, r * r % R)
+
+
+def evaluate_univariate(coeffs, x: int) -> int:
+    """Σ_i coeffs[i]·x^i (Horner)."""
+    acc = 0
+    for c in reversed(coeffs):
+        acc = (acc * x + c) % R
+    return acc
+
+
+def check_fold_consistency(point: list[int], evals, tail, value: int, r: int) -> bool:
+    """Equation (1) for every committed layer i < ℓ, then f̃_ℓ(u_ℓ, …) = value."""
     pos, neg, sq = evals
-    n = len(point)
-    for i, u in enumerate(point):
-        nxt = sq[i + 1] if i + 1 < n else value
+    layers = len(pos)
+    for i in range(layers):
+        nxt = sq[i + 1] if i + 1 < layers else evaluate_univariate(tail, r * r % R)
         lhs = 2 * r * nxt % R
+        u = point[i]
         rhs = (r * (1 - u) * (pos[i] + neg[i]) + u * (pos[i] - neg[i])) % R
         if lhs != rhs:
             return False
-    return True
+    return evaluate_multilinear(list(tail), point[layers:]) == value
 
 
-def check_batched_kzg(vk: VerifyingKey, commitments: list, evals, w, r: int, q: int, d: int) -> bool:
-    """Equation (2), as e(L, [1]_2)·e(−Rw, [τ]_2) = 1 with one MSM for L."""
-    xs = (r, (-r) % R, r * r % R)
-    n = len(commitments)
-    q_pows = [pow(q, i, R) for i in range(n)]
-    d_pows = [pow(d, j, R) for j in range(NUM_POINTS)]
-    b_at = [sum(qi * e for qi, e in zip(q_pows, evals[j])) % R for j in range(NUM_POINTS)]
-    d_sum = sum(d_pows) % R
-    terms = [(c, q_pows[i] * d_sum % R) for i, c in enumerate(commitments)]
-    terms.append((vk.g1, (-sum(dj * bj for dj, bj in zip(d_pows, b_at))) % R))
-    terms += [(w[j], d_pows[j] * xs[j] % R) for j in range(NUM_POINTS)]
+def interpolate_quadratic(xs, ys, z: int) -> int:
+    """I(z) for the polynomial of degree ≤ 2 through (xs[j], ys[j])."""
+    total = 0
+    for j in range(3):
+        num, den = 1, 1
+        for k in range(3):
+            if k != j:
+                num = num * (z - xs[k]) % R
+                den = den * (xs[j] - xs[k]) % R
+        total += ys[j] * num * inverse(den)
+    return total % R
+
+
+def check_batched_kzg(vk: VerifyingKey, opened: list, fold_commitments: list, evals, w, w_z,
+                      r: int, q: int, z: int) -> bool:
+    """Equation (2), as e(F + z·W', [1]_2)·e(−W', [τ]_2) = 1 with one MSM for the left side.
+
+    ``opened`` are (C^(m), ρ^m) pairs, so that C_0 = Σ_m ρ^m C^(m) needs no MSM of its own.
+    """
+    xs = opening_points(r)
+    q_pows = [pow(q, i, R) for i in range(len(fold_commitments) + 1)]
+    ys = [sum(qi * e for qi, e in zip(q_pows, evals[j])) % R for j in range(NUM_POINTS)]
+    i_z = interpolate_quadratic(xs, ys, z)
+    z_s = (z - xs[0]) * (z - xs[1]) * (z - xs[2]) % R
+    terms = list(opened) + list(zip(fold_commitments, q_pows[1:]))
+    terms += [(vk.g1, -i_z), (w, -z_s), (w_z, z)]
     lhs = linear_combination(terms)
-    rhs = linear_combination([(w[j], d_pows[j]) for j in range(NUM_POINTS)])
-    miller = bn.pairing(vk.g2, lhs, final_exponentiate=False) * bn.pairing(vk.tau_g2, bn.neg(rhs),
+    miller = bn.pairing(vk.g2, lhs, final_exponentiate=False) * bn.pairing(vk.tau_g2, bn.neg(w_z),
                                                                            final_exponentiate=False)
     return bn.final_exponentiate(miller) == bn.FQ12.one()
 
@@ -208,29 +258,34 @@ def verify_hyperkzg(vk: VerifyingKey, commitments: list, point: list[int], value
     n = len(point)
     if not commitments or len(values) != len(commitments) or not 1 <= n <= vk.max_log_n:
         return False
-    if len(proof.com) != n - 1 or len(proof.evals) != NUM_POINTS or len(proof.w) != NUM_POINTS:
+    m = tail_log(n)
+    layers = n - m
+    if len(proof.com) != layers - 1 or len(proof.tail) != 1 << m or len(proof.evals) != NUM_POINTS:
         return False
-    if any(len(row) != n for row in proof.evals):
+    if any(len(row) != layers for row in proof.evals):
         return False
-    if not all(isinstance(x, int) and 0 <= x < R for x in (*point, *values, *(v for row in proof.evals for v in row))):
+    scalars = (*point, *values, *proof.tail, *(v for row in proof.evals for v in row))
+    if not all(isinstance(x, int) and 0 <= x < R for x in scalars):
         return False
-    if not all(is_g1(p) for p in (*commitments, *proof.com, *proof.w)):
+    if not all(is_g1(p) for p in (*commitments, *proof.com, proof.w, proof.w_z)):
         return False
     rho = absorb_opening_claim(transcript, commitments, point, values)
-    rho_pows = [pow(rho, m, R) for m in range(len(commitments))]
-    combined = linear_combination(list(zip(commitments, rho_pows)))
+    rho_pows = [pow(rho, k, R) for k in range(len(commitments))]
     value = sum(p * v for p, v in zip(rho_pows, values)) % R
     transcript.absorb_g1(proof.com)
+    transcript.absorb_scalars(proof.tail)
     r = transcript.challenge_scalar()
     if r == 0:
         return False
     transcript.absorb_scalars([v for row in proof.evals for v in row])
     q = transcript.challenge_scalar()
-    transcript.absorb_g1(proof.w)
-    d = transcript.challenge_scalar()
-    if not check_fold_consistency(point, proof.evals, value, r):
+    transcript.absorb_g1([proof.w])
+    z = transcript.challenge_scalar()
+    transcript.absorb_g1([proof.w_z])
+    if not check_fold_consistency(point, proof.evals, proof.tail, value, r):
         return False
-    return check_batched_kzg(vk, [combined, *proof.com], proof.evals, proof.w, r, q, d)
+    return check_batched_kzg(vk, list(zip(commitments, rho_pows)), list(proof.com), proof.evals,
+                             proof.w, proof.w_z, r, q, z)
 
 
-__all__ = ["HyperKZGProof", "VerifyingKey", "verify_hyperkzg", "inverse"]
+__all__ = ["HyperKZGProof", "VerifyingKey", "verify_hyperkzg"]

@@ -11,7 +11,6 @@ from verifier import Claim, Manifest, Proof, verify_attribution
 from verifier.encoding import R_MODULUS as R
 from verifier.encoding import g1_affine, g1_from_affine
 from verifier.fees import compute_payouts
-from verifier.hyperkzg import HyperKZGProof
 
 
 def test_honest_epoch_verifies(epoch):
@@ -87,16 +86,19 @@ def proof_variants(proof):
     for i in range(len(op.com)):
         com = list(op.com)
         com[i] = bn.add(com[i], bn.G1)
-        yield f"com[{i}]", dataclasses.replace(proof, opening=HyperKZGProof(tuple(com), op.evals, op.w))
+        yield f"com[{i}]", dataclasses.replace(proof, opening=dataclasses.replace(op, com=tuple(com)))
+    for i in range(len(op.tail)):
+        tail = list(op.tail)
+        tail[i] = (tail[i] + 1) % R
+        yield f"tail[{i}]", dataclasses.replace(proof, opening=dataclasses.replace(op, tail=tuple(tail)))
     for j in range(3):
         for i in range(len(op.evals[j])):
             ev = [list(r) for r in op.evals]
             ev[j][i] = (ev[j][i] + 1) % R
             yield f"evals[{j}][{i}]", dataclasses.replace(
-                proof, opening=HyperKZGProof(op.com, tuple(map(tuple, ev)), op.w))
-        w = list(op.w)
-        w[j] = bn.add(w[j], bn.G1)
-        yield f"w[{j}]", dataclasses.replace(proof, opening=HyperKZGProof(op.com, op.evals, tuple(w)))
+                proof, opening=dataclasses.replace(op, evals=tuple(map(tuple, ev))))
+    yield "w", dataclasses.replace(proof, opening=dataclasses.replace(op, w=bn.add(op.w, bn.G1)))
+    yield "w_z", dataclasses.replace(proof, opening=dataclasses.replace(op, w_z=bn.add(op.w_z, bn.G1)))
 
 
 def test_every_proof_element_matters(epoch):
@@ -105,7 +107,8 @@ def test_every_proof_element_matters(epoch):
     for name, bad in proof_variants(proof):
         assert not verify_attribution(reg.manifest, claim, bad), name
         count += 1
-    assert count == 3 * 9 + 2 + 8 + 3 * 9 + 3
+    # n = 9: 27 sum-check values, σ(u), s(u), 3 fold commitments, a 32-entry tail, 3 × 4 values, W, W'
+    assert count == 3 * 9 + 2 + 3 + 32 + 3 * 4 + 2
 
 
 def manifest_with(reg, **changes):

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from prover.demo import run_demo  # noqa: E402
+from prover.demo import run_demo
 
 
 def test_demo_pipeline_matches_float_tracin():

@@ -2,7 +2,6 @@
 
 import random
 
-import numpy as np
 import pytest
 from py_ecc import optimized_bn128 as bn
 
@@ -59,28 +58,38 @@ def bump_point(p):
 
 def tampered_proofs(proof):
     """Every proof that differs from ``proof`` in exactly one element."""
+    def with_(**changes):
+        fields = dict(com=proof.com, tail=proof.tail, evals=proof.evals, w=proof.w, w_z=proof.w_z)
+        fields.update(changes)
+        return HyperKZGProof(**fields)
+
     for i in range(len(proof.com)):
         com = list(proof.com)
         com[i] = bump_point(com[i])
-        yield f"com[{i}]", HyperKZGProof(tuple(com), proof.evals, proof.w)
+        yield f"com[{i}]", with_(com=tuple(com))
+    for i in range(len(proof.tail)):
+        tail = list(proof.tail)
+        tail[i] = (tail[i] + 1) % R
+        yield f"tail[{i}]", with_(tail=tuple(tail))
     for j, row in enumerate(proof.evals):
         for i in range(len(row)):
             evals = [list(r) for r in proof.evals]
             evals[j][i] = (evals[j][i] + 1) % R
-            yield f"evals[{j}][{i}]", HyperKZGProof(proof.com, tuple(map(tuple, evals)), proof.w)
-    for j in range(len(proof.w)):
-        w = list(proof.w)
-        w[j] = bump_point(w[j])
-        yield f"w[{j}]", HyperKZGProof(proof.com, proof.evals, tuple(w))
+            yield f"evals[{j}][{i}]", with_(evals=tuple(map(tuple, evals)))
+    yield "w", with_(w=bump_point(proof.w))
+    yield "w_z", with_(w_z=bump_point(proof.w_z))
 
 
 def test_every_tampered_element_is_rejected(test_srs):
     powers, vk = test_srs
-    n = 4
+    n = 8
     tables, coms, point, values, proof, _ = make_case(powers, n, 2, 42)
     assert verify(vk, coms, point, values, proof)
+    count = 0
     for name, bad in tampered_proofs(proof):
         assert not verify(vk, coms, point, values, bad), name
+        count += 1
+    assert count == 2 + 32 + 3 * 3 + 2      # com, tail, evals, w, w_z
     for m in range(2):
         bad_values = list(values)
         bad_values[m] = (bad_values[m] + 1) % R
@@ -97,27 +106,29 @@ def test_every_tampered_element_is_rejected(test_srs):
 
 def test_malformed_inputs_return_false(test_srs):
     powers, vk = test_srs
-    tables, coms, point, values, proof, _ = make_case(powers, 3, 1, 7)
+    tables, coms, point, values, proof, _ = make_case(powers, 7, 1, 7)
     off_curve = (bn.FQ(1), bn.FQ(3), bn.FQ(1))
     assert not verify(vk, [off_curve], point, values, proof)
-    assert not verify(vk, coms, point, values, HyperKZGProof((off_curve,) + proof.com[1:], proof.evals, proof.w))
-    assert not verify(vk, coms, point, values, HyperKZGProof(proof.com, proof.evals, ("junk",) * 3))
+    tail, evals = proof.tail, proof.evals
+    assert not verify(vk, coms, point, values, HyperKZGProof(proof.com, tail, evals, off_curve, proof.w_z))
+    assert not verify(vk, coms, point, values, HyperKZGProof(proof.com, tail, evals, proof.w, "junk"))
+    assert not verify(vk, coms, point, values, HyperKZGProof(proof.com, tail[:-1], evals, proof.w, proof.w_z))
     assert not verify(vk, coms, point, [R], proof)
     assert not verify(vk, coms, point, [values[0], 1], proof)
     assert not verify(vk, coms, point[:-1], values, proof)
-    assert not verify(vk, coms, point, values, HyperKZGProof(proof.com[:-1], proof.evals, proof.w))
     assert not verify(vk, [], [], [], proof)
     with pytest.raises(ValueError):
-        HyperKZGProof.from_bytes(proof.to_bytes()[:-1], 3)
+        HyperKZGProof.from_bytes(proof.to_bytes()[:-1], 7)
     flipped = bytearray(proof.to_bytes())
     flipped[63] ^= 1
     with pytest.raises(ValueError):
-        HyperKZGProof.from_bytes(bytes(flipped), 3)
+        HyperKZGProof.from_bytes(bytes(flipped), 7)
 
 
 def test_proof_size_regression():
-    assert HyperKZGProof.size(20) == 19 * 64 + 3 * 20 * 32 + 3 * 64 == 3328   # <= 3.5 KB at n = 20
-    assert HyperKZGProof.size(1) == 3 * 32 + 3 * 64
+    # n = 20: 14 fold commitments, a 32-entry tail, 3 × 15 values, W and W'
+    assert HyperKZGProof.size(20) == 14 * 64 + 32 * 32 + 3 * 15 * 32 + 2 * 64 == 3488   # <= 3.5 KB
+    assert HyperKZGProof.size(1) == 1 * 32 + 3 * 32 + 2 * 64
 
 
 def test_srs_too_small_is_a_clear_error(test_srs):
