@@ -115,11 +115,13 @@ def run_suite(name: str, argv: list[str] | None = None, *, args: argparse.Namesp
     ready ``args`` namespace.
     """
     from bench.machine import machine_record
+    from bench.timing import loadavg
 
     module = get_suite(name)
     if args is None:
         args = suite_parser(name, module).parse_args(argv or [])
     args = resolve_args(args)
+    load_at_start = loadavg()  # before this suite adds its own load
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     body = module.run(args)
@@ -130,6 +132,7 @@ def run_suite(name: str, argv: list[str] | None = None, *, args: argparse.Namesp
         "suite": name,
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": round(duration, 3),
+        "loadavg_at_start": load_at_start,
         "config": config,
         "machine": machine_record(),
     }
@@ -137,10 +140,9 @@ def run_suite(name: str, argv: list[str] | None = None, *, args: argparse.Namesp
     envelope.setdefault("results", [])
     envelope.setdefault("skipped", [])
     envelope.setdefault("notes", [])
-    from bench.report import load_warning
+    from bench.report import noise_warnings
 
-    warning = load_warning(envelope)
-    envelope["warnings"] = list(envelope.get("warnings", [])) + ([warning] if warning else [])
+    envelope["warnings"] = list(envelope.get("warnings", [])) + noise_warnings(envelope)
     return envelope
 
 
