@@ -7,7 +7,7 @@ first.  Tables are Fr element arrays whose length is a power of two.
 
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport uint64_t, int64_t
+from libc.stdint cimport int16_t, uint64_t, int64_t
 
 from kernels._field import FR
 
@@ -133,3 +133,31 @@ def evaluate_univariate(coeffs, x):
     """f(x) = Σ_i coeffs[i]·x^i, one element of shape (4,)."""
     f = FR.check(coeffs, "coeffs")
     return FR.inner(f, powers(x, f.shape[0]))
+
+
+cdef extern from "matvec.h" nogil:
+    int MATVEC_MAX_COLUMNS
+    void matvec_small(uint64_t *out, const int16_t *phi, const uint64_t *c, int64_t rows, int64_t k)
+
+
+def matvec_small_int(matrix, coeffs):
+    """s = Φ·c as an Fr element array, for an int16 matrix Φ (rows × k) and k Fr coefficients."""
+    if not isinstance(matrix, np.ndarray) or matrix.dtype != np.int16 or matrix.ndim != 2:
+        raise TypeError("matrix: expected a 2-d int16 numpy array")
+    c = FR.check(coeffs, "coeffs")
+    if c.shape[0] != matrix.shape[1]:
+        raise ValueError(f"coeffs: {c.shape[0]} coefficients for {matrix.shape[1]} columns")
+    if matrix.shape[1] > MATVEC_MAX_COLUMNS:
+        raise ValueError(f"matrix: at most {MATVEC_MAX_COLUMNS} columns")
+    phi = np.ascontiguousarray(matrix)
+    cdef int64_t rows = phi.shape[0], k = phi.shape[1]
+    out = np.empty((rows, 4), dtype=np.uint64)
+    if rows == 0 or k == 0:
+        out[:] = 0
+        return out
+    cdef int16_t[:, ::1] vp = phi
+    cdef uint64_t[:, ::1] vc = c
+    cdef uint64_t[:, ::1] vo = out
+    with nogil:
+        matvec_small(&vo[0, 0], &vp[0, 0], &vc[0, 0], rows, k)
+    return out

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kernels import fr, g1
+from kernels import fr, g1, linalg
 from prover.dataset import Dataset, check_fees, quantize_queries
 from prover.hyperkzg import commit, open_batch
 from prover.srs import SRS
@@ -144,10 +144,7 @@ class Prover:
         qstar = combine_queries(claim.queries, delta)
 
         s = fr.zeros(size)
-        column = np.zeros(size, dtype=np.int64)
-        for j, coeff in enumerate(fr.from_ints(qstar)):
-            column[: manifest.num_rows] = reg.features[:, j]
-            fr.add(s, fr.scale(coeff, fr.from_int64(column)), out=s)
+        s[: manifest.num_rows] = linalg.matvec_small_int(np.asarray(reg.features), fr.from_ints(qstar))
         sigma = fr.from_int64(np.concatenate([np.asarray(reg.scales), np.zeros(size - manifest.num_rows, np.int64)]))
         beta_pows = fr.from_ints([pow(beta, c, fr.MODULUS) for c in range(manifest.num_contributors)])
         w = np.concatenate([np.repeat(beta_pows, np.diff(offsets), axis=0), fr.zeros(size - manifest.num_rows)])
