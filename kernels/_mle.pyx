@@ -155,8 +155,8 @@ def matvec_small_int(matrix, coeffs):
     if rows == 0 or k == 0:
         out[:] = 0
         return out
-    cdef int16_t[:, ::1] vp = phi
-    cdef uint64_t[:, ::1] vc = c
+    cdef const int16_t[:, ::1] vp = phi
+    cdef const uint64_t[:, ::1] vc = c
     cdef uint64_t[:, ::1] vo = out
     with nogil:
         matvec_small(&vo[0, 0], &vp[0, 0], &vc[0, 0], rows, k)
