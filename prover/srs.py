@@ -70,8 +70,9 @@ G2_LEN = 4 * N8
 DEV_DOMAIN = b"ATTRIB-V1/DEV-SRS"
 CACHE_FORMAT = 1
 # Log sizes up to this get the full random-linear-combination check of every
-# consecutive pair of powers (two MSMs); larger ones get a random sample.
-FULL_CHECK_MAX_LOG_N = 14
+# consecutive pair of powers (two MSMs with 128-bit scalars: ~2 s more at 2^20,
+# paid once since the result is cached); larger ones get a random sample.
+FULL_CHECK_MAX_LOG_N = 22
 SAMPLE_PAIRS = 64
 _FINGERPRINT_EDGE = 64 * 1024
 _FINGERPRINT_POINTS = 64
@@ -142,7 +143,7 @@ class SRS:
 
     @classmethod
     def dev(cls, max_log_n: int, seed: int = 0, cache_dir: str | os.PathLike | None = None,
-            use_cache: bool = True) -> "SRS":
+            use_cache: bool = True) -> SRS:
         """An INSECURE SRS whose τ = keccak256(DEV_DOMAIN ‖ seed) mod r is public: tests and demos only."""
         _check_log_n(max_log_n)
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 256:
@@ -171,7 +172,7 @@ class SRS:
     @classmethod
     def from_ptau(cls, path: str | os.PathLike, max_log_n: int | None = None,
                   cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
-                  full_check: bool | None = None) -> "SRS":
+                  full_check: bool | None = None) -> SRS:
         """Load 2**max_log_n powers (default: all 2**power the file has) from a snarkjs .ptau file.
 
         ``full_check`` checks every consecutive pair of powers with one random
@@ -430,16 +431,16 @@ class _PtauFile:
                 f.seek(pos)
                 sh = f.read(12)
                 if len(sh) < 12:
-                    raise SRSError(f"{name}: truncated: the file ends inside the header of section {k + 1} of "
-                                   f"{count} (expected 12 bytes at offset {pos}, the file has {self.size} "
-                                   f"bytes)")
+                    raise SRSError(f"{name}: truncated: the file ends inside the header of section "
+                                   f"{k + 1} of {count} (expected 12 bytes at offset {pos}, the file has "
+                                   f"{self.size} bytes)")
                 sid = int.from_bytes(sh[:4], "little")
                 ssize = int.from_bytes(sh[4:], "little")
                 pos += 12
                 if pos + ssize > self.size:
-                    raise SRSError(f"{name}: section {sid} ({SECTION_NAMES.get(sid, 'unknown')}) is truncated: "
-                                   f"expected {ssize} bytes at offset {pos}, but only {self.size - pos} bytes "
-                                   f"remain in the file")
+                    label = SECTION_NAMES.get(sid, "unknown")
+                    raise SRSError(f"{name}: section {sid} ({label}) is truncated: expected {ssize} bytes "
+                                   f"at offset {pos}, but only {self.size - pos} bytes remain in the file")
                 self.sections.setdefault(sid, []).append((pos, ssize))
                 pos += ssize
             f.seek(self._section(1)[0])
@@ -454,7 +455,8 @@ class _PtauFile:
         if not found:
             raise SRSError(f"{self.path.name}: missing section {sid} ({SECTION_NAMES[sid]})")
         if len(found) > 1:
-            raise SRSError(f"{self.path.name}: section {sid} ({SECTION_NAMES[sid]}) appears {len(found)} times")
+            raise SRSError(f"{self.path.name}: section {sid} ({SECTION_NAMES[sid]}) appears "
+                           f"{len(found)} times")
         return found[0]
 
     def _parse_header(self, data: bytes) -> None:
@@ -465,7 +467,8 @@ class _PtauFile:
         if n8 != N8:
             raise SRSError(f"{name}: field elements are {n8} bytes; BN254 needs {N8} (wrong curve?)")
         if len(data) not in (4 + n8 + 4, 4 + n8 + 8):
-            raise SRSError(f"{name}: header section is {len(data)} bytes, expected {4 + n8 + 4} or {4 + n8 + 8}")
+            raise SRSError(f"{name}: header section is {len(data)} bytes, expected {4 + n8 + 4} or "
+                           f"{4 + n8 + 8}")
         q = int.from_bytes(data[4:4 + n8], "little")
         if q != Q:
             raise SRSError(f"{name}: the file's base field prime {q} is not BN254's q = {Q} (wrong curve)")
@@ -478,8 +481,8 @@ class _PtauFile:
     def _expect_size(self, sid: int, expected: int, what: str) -> None:
         size = self._section(sid)[1]
         if size != expected:
-            raise SRSError(f"{self.path.name}: section {sid} ({SECTION_NAMES[sid]}) has {size} bytes, expected "
-                           f"{expected} ({what} for power {self.power})")
+            raise SRSError(f"{self.path.name}: section {sid} ({SECTION_NAMES[sid]}) has {size} bytes, "
+                           f"expected {expected} ({what} for power {self.power})")
 
     def _read(self, offset: int, length: int) -> bytes:
         with open(self.path, "rb") as f:
@@ -523,7 +526,8 @@ class _PtauFile:
 
 def _spread(n: int, k: int) -> list[int]:
     """Up to k indices spread over [0, n), always with 0, 1 and n − 1."""
-    return sorted(set(np.linspace(0, n - 1, num=min(n, k), dtype=np.int64).tolist()) | {0, min(1, n - 1), n - 1})
+    spread = set(np.linspace(0, n - 1, num=min(n, k), dtype=np.int64).tolist())
+    return sorted(spread | {0, min(1, n - 1), n - 1})
 
 
 class _Cache:
@@ -579,7 +583,8 @@ class _Cache:
         want = g1.scalar_mul(np.tile(g1.generator(), (len(idx), 1)),
                              fr.from_ints([pow(tau, i, R) for i in idx]), check=False)
         if not np.array_equal(np.asarray(arr[idx]), want):
-            log.warning("SRS cache entry dev-seed%d-log%d does not match its seed; rebuilding it", seed, max_log_n)
+            log.warning("SRS cache entry dev-seed%d-log%d does not match its seed; rebuilding it",
+                        seed, max_log_n)
             return None
         return arr
 
