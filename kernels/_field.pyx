@@ -81,14 +81,14 @@ cdef class PrimeField:
         return np.ascontiguousarray(a)
 
     def _raise_noncanonical(self, a, str what):
-        cdef uint64_t[:, ::1] v = a
+        cdef const uint64_t[:, ::1] v = a
         cdef int64_t i = self.ops.first_noncanonical(&v[0, 0], v.shape[0])
         raise ValueError(f"{what}[{i}] is not a canonical {self.name} element (>= the modulus)")
 
     def first_noncanonical_index(self, a) -> int:
         """Index of the first element >= p in an (n, 4) limb array, or -1."""
         a = self._vector(a)
-        cdef uint64_t[:, ::1] v = a
+        cdef const uint64_t[:, ::1] v = a
         cdef int64_t i = -1
         if v.shape[0]:
             with nogil:
@@ -98,7 +98,7 @@ cdef class PrimeField:
     def check(self, a, str what="a"):
         """Return ``a`` as an (n, 4) array after checking every element is < p."""
         a = self._vector(a, what)
-        cdef uint64_t[:, ::1] v = a
+        cdef const uint64_t[:, ::1] v = a
         cdef int64_t i = -1
         if v.shape[0]:
             with nogil:
@@ -155,7 +155,7 @@ cdef class PrimeField:
         return self._to_mont(self.check(a, "limbs"))
 
     def _to_mont(self, a):
-        cdef uint64_t[:, ::1] v = a
+        cdef const uint64_t[:, ::1] v = a
         out = np.empty((a.shape[0], 4), dtype=np.uint64)
         cdef uint64_t[:, ::1] o = out
         if v.shape[0]:
@@ -167,7 +167,7 @@ cdef class PrimeField:
         """Canonical little-endian limbs (not Montgomery) of an element array."""
         a = self._vector(a)
         out = np.empty((a.shape[0], 4), dtype=np.uint64)
-        cdef uint64_t[:, ::1] v = a
+        cdef const uint64_t[:, ::1] v = a
         cdef uint64_t[:, ::1] o = out
         cdef int bad = 0
         if v.shape[0]:
@@ -195,7 +195,7 @@ cdef class PrimeField:
             raise ValueError(f"a: expected a 1-d array, got shape {a.shape}")
         src = np.ascontiguousarray(a, dtype=np.int64)
         out = np.empty((src.shape[0], 4), dtype=np.uint64)
-        cdef int64_t[::1] s = src
+        cdef const int64_t[::1] s = src
         cdef uint64_t[:, ::1] o = out
         if s.shape[0]:
             with nogil:
@@ -245,8 +245,8 @@ cdef class PrimeField:
         return out
 
     cdef _binary(self, binary_op op, a, b, out):
-        cdef uint64_t[:, ::1] va = a
-        cdef uint64_t[:, ::1] vb = b
+        cdef const uint64_t[:, ::1] va = a
+        cdef const uint64_t[:, ::1] vb = b
         cdef uint64_t[:, ::1] vo = out
         cdef int bad = 0
         if va.shape[0]:
@@ -272,7 +272,7 @@ cdef class PrimeField:
     cdef _unary(self, unary_op op, a, out):
         a = self._vector(a)
         out = self._out(out, a.shape[0])
-        cdef uint64_t[:, ::1] va = a
+        cdef const uint64_t[:, ::1] va = a
         cdef uint64_t[:, ::1] vo = out
         cdef int bad = 0
         if va.shape[0]:
@@ -293,8 +293,8 @@ cdef class PrimeField:
         out = self._out(out, a.shape[0])
         nlimbs = max(1, (e.bit_length() + 63) // 64)
         exp = np.array([(e >> (64 * i)) & _LIMB_MASK for i in range(nlimbs)], dtype=np.uint64)
-        cdef uint64_t[::1] ve = exp
-        cdef uint64_t[:, ::1] va = a
+        cdef const uint64_t[::1] ve = exp
+        cdef const uint64_t[:, ::1] va = a
         cdef uint64_t[:, ::1] vo = out
         cdef int bad = 0
         cdef int nl = nlimbs
@@ -309,7 +309,7 @@ cdef class PrimeField:
         """1/a elementwise (Montgomery's batch trick); a zero raises, naming its index."""
         a = self._vector(a)
         out = self._out(out, a.shape[0])
-        cdef uint64_t[:, ::1] va = a
+        cdef const uint64_t[:, ::1] va = a
         cdef uint64_t[:, ::1] vo = out
         cdef int64_t status = -1
         if va.shape[0]:
@@ -325,7 +325,7 @@ cdef class PrimeField:
         """Σ a[i], one element of shape (4,)."""
         a = self._vector(a)
         out = np.zeros(4, dtype=np.uint64)
-        cdef uint64_t[:, ::1] va = a
+        cdef const uint64_t[:, ::1] va = a
         cdef uint64_t[::1] vo = out
         cdef int bad = 0
         if va.shape[0]:
@@ -339,8 +339,8 @@ cdef class PrimeField:
         """Σ a[i]·b[i], one element of shape (4,)."""
         a, b = self._pair(a, b)
         out = np.zeros(4, dtype=np.uint64)
-        cdef uint64_t[:, ::1] va = a
-        cdef uint64_t[:, ::1] vb = b
+        cdef const uint64_t[:, ::1] va = a
+        cdef const uint64_t[:, ::1] vb = b
         cdef uint64_t[::1] vo = out
         cdef int bad = 0
         if va.shape[0]:
@@ -355,8 +355,8 @@ cdef class PrimeField:
         c = self._scalar(c)
         v = self._vector(v, "v")
         out = self._out(out, v.shape[0])
-        cdef uint64_t[:, ::1] vc = c
-        cdef uint64_t[:, ::1] vv = v
+        cdef const uint64_t[:, ::1] vc = c
+        cdef const uint64_t[:, ::1] vv = v
         cdef uint64_t[:, ::1] vo = out
         cdef int bad = 0
         if vv.shape[0]:
@@ -372,8 +372,8 @@ cdef class PrimeField:
         self.check(a, "a")
         self.check(b, "b")
         out = np.empty(a.shape[0], dtype=np.uint8)
-        cdef uint64_t[:, ::1] va = a
-        cdef uint64_t[:, ::1] vb = b
+        cdef const uint64_t[:, ::1] va = a
+        cdef const uint64_t[:, ::1] vb = b
         cdef uint8_t[::1] vo = out
         if va.shape[0]:
             with nogil:

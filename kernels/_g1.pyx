@@ -74,7 +74,7 @@ def is_on_curve(a, _checked=False):
     if not _checked:
         FP.check(a.reshape(-1, 4), "coordinates")
     out = np.empty(a.shape[0], dtype=np.uint8)
-    cdef uint64_t[:, ::1] va = a
+    cdef const uint64_t[:, ::1] va = a
     cdef uint8_t[::1] vo = out
     if va.shape[0]:
         with nogil:
@@ -155,7 +155,7 @@ def neg(a, check=True):
     """-P for each point."""
     a = _points(a, check)
     out = np.empty_like(a)
-    cdef uint64_t[:, ::1] va = a
+    cdef const uint64_t[:, ::1] va = a
     cdef uint64_t[:, ::1] vo = out
     if va.shape[0]:
         with nogil:
@@ -170,8 +170,8 @@ def add(a, b, check=True):
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"a and b differ in length: {a.shape[0]} != {b.shape[0]}")
     out = np.empty_like(a)
-    cdef uint64_t[:, ::1] va = a
-    cdef uint64_t[:, ::1] vb = b
+    cdef const uint64_t[:, ::1] va = a
+    cdef const uint64_t[:, ::1] vb = b
     cdef uint64_t[:, ::1] vo = out
     cdef int rc = 0
     if va.shape[0]:
@@ -187,7 +187,7 @@ def double(a, check=True):
     """2P for each point."""
     a = _points(a, check)
     out = np.empty_like(a)
-    cdef uint64_t[:, ::1] va = a
+    cdef const uint64_t[:, ::1] va = a
     cdef uint64_t[:, ::1] vo = out
     cdef int rc = 0
     if va.shape[0]:
@@ -209,8 +209,8 @@ def scalar_mul(points, scalars, check=True):
     else:
         k = np.tile(FR.to_limbs(FR.from_ints([scalars])), (n, 1))
     out = np.empty_like(a)
-    cdef uint64_t[:, ::1] va = a
-    cdef uint64_t[:, ::1] vk = k
+    cdef const uint64_t[:, ::1] va = a
+    cdef const uint64_t[:, ::1] vk = k
     cdef uint64_t[:, ::1] vo = out
     cdef int rc = 0
     if n:
@@ -260,8 +260,8 @@ def msm(points, scalars, check=True, window=None):
     cdef int W = (bits + 1 + c - 1) // c
     digits = np.empty((W, n), dtype=np.int32)
     cdef int32_t[:, ::1] vd = digits
-    cdef uint64_t[:, ::1] vl
-    cdef int64_t[::1] vs
+    cdef const uint64_t[:, ::1] vl
+    cdef const int64_t[::1] vs
     if small is None:
         vl = limbs
         with nogil:
@@ -270,7 +270,7 @@ def msm(points, scalars, check=True, window=None):
         vs = small
         with nogil:
             msm_digits_from_int64(&vd[0, 0], &vs[0], n, c, W)
-    cdef uint64_t[:, ::1] va = a
+    cdef const uint64_t[:, ::1] va = a
     cdef uint64_t[::1] vo = out
     cdef int rc
     with nogil:

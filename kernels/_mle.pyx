@@ -34,7 +34,7 @@ def eq_table(point):
     cdef int n = u.shape[0]
     out = np.empty((1 << n, 4), dtype=np.uint64)
     cdef uint64_t[:, ::1] vo = out
-    cdef uint64_t[:, ::1] vu = u
+    cdef const uint64_t[:, ::1] vu = u
     cdef const uint64_t *pu = &vu[0, 0] if n else NULL
     with nogil:
         mle_eq_table(&vo[0, 0], pu, n)
@@ -52,8 +52,8 @@ def fold(f, r, out=None):
         out = np.empty((m // 2, 4), dtype=np.uint64)
     elif out.shape != (m // 2, 4) or out.dtype != np.uint64 or not out.flags.c_contiguous:
         raise ValueError(f"out must be a C-contiguous uint64 array of shape ({m // 2}, 4)")
-    cdef uint64_t[:, ::1] vf = f
-    cdef uint64_t[:, ::1] vr = r
+    cdef const uint64_t[:, ::1] vf = f
+    cdef const uint64_t[:, ::1] vr = r
     cdef uint64_t[:, ::1] vo = out
     with nogil:
         mle_fold(&vo[0, 0], &vf[0, 0], &vr[0, 0], m)
@@ -70,7 +70,7 @@ def round_evals(tables):
     if any(t.shape[0] != m for t in tables) or m < 2:
         raise ValueError("tables must share one length >= 2")
     cdef const uint64_t *ptrs[4]
-    cdef uint64_t[:, ::1] view
+    cdef const uint64_t[:, ::1] view
     for j in range(nf):
         view = tables[j]
         ptrs[j] = &view[0, 0]
@@ -98,7 +98,7 @@ def powers(x, Py_ssize_t m):
     """[1, x, x², …, x^(m−1)] as an Fr element array."""
     x = FR.check(x, "x")
     out = np.empty((m, 4), dtype=np.uint64)
-    cdef uint64_t[:, ::1] vx = x
+    cdef const uint64_t[:, ::1] vx = x
     cdef uint64_t[:, ::1] vo = out
     cdef int64_t mm = m
     if m:
@@ -116,8 +116,8 @@ def divide_linear(coeffs, x):
         raise ValueError("coeffs: empty polynomial")
     q = np.empty((m - 1, 4), dtype=np.uint64)
     value = np.empty(4, dtype=np.uint64)
-    cdef uint64_t[:, ::1] vf = f
-    cdef uint64_t[:, ::1] vx = x
+    cdef const uint64_t[:, ::1] vf = f
+    cdef const uint64_t[:, ::1] vx = x
     cdef uint64_t[::1] vv = value
     cdef uint64_t *pq = NULL
     cdef uint64_t[:, ::1] vq

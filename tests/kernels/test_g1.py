@@ -1,6 +1,15 @@
-"""kernels.g1 against py_ecc: encodings, group law, scalar multiplication and MSM."""
+"""kernels.g1 against py_ecc: encodings, group law, scalar multiplication and MSM.
 
+On a CPU with AVX-512 IFMA the MSM adds points 8 at a time in 52-bit limbs (kernels/src/g1_ifma.h);
+``test_msm_portable_path`` runs this file's MSM tests again with ATTRIB_NO_IFMA=1, and
+``test_msm_ifma_matches_portable`` compares the two paths on larger inputs.
+"""
+
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -144,6 +153,86 @@ def test_msm_is_linear(pairs, seed):
     assert np.array_equal(lhs, rhs[0])
 
 
+def test_msm_signed_pairs():
+    """Signs applied inside the additions: P and -P meeting in one bucket as 2P, P + (-P), and so on."""
+    pts = g1.random(2, 7)
+    P, Q = pts[:1], pts[1:]
+    nP = g1.neg(P)
+    cases = [
+        (np.concatenate([P, nP]), [5, -5]),        # P + P: a doubling of two differently signed inputs
+        (np.concatenate([P, P]), [5, -5]),         # P - P = infinity
+        (np.concatenate([nP, nP]), [-5, -5]),      # both negated: P + P
+        (np.concatenate([P, nP]), [-5, -5]),       # -P + P = infinity
+        (np.concatenate([P, nP, P, Q, g1.infinity(1), nP]), [3, 3, -3, 3, -3, -3]),
+    ]
+    for points, ks in cases:
+        expected = naive_msm(g1.to_py_ecc(points), ks)
+        for window in (None, 2, 4, 9):
+            assert same(g1.msm(points, np.array(ks, dtype=np.int64), window=window), expected), (ks, window)
+            assert same(g1.msm(points, fr.from_int64(np.array(ks, dtype=np.int64)), window=window), expected)
+
+
+@pytest.mark.parametrize("window", [5, 8, 12])
+def test_msm_bucket_reduction_special_sums(window):
+    """Bucket sums that meet the exceptional cases of the Jacobian additions in the reduction.
+
+    With every point equal to P the running sum of buckets equals the next bucket (a doubling),
+    with alternating signs it is its negative (infinity), and sparse buckets leave the running
+    sum unchanged so that the accumulator meets it again.
+    """
+    P = g1.random(1, 5)
+    n = 60
+    same_point = np.tile(P, (n, 1))
+    alternating = np.where((np.arange(n) % 2 == 0)[:, None], same_point, g1.neg(same_point))
+    ks = list(range(1, n + 1))
+    sparse_ks = [1 + 97 * (i % 3) for i in range(n)]
+    for points, scalars in [(same_point, ks), (alternating, ks), (same_point, sparse_ks),
+                            (alternating, [k * (-1) ** i for i, k in enumerate(ks)])]:
+        expected = naive_msm(g1.to_py_ecc(points), scalars)
+        got = g1.msm(points, fr.from_ints([k % R for k in scalars]), window=window)
+        assert same(got, expected)
+
+
+def test_msm_portable_path():
+    """This file's MSM tests again with ATTRIB_NO_IFMA=1: the portable additions must pass them too."""
+    env = dict(os.environ, ATTRIB_NO_IFMA="1")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k",
+                             "msm and not portable", __file__],
+                            env=env, cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+MSM_CASES = """
+import sys
+import numpy as np
+from kernels import fr, g1
+
+points = g1.random(1 << 14, 31)
+full = fr.random(1 << 14, 32)
+small = np.random.default_rng(33).integers(-(2**15), 2**15, size=1 << 14, dtype=np.int16)
+repeated = np.concatenate([np.tile(points[:3], (300, 1)), points[:2000], g1.neg(points[:500])])
+rep_small = np.random.default_rng(34).integers(-100, 100, size=repeated.shape[0], dtype=np.int16)
+results = [g1.msm(points, full), g1.msm(points, full, window=7), g1.msm(points, small),
+           g1.msm(points, small, window=16), g1.msm(repeated, rep_small),
+           g1.msm(repeated, fr.random(repeated.shape[0], 35), window=3)]
+np.save(sys.argv[1], np.array(results))
+"""
+
+
+def test_msm_ifma_matches_portable(tmp_path):
+    """2^14 points (full and 16-bit scalars, several windows, repeated and opposite points):
+    the path this CPU selects and the portable one give identical results."""
+    root = Path(__file__).resolve().parents[2]
+    outputs = []
+    for name, flag in (("default", os.environ.get("ATTRIB_NO_IFMA", "")), ("portable", "1")):
+        out = tmp_path / f"{name}.npy"
+        subprocess.run([sys.executable, "-c", MSM_CASES, str(out)], env=dict(os.environ, ATTRIB_NO_IFMA=flag),
+                       cwd=root, check=True, capture_output=True)
+        outputs.append(np.load(out))
+    assert np.array_equal(outputs[0], outputs[1])
+    assert not (outputs[0] == 0).all(axis=1).any()
+
+
 # ---- rejection ---------------------------------------------------------------
 
 def test_from_bytes_rejects_bad_encodings():
@@ -180,3 +269,17 @@ def test_arrays_are_checked():
         g1.add(pts.reshape(8, 4), pts.reshape(8, 4))
     with pytest.raises(ValueError, match=r"outside"):
         g1.scalar_mul(pts, R)
+
+
+def test_read_only_inputs_are_accepted():
+    """Memory-mapped SRS powers and registered features arrive read-only."""
+    pts = g1.random(64, 5)
+    ks = np.arange(64, dtype=np.int16)
+    full = fr.random(64, 6)
+    expected_small, expected_full = g1.msm(pts, ks), g1.msm(pts, full)
+    for arr in (pts, ks, full):
+        arr.setflags(write=False)
+    assert np.array_equal(g1.msm(pts, ks), expected_small)
+    assert np.array_equal(g1.msm(pts, full), expected_full)
+    assert np.array_equal(g1.add(pts, pts), g1.double(pts))
+    assert fr.to_ints(fr.inner(full, full)) == sum(x * x for x in fr.to_ints(full)) % fr.MODULUS
