@@ -1,0 +1,1 @@
+"""The ``attribution`` protobuf packages, one subpackage per API version."""

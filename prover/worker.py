@@ -1,0 +1,219 @@
+"""What the prover service runs in its child processes.
+
+Two kinds of child, both started with the ``spawn`` method (a fresh interpreter, so no
+gRPC or event-loop state is inherited):
+
+* prove workers (:func:`prove_worker`): one long-lived process per scheduler slot, driven
+  over a pipe by :class:`prover.jobs.WorkerProcess`.  It proves one job at a time, sends
+  progress messages, and writes the claim, proof and EVM calldata into the job's directory.
+  The scheduler stops a job (cancel, shutdown) by killing its worker.
+* the request pool (:func:`init_pool` plus :func:`register_dataset` and :func:`verify`):
+  a ``ProcessPoolExecutor`` for the CPU-bound work of synchronous calls, so that
+  commitments and the pure-Python verifier never hold the server's GIL.
+
+Every child exits within a fraction of a second once the server process is gone, even
+after ``kill -9`` (a watchdog thread polls the parent pid).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import numpy as np
+
+from prover.attribution import Prover, Registration
+from prover.dataset import Dataset
+from prover.srs import SRS
+from prover.storage import atomic_write_bytes
+from prover.store import CALLDATA_FILE, CLAIM_FILE, PROOF_FILE, QUERIES_FILE
+from verifier import Claim, Manifest, Proof, verify_attribution
+from verifier.encoding import EncodingError
+from verifier.fees import compute_payouts
+
+DEV_SRS_SEED = 0
+PROGRESS_INTERVAL_S = 0.1
+PARENT_POLL_S = 0.2
+
+
+@dataclass(frozen=True)
+class SRSSpec:
+    """Where the SRS comes from: a .ptau file (optionally capped at 2^log_n powers) or a dev SRS of 2^log_n."""
+
+    ptau: str | None = None
+    log_n: int | None = None
+    cache_dir: str | None = None
+
+    def load(self) -> SRS:
+        if self.ptau:
+            return SRS.from_ptau(self.ptau, max_log_n=self.log_n, cache_dir=self.cache_dir)
+        return SRS.dev(self.log_n, seed=DEV_SRS_SEED, cache_dir=self.cache_dir)
+
+
+def evm_calldata(manifest: Manifest, claim: Claim, proof: Proof) -> bytes:
+    """Calldata for the on-chain verifier, or b"" while ``verifier.evm`` does not exist."""
+    try:
+        from verifier.evm import calldata
+    except ImportError:
+        return b""
+    return calldata(manifest, claim, proof)
+
+
+def evm_calldata_available() -> bool:
+    try:
+        from verifier.evm import calldata  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _child_setup(threads: int, parent_pid: int) -> None:
+    """Cap the kernels' threads, quiet the SRS warning (the server logged it) and die with the parent."""
+    import kernels
+
+    if threads > 0:
+        kernels.set_threads(threads)
+    logging.getLogger("prover.srs").setLevel(logging.ERROR)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+# ---- prove workers ------------------------------------------------------------------
+
+def prove_worker(conn: Connection, srs_spec: SRSSpec, threads: int, parent_pid: int) -> None:
+    """Main of a prove worker.
+
+    Protocol (pickled tuples over ``conn``): the worker sends ``("ready",)`` once its SRS is
+    loaded (or ``("fatal", message)`` and exits).  Then, per job, it receives
+    ``(job_id, dataset_dir, job_dir, fees)``, sends any number of ``("progress", stage,
+    fraction)`` and finally ``("done",)`` or ``("failed", message)``.  EOF ends it.
+    """
+    _child_setup(threads, parent_pid)
+    try:
+        prover = Prover(srs_spec.load())
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the job
+        _send(conn, ("fatal", f"cannot load the SRS: {type(exc).__name__}: {exc}"))
+        return
+    _send(conn, ("ready",))
+    while True:
+        try:
+            _job_id, dataset_dir, job_dir, fees = conn.recv()
+        except EOFError:
+            return
+        prover.progress = _throttled(conn)
+        try:
+            prove_job(prover, Path(dataset_dir), Path(job_dir), fees)
+        except Exception as exc:  # noqa: BLE001 - any failure of one job is that job's result
+            _send(conn, ("failed", f"{type(exc).__name__}: {exc}"))
+        else:
+            _send(conn, ("done",))
+
+
+def _send(conn: Connection, message: tuple) -> None:
+    """Send to the server; if it is gone (killed), end this worker quietly."""
+    try:
+        conn.send(message)
+    except OSError:
+        os._exit(1)
+
+
+def _throttled(conn: Connection):
+    """A progress callback that forwards at most one message per PROGRESS_INTERVAL_S per stage."""
+    last = {"stage": None, "at": 0.0}
+
+    def progress(stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage != last["stage"] or fraction >= 1 or now - last["at"] >= PROGRESS_INTERVAL_S:
+            last.update(stage=stage, at=now)
+            _send(conn, ("progress", stage, float(fraction)))
+
+    return progress
+
+
+def prove_job(prover: Prover, dataset_dir: Path, job_dir: Path, fees: list[int]) -> None:
+    """Prove one job and write its claim, proof and calldata (atomically) into ``job_dir``."""
+    reg = Registration.load(dataset_dir)
+    queries = np.load(job_dir / QUERIES_FILE, allow_pickle=False)
+    claim, proof = prover.prove(reg, queries, fees)
+    calldata = evm_calldata(reg.manifest, claim, proof)
+    if calldata:
+        atomic_write_bytes(job_dir / CALLDATA_FILE, calldata)
+    atomic_write_bytes(job_dir / CLAIM_FILE, claim.to_bytes())
+    atomic_write_bytes(job_dir / PROOF_FILE, proof.to_bytes())
+
+
+# ---- the request pool ---------------------------------------------------------------
+
+_pool_prover: Prover | None = None
+
+
+def init_pool(srs_spec: SRSSpec, threads: int, parent_pid: int) -> None:
+    """Initializer of a request-pool process."""
+    global _pool_prover
+    _child_setup(threads, parent_pid)
+    _pool_prover = Prover(srs_spec.load())
+
+
+def ping() -> int:
+    """A no-op task that starts a pool process ahead of the first request."""
+    return os.getpid()
+
+
+def register_dataset(staging_dir: str, features: np.ndarray, contributors: list[str],
+                     scales: np.ndarray | None) -> tuple:
+    """Check the rows, commit them and save the registration into ``staging_dir``.
+
+    Returns ``("invalid", message)`` for rows the Dataset rules reject (the message names
+    the field and index), else ``("ok", manifest_bytes, manifest_digest, num_contributors)``.
+    """
+    try:
+        ds = Dataset(features, contributors, scales)
+    except (TypeError, ValueError) as exc:
+        return ("invalid", str(exc))
+    reg = _pool_prover.register(ds)
+    reg.save(staging_dir)
+    return ("ok", reg.manifest.to_bytes(), reg.manifest.digest(), len(ds.contributors))
+
+
+def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: bytes | None) -> tuple:
+    """Decode and verify.
+
+    Returns ``("malformed", field, message)`` when a field does not decode, else
+    ``("verdict", valid, reason)``.
+    """
+    decoded = []
+    for name, cls, data in (("manifest", Manifest, manifest), ("claim", Claim, claim), ("proof", Proof, proof)):
+        try:
+            decoded.append(cls.from_bytes(data))
+        except (EncodingError, ValueError, TypeError) as exc:
+            return ("malformed", name, str(exc))
+    m, c, p = decoded
+    if verify_attribution(m, c, p, trusted_srs_digest):
+        return ("verdict", True, "")
+    return ("verdict", False, rejection_reason(m, c, p, trusted_srs_digest))
+
+
+def rejection_reason(manifest: Manifest, claim: Claim, proof: Proof, trusted_srs_digest: bytes | None) -> str:
+    """The first cheap check a rejected proof fails, else the sum-check / opening catch-all."""
+    try:
+        claim.validate(manifest.num_columns, manifest.num_contributors)
+    except EncodingError as exc:
+        return f"the claim does not fit the manifest: {exc}"
+    if proof.num_rounds != manifest.log_rows:
+        return (f"the proof has {proof.num_rounds} sum-check rounds; the manifest's 2^{manifest.log_rows} "
+                f"rows need {manifest.log_rows}")
+    if trusted_srs_digest is not None and manifest.srs_digest != trusted_srs_digest:
+        return "the manifest was registered with another SRS than the trusted one"
+    if list(claim.payouts) != compute_payouts(claim.totals, claim.fees):
+        return "the payouts are not the fee split of the totals"
+    return "the proof does not check against the manifest's commitments (sum-check or opening)"

@@ -1,0 +1,104 @@
+"""``attrib serve`` and ``attrib remote …`` (run in-process against the module's server)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+from prover.cli import main
+from verifier import Claim
+
+
+@pytest.fixture
+def remote(server, monkeypatch, capsys):
+    """``remote(*args)`` → (exit code, stdout, stderr) of ``attrib remote --server ADDR *args``."""
+    monkeypatch.setenv("ATTRIB_TOKEN", server.token)
+
+    def run(*args):
+        code = main(["remote", "--server", server.address, *map(str, args)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_register_prove_verify(remote, tmp_path, make_rows, make_epoch):
+    features, owners, scales = make_rows(300, 4, 5)
+    np.savez(tmp_path / "data.npz", features=features, contributors=np.array(owners), scales=scales)
+    code, out, _ = remote("register", "cli-data", tmp_path / "data.npz", "--out", tmp_path / "manifest.json")
+    assert code == 0 and "registered cli-data: 300 rows × 4 columns, 5 contributors" in out
+    assert json.loads((tmp_path / "manifest.json").read_text())["num_rows"] == 300
+
+    queries, fees = make_epoch(3, 4)
+    (tmp_path / "epoch.json").write_text(json.dumps({"queries": queries.tolist(), "fees": fees}))
+    code, out, err = remote("prove", "cli-data", tmp_path / "epoch.json", "--out", tmp_path / "proof")
+    assert code == 0 and "SUCCEEDED" in out and "SUCCEEDED" in err
+    for name in ("manifest.bin", "claim.bin", "claim.json", "proof.bin"):
+        assert (tmp_path / "proof" / name).exists()
+    assert Claim.from_json((tmp_path / "proof" / "claim.json").read_text()).fees == tuple(fees)
+
+    files = [tmp_path / "proof" / n for n in ("manifest.bin", "claim.bin", "proof.bin")]
+    assert remote("verify", *files)[:2] == (0, "VALID\n")
+    assert remote("verify", tmp_path / "manifest.json", *files[1:])[:2] == (0, "VALID\n")
+    claim = json.loads((tmp_path / "proof" / "claim.json").read_text())
+    claim["payouts"][0] += 1
+    (tmp_path / "bad.json").write_text(json.dumps(claim))
+    code, out, _ = remote("verify", files[0], tmp_path / "bad.json", files[2])
+    assert code == 1 and out.startswith("INVALID: the payouts are not the fee split")
+
+
+def test_prove_without_waiting_then_watch(remote, tmp_path, make_rows, make_epoch):
+    np.savez(tmp_path / "data.npz", features=make_rows(50, 2, 2)[0], contributors=np.array(["x", "y"] * 25))
+    assert remote("register", "cli-watch", tmp_path / "data.npz")[0] == 0
+    queries, fees = make_epoch(2, 2)
+    np.savez(tmp_path / "epoch.npz", queries=queries, fees=np.array([str(f) for f in fees]))
+    code, out, _ = remote("prove", "cli-watch", tmp_path / "epoch.npz", "--no-wait", "--idempotency-key", "w1")
+    job_id = out.split()[1]
+    assert code == 0 and out.endswith("queued\n")
+    assert remote("prove", "cli-watch", tmp_path / "epoch.npz", "--no-wait", "--idempotency-key", "w1")[1] \
+        == f"job {job_id} (already submitted with this idempotency key)\n"
+    code, out, _ = remote("watch", job_id, "--out", tmp_path / "w")
+    assert code == 0 and (tmp_path / "w" / "proof.bin").exists()
+    code, out, _ = remote("list")
+    assert code == 0 and "cli-watch\t50×2\t2 contributors" in out
+    code, out, _ = remote("info")
+    assert code == 0 and json.loads(out)["srs_max_log_n"] == 14
+    code, out, _ = remote("cancel", job_id)
+    assert code == 1
+
+
+def test_errors_are_one_line(remote, monkeypatch, tmp_path):
+    monkeypatch.delenv("ATTRIB_TOKEN")
+    code, _, err = remote("list")
+    assert code == 1 and err.startswith("attrib remote: error: UNAUTHENTICATED: missing bearer token")
+    code, _, err = remote("register", "x", tmp_path / "absent.npz")
+    assert code == 2 and "absent.npz" in err
+
+
+def test_serve_needs_a_token(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("ATTRIB_TOKEN", raising=False)
+    assert main(["serve", "--data-dir", str(tmp_path)]) == 2
+    assert "a bearer token is required" in capsys.readouterr().err
+
+
+def test_tls(start_server, tmp_path):
+    """With --tls-cert/--tls-key the server speaks TLS only."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    try:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                        "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                        "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"openssl cannot make a test certificate: {exc}")
+    server = start_server("--tls-cert", str(cert), "--tls-key", str(key))
+    assert "(TLS," in server.log()
+    with server.client(tls_ca=cert, timeout=10) as c:
+        assert c.server_info().srs_max_log_n == 14 and c.health() == "SERVING"
+    from prover.client import ServiceError
+
+    with server.client(timeout=5) as plain, pytest.raises(ServiceError) as info:
+        plain.server_info()
+    assert info.value.code.name == "UNAVAILABLE"
