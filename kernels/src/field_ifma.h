@@ -79,12 +79,19 @@ ATTRIB_IFMA_INLINE ifma_consts_t ifma_consts(const fparams_t *F) {
     return c;
 }
 
-/* Load 8 consecutive elements (256 bytes) and transpose them so that l[j]
- * holds 64-bit limb j of elements 0..7. */
-ATTRIB_IFMA_INLINE void ifma_load8(__m512i l[4], const uint64_t *src) {
-    /* z[i] = elements 2i, 2i+1, limbs 0..3 each. */
-    const __m512i z0 = _mm512_loadu_si512(src), z1 = _mm512_loadu_si512(src + 8);
-    const __m512i z2 = _mm512_loadu_si512(src + 16), z3 = _mm512_loadu_si512(src + 24);
+/* Hide the constants' values from the compiler.  In long kernels it runs
+ * out of registers and would rebuild each constant where it is used (a move
+ * and a broadcast, on the ports the multiplier needs); opaque, they are
+ * spilled once and read back as memory operands instead. */
+ATTRIB_IFMA_INLINE void ifma_consts_opaque(ifma_consts_t *C) {
+    IFMA_UNROLL
+    for (int j = 0; j < 5; j++) __asm__("" : "+v"(C->p[j]));
+    __asm__("" : "+v"(C->k), "+v"(C->mask));
+}
+
+/* l[j] = 64-bit limb j of elements 0..7, from z[i] holding elements 2i and
+ * 2i + 1 (limbs 0..3 of each, in lanes 0-3 and 4-7). */
+ATTRIB_IFMA_INLINE void ifma_transpose4x8(__m512i l[4], __m512i z0, __m512i z1, __m512i z2, __m512i z3) {
     /* Gather limbs 0,1 (resp. 2,3) of four elements: lanes 0-3 limb 0 of
      * elements 0-3, lanes 4-7 limb 1 of elements 0-3. */
     const __m512i lo01 = _mm512_set_epi64(13, 9, 5, 1, 12, 8, 4, 0);
@@ -98,6 +105,13 @@ ATTRIB_IFMA_INLINE void ifma_load8(__m512i l[4], const uint64_t *src) {
     l[1] = _mm512_shuffle_i64x2(a01, b01, 0xee);
     l[2] = _mm512_shuffle_i64x2(a23, b23, 0x44);
     l[3] = _mm512_shuffle_i64x2(a23, b23, 0xee);
+}
+
+/* Load 8 consecutive elements (256 bytes) and transpose them so that l[j]
+ * holds 64-bit limb j of elements 0..7. */
+ATTRIB_IFMA_INLINE void ifma_load8(__m512i l[4], const uint64_t *src) {
+    ifma_transpose4x8(l, _mm512_loadu_si512(src), _mm512_loadu_si512(src + 8),
+                      _mm512_loadu_si512(src + 16), _mm512_loadu_si512(src + 24));
 }
 
 /* Inverse of ifma_load8: the same two permutations undo the transposition. */
@@ -216,6 +230,128 @@ ATTRIB_IFMA_INLINE void ifma_join(__m512i l[4], const __m512i t[5]) {
     l[1] = _mm512_or_si512(_mm512_srli_epi64(t[1], 12), _mm512_slli_epi64(t[2], 40));
     l[2] = _mm512_or_si512(_mm512_srli_epi64(t[2], 24), _mm512_slli_epi64(t[3], 28));
     l[3] = _mm512_or_si512(_mm512_srli_epi64(t[3], 36), _mm512_slli_epi64(t[4], 16));
+}
+
+/* Chains of operations in the 52-bit domain.
+ *
+ * Kernels that run a whole formula on 8 lanes (g1_ifma.h) convert their
+ * inputs once, keep every intermediate in 5 limbs of 52 bits and convert the
+ * results back once.  Values there are reduced lazily: they are only known to
+ * lie below a small multiple of p, and are brought into [0, p) just before
+ * they leave.  Their bounds follow from the one of ifma_montmul: for
+ * inputs a < A p and b16 < B p (b16 = 16 b, so B is 16 times the bound of b)
+ * with A B < 84 (2^260 / p > 84.6), a b16 2^-260 + p bounds the result, which
+ * is then below p (1 + A B / 84).  "Normalised" means limbs 0..3 in
+ * [0, 2^52) and the top limb holding the rest.
+ */
+
+/* Normalised 52-bit limbs from 64-bit limbs: ifma_split with the limbs
+ * masked, as additions and ifma_shift16 need them. */
+ATTRIB_IFMA_INLINE void ifma_split_masked(__m512i x[5], const __m512i l[4], const ifma_consts_t *C) {
+    ifma_split(x, l);
+    IFMA_UNROLL
+    for (int j = 0; j < 4; j++) x[j] = _mm512_and_si512(x[j], C->mask);
+}
+
+/* Normalise limbs of either sign (each in (-2^62, 2^62)): the carries and
+ * borrows travel up by arithmetic shifts, so the top limb ends up negative
+ * exactly when the value is. */
+ATTRIB_IFMA_INLINE void ifma_carry(__m512i t[5], const ifma_consts_t *C) {
+    IFMA_UNROLL
+    for (int j = 0; j < 4; j++) {
+        t[j + 1] = _mm512_add_epi64(t[j + 1], _mm512_srai_epi64(t[j], 52));
+        t[j] = _mm512_and_si512(t[j], C->mask);
+    }
+}
+
+/* r = 16 v, the second-operand form of ifma_montmul, for normalised
+ * v < 2^256: the 260-bit number shifted left by 4, limb by limb.  Bits 52..55
+ * of r's limbs are left over (they belong to the next limb up); vpmadd52
+ * never reads them, and r must feed nothing else. */
+ATTRIB_IFMA_INLINE void ifma_shift16(__m512i r[5], const __m512i v[5]) {
+    r[0] = _mm512_slli_epi64(v[0], 4);
+    IFMA_UNROLL
+    for (int j = 1; j < 5; j++)
+        r[j] = _mm512_or_si512(_mm512_slli_epi64(v[j], 4), _mm512_srli_epi64(v[j - 1], 48));
+}
+
+/* v normalised in [0, k p), 2 <= k <= 4 -> v mod p, normalised.  The
+ * candidates v - j p (j < k) are formed side by side; the one with the
+ * largest j that is still nonnegative wins. */
+ATTRIB_IFMA_INLINE void ifma_reduce_small(__m512i v[5], int k, const ifma_consts_t *C) {
+    __m512i best[5], jp[5];
+    IFMA_UNROLL
+    for (int i = 0; i < 5; i++) {
+        best[i] = v[i];
+        jp[i] = _mm512_setzero_si512();
+    }
+    IFMA_UNROLL
+    for (int j = 1; j < k; j++) {
+        __m512i d[5];
+        IFMA_UNROLL
+        for (int i = 0; i < 5; i++) {
+            jp[i] = _mm512_add_epi64(jp[i], C->p[i]);   /* limbs of j p, unnormalised */
+            d[i] = _mm512_sub_epi64(v[i], jp[i]);
+        }
+        ifma_carry(d, C);
+        const __mmask8 negative = _mm512_movepi64_mask(d[4]);
+        IFMA_UNROLL
+        for (int i = 0; i < 5; i++) best[i] = _mm512_mask_blend_epi64(negative, d[i], best[i]);
+    }
+    IFMA_UNROLL
+    for (int i = 0; i < 5; i++) v[i] = best[i];
+}
+
+/* Values below 2p.  Longer formulas (point additions in Jacobian form)
+ * keep one simple invariant instead of per-value bounds: every value is
+ * normalised and below 2p.  Products of two such values are below 1.76p
+ * (A = 2, B = 32), sums and differences are brought back below 2p by one
+ * conditional subtraction of 2p. */
+
+/* v normalised in [0, 4p) -> v mod 2p, normalised. */
+ATTRIB_IFMA_INLINE void ifma_below2p(__m512i v[5], const ifma_consts_t *C) {
+    __m512i d[5];
+    IFMA_UNROLL
+    for (int j = 0; j < 5; j++) d[j] = _mm512_sub_epi64(v[j], _mm512_add_epi64(C->p[j], C->p[j]));
+    ifma_carry(d, C);
+    const __mmask8 negative = _mm512_movepi64_mask(d[4]);
+    IFMA_UNROLL
+    for (int j = 0; j < 5; j++) v[j] = _mm512_mask_blend_epi64(negative, d[j], v[j]);
+}
+
+/* r = a b 2^-256 mod p, the field product of Montgomery-form values, below
+ * 1.76p. */
+ATTRIB_IFMA_INLINE void ifma_mul2p(__m512i r[5], const __m512i a[5], const __m512i b[5], const ifma_consts_t *C) {
+    __m512i b16[5];
+    ifma_shift16(b16, b);
+    ifma_montmul(r, a, b16, C);
+    ifma_carry(r, C);
+}
+
+ATTRIB_IFMA_INLINE void ifma_add2p(__m512i r[5], const __m512i a[5], const __m512i b[5], const ifma_consts_t *C) {
+    IFMA_UNROLL
+    for (int j = 0; j < 5; j++) r[j] = _mm512_add_epi64(a[j], b[j]);
+    ifma_carry(r, C);
+    ifma_below2p(r, C);
+}
+
+/* r = a - b, formed as a + 2p - b in (0, 4p). */
+ATTRIB_IFMA_INLINE void ifma_sub2p(__m512i r[5], const __m512i a[5], const __m512i b[5], const ifma_consts_t *C) {
+    IFMA_UNROLL
+    for (int j = 0; j < 5; j++) r[j] = _mm512_sub_epi64(_mm512_add_epi64(a[j], _mm512_add_epi64(C->p[j], C->p[j])), b[j]);
+    ifma_carry(r, C);
+    ifma_below2p(r, C);
+}
+
+/* Lanes where v (normalised, below 2p) is 0 mod p: v is 0 or p. */
+ATTRIB_IFMA_INLINE __mmask8 ifma_zero2p(const __m512i v[5], const ifma_consts_t *C) {
+    __mmask8 zero = 0xff, is_p = 0xff;
+    IFMA_UNROLL
+    for (int j = 0; j < 5; j++) {
+        zero &= _mm512_cmpeq_epi64_mask(v[j], _mm512_setzero_si512());
+        is_p &= _mm512_cmpeq_epi64_mask(v[j], C->p[j]);
+    }
+    return zero | is_p;
 }
 
 /* Lanes whose element (64-bit limbs l) might be >= p: those with top limb
