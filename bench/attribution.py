@@ -1,7 +1,6 @@
 """Suite ``attribution``: register, prove, verify an epoch end to end, by dataset size.
 
-Each configuration runs in a fresh subprocess (so that its peak memory, ``ru_maxrss``, is
-its own): a random dataset of N rows × k int16 features over C contributors with 24-bit
+Each configuration runs in a fresh subprocess (so that its peak memory, VmHWM, is its own): a random dataset of N rows × k int16 features over C contributors with 24-bit
 scales, registered against the development SRS, then one epoch of T random queries proved
 and checked by the pure-Python verifier.  Times are single runs (each is seconds long; the
 spread across configurations shows the trend); ``--repeat`` repeats each configuration.
@@ -22,7 +21,8 @@ FULL = [(log_n, 32, t, 1000) for log_n in (12, 14, 16, 18, 20) for t in (1, 1024
 QUICK = [(log_n, 32, t, 1000) for log_n in (12, 14, 16) for t in (1, 1024)] + [(14, 16, 1, 1000)]
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
+from bench.timing import peak_rss_mb
 import numpy as np
 from prover import SRS, Dataset, Prover
 from verifier import verify_attribution
@@ -41,7 +41,7 @@ claim, proof = prover.prove(reg, queries, fees); t2 = time.perf_counter()
 ok = verify_attribution(reg.manifest, claim, proof); t3 = time.perf_counter()
 print(json.dumps({"register_s": t1 - t0, "prove_s": t2 - t1, "verify_s": t3 - t2, "verified": ok,
                   "proof_bytes": len(proof.to_bytes()), "claim_bytes": len(claim.to_bytes()),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_rss_mb()}))
 """
 
 

@@ -10,7 +10,8 @@ Implementations:
 Scalars: ``full`` (uniform 254-bit Fr elements) and ``i16`` (signed 16-bit integers, our
 small-scalar path; mcl gets the same values as Fr elements).  Every implementation gets the
 same points and scalars, and every result is checked against ours (``verified``).  Peak memory
-of one 2^20 MSM per scalar kind is measured in a fresh subprocess (``ru_maxrss``).
+of one 2^20 MSM per scalar kind is measured in a fresh subprocess that loads the inputs from
+.npy files (peak RSS after loading, and after the MSM; see ``bench.timing.peak_rss_mb``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 
@@ -53,19 +55,22 @@ def inputs(n: int, seed: int):
     return points, {"full": full, "i16": small}
 
 
-def peak_memory_mb(log_n: int, kind: str, seed: int) -> float:
-    """ru_maxrss of a fresh process that makes the inputs and runs one MSM, minus its baseline."""
-    code = f"""
-import json, resource, numpy as np
-from bench.msm import inputs
+def peak_memory_mb(points: np.ndarray, scalars: np.ndarray) -> dict:
+    """Peak resident memory of a fresh process that loads the inputs from .npy files and runs one MSM."""
+    code = """
+import json, sys, numpy as np
+from bench.timing import peak_rss_mb
 from kernels import g1
-pts, scalars = inputs({1 << log_n}, {seed})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-g1.msm(pts, scalars[{kind!r}], check=False)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"peak_mb": after / 1024, "inputs_mb": before / 1024}}))
+pts, scalars = np.load(sys.argv[1]), np.load(sys.argv[2])
+before = peak_rss_mb()
+g1.msm(pts, scalars, check=False)
+print(json.dumps({"peak_mb": peak_rss_mb(), "inputs_mb": before}))
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(f"{tmp}/points.npy", points)
+        np.save(f"{tmp}/scalars.npy", scalars)
+        out = subprocess.run([sys.executable, "-c", code, f"{tmp}/points.npy", f"{tmp}/scalars.npy"],
+                             capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -126,9 +131,10 @@ def run(args) -> dict:
         kernels.set_threads(default_threads)
     memory = []
     if not args.no_memory and 20 in logs:
+        points, scalars = inputs(1 << 20, args.seed)
         for kind in KINDS:
             log(f"msm: peak memory of one 2^20 {kind} MSM (subprocess)")
-            memory.append({"n": 1 << 20, "scalars": kind, **peak_memory_mb(20, kind, args.seed)})
+            memory.append({"n": 1 << 20, "scalars": kind, **peak_memory_mb(points, scalars[kind])})
     _add_ratios(results)
     notes.append("x mcl = median / mcl's median (single-threaded) for the same scalars and n")
     notes.append("mcl receives the 16-bit scalars as Fr elements: it has no small-scalar entry point")

@@ -85,6 +85,24 @@ class Timing:
         return d
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MiB.
+
+    Linux's VmHWM belongs to the address space, so it starts afresh at exec; ru_maxrss (the
+    fallback elsewhere) survives exec and so counts the parent's memory at fork.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def ns_per_element(seconds: float, n: int) -> float:
     return seconds * 1e9 / n if n else float("nan")
 

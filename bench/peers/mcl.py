@@ -315,6 +315,12 @@ class Mcl:
         if not (points.flags.c_contiguous and scalars.flags.c_contiguous):
             raise ValueError("points and scalars must be C-contiguous")
         out = np.zeros(12, dtype=np.uint64)
+        def call():
+            return self._mul_vec(out, points, scalars, n, cpu_n)
+        # mcl puts O(n) scratch on the stack, which overflows the default 8 MiB near 2^18 points
+        return run_with_stack(call, BIG_STACK_BYTES) if n > BIG_STACK_ABOVE else call()
+
+    def _mul_vec(self, out, points, scalars, n, cpu_n):
         if cpu_n is None:
             dt = self.loop.mcl_g1_mulvec_time(self.fn["mclBnG1_mulVec"], _ptr(out), _ptr(points),
                                               _ptr(scalars), n)
@@ -336,6 +342,70 @@ class Mcl:
     def g1_equal(self, p: np.ndarray, q: np.ndarray) -> bool:
         return bool(self._g1_is_equal(_ptr(np.ascontiguousarray(p)), _ptr(np.ascontiguousarray(q))))
 
+    # -- pairing (ctypes calls: one out-of-line call per pairing, ~1 µs against ~1 ms of work) --
+
+    def _pairing_protos(self) -> dict:
+        if not hasattr(self, "_pp"):
+            vp, sz, ci = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int
+            lib = self.lib
+
+            def proto(name, restype, *argtypes):
+                return ctypes.CFUNCTYPE(restype, *argtypes)((name, lib))
+            self._pp = {
+                "g2_set_str": proto("mclBnG2_setStr", ci, vp, ctypes.c_char_p, sz, ci),
+                "g2_mul": proto("mclBnG2_mul", None, vp, vp, vp),
+                "g2_is_valid": proto("mclBnG2_isValid", ci, vp),
+                "g1_neg": proto("mclBnG1_neg", None, vp, vp),
+                "pairing": proto("mclBn_pairing", None, vp, vp, vp),
+                "miller_vec": proto("mclBn_millerLoopVec", None, vp, vp, vp, sz),
+                "final_exp": proto("mclBn_finalExp", None, vp, vp),
+                "gt_is_one": proto("mclBnGT_isOne", ci, vp),
+                "gt_is_equal": proto("mclBnGT_isEqual", ci, vp, vp),
+            }
+        return self._pp
+
+    def g2_generator(self) -> np.ndarray:
+        """The alt_bn128 G2 generator (py_ecc's G2, EIP-197's) as a (24,) mcl point."""
+        from py_ecc.optimized_bn128 import G2, normalize
+
+        x, y = normalize(G2)
+        s = f"1 {x.coeffs[0]} {x.coeffs[1]} {y.coeffs[0]} {y.coeffs[1]}".encode()
+        q = np.zeros(24, dtype=np.uint64)
+        pp = self._pairing_protos()
+        if pp["g2_set_str"](_ptr(q), s, len(s), IO_DEC) != 0 or not pp["g2_is_valid"](_ptr(q)):
+            raise RuntimeError("mclBnG2_setStr of the G2 generator failed")
+        return q
+
+    def pairing_inputs(self, s: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """G1 points [[s·t]G1, −[s]G1] (2, 12) and G2 points [G2, [t]G2] (2, 24):
+        e([st]G1, G2)·e(−[s]G1, [t]G2) = 1, the shape of a KZG pairing check."""
+        pp = self._pairing_protos()
+        g, h = self.g1_generator(), self.g2_generator()
+        p = np.zeros((2, 12), dtype=np.uint64)
+        q = np.zeros((2, 24), dtype=np.uint64)
+        p[0] = self.g1_mul(g, self.fr_from_ints([s * t % BN254_R])[0])
+        pp["g1_neg"](_ptr(p[1]), _ptr(self.g1_mul(g, self.fr_from_ints([s])[0])))
+        q[0] = h
+        pp["g2_mul"](_ptr(q[1]), _ptr(h), _ptr(self.fr_from_ints([t])[0]))
+        return p, q
+
+    def pairing(self, p: np.ndarray, q: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """e(P, Q) (a (48,) GT element): Miller loop and final exponentiation."""
+        out = np.zeros(48, dtype=np.uint64) if out is None else out
+        self._pairing_protos()["pairing"](_ptr(out), _ptr(p), _ptr(q))
+        return out
+
+    def pairing_check(self, p: np.ndarray, q: np.ndarray, out: np.ndarray | None = None) -> bool:
+        """Π e(P_i, Q_i) == 1 with one multi-Miller loop (mclBn_millerLoopVec) and one final exp."""
+        pp = self._pairing_protos()
+        out = np.zeros(48, dtype=np.uint64) if out is None else out
+        pp["miller_vec"](_ptr(out), _ptr(p), _ptr(q), p.shape[0])
+        pp["final_exp"](_ptr(out), _ptr(out))
+        return bool(pp["gt_is_one"](_ptr(out)))
+
+    def gt_equal(self, a: np.ndarray, b: np.ndarray) -> bool:
+        return bool(self._pairing_protos()["gt_is_equal"](_ptr(a), _ptr(b)))
+
     def g1_affine(self, p: np.ndarray) -> tuple[int, int] | None:
         """Affine (x, y) integers of a point, or None for the identity."""
         buf = ctypes.create_string_buffer(1024)
@@ -346,6 +416,33 @@ class Mcl:
         if parts == [b"0"]:
             return None
         return int(parts[1]), int(parts[2])
+
+
+BIG_STACK_ABOVE = 1 << 14
+BIG_STACK_BYTES = 1 << 30
+
+
+def run_with_stack(fn, stack_bytes: int):
+    """fn() on a thread with a ``stack_bytes`` stack (mcl's mulVec overflows the default 8 MiB at 2^18)."""
+    import threading
+
+    box = {}
+
+    def target():
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # re-raised in the caller
+            box["error"] = exc
+    previous = threading.stack_size(stack_bytes)
+    try:
+        worker = threading.Thread(target=target, name="mcl-big-stack")
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def _dist_version(name: str) -> str | None:
