@@ -89,6 +89,38 @@ def add_serve_parser(sub) -> None:
     serve.set_defaults(func=cmd_serve)
 
 
+def cmd_export_verifier(args: argparse.Namespace) -> int:
+    """Write the Solidity AttributionVerifier for one SRS (its [τ]_2 and digest compiled in)."""
+    from pathlib import Path
+
+    from prover.srs import SRS, SRSError
+    from verifier.evm import contract_source
+
+    try:
+        srs = SRS.from_ptau(args.srs, max_log_n=args.max_log_n) if args.srs else SRS.dev(args.dev_srs)
+    except (SRSError, OSError) as exc:
+        print(f"attrib export-verifier: {exc}", file=sys.stderr)
+        return 2
+    source = contract_source(srs.verifying_key)
+    if args.output == "-":
+        sys.stdout.write(source)
+    else:
+        Path(args.output).write_text(source)
+        print(f"wrote {args.output}: AttributionVerifier for SRS {srs.digest().hex()} ({srs.source}, "
+              f"2^{srs.max_log_n} powers)", file=sys.stderr)
+    return 0
+
+
+def add_export_verifier_parser(sub) -> None:
+    export = sub.add_parser("export-verifier", help="write the Solidity verifier contract for an SRS")
+    source = export.add_mutually_exclusive_group(required=True)
+    source.add_argument("--srs", metavar="PTAU", help="a snarkjs / Perpetual Powers of Tau .ptau file")
+    source.add_argument("--dev-srs", type=int, metavar="LOG_N", help="an INSECURE development SRS (tests only)")
+    export.add_argument("--max-log-n", type=int, help="powers to use from the .ptau (default: all it has)")
+    export.add_argument("-o", "--output", default="Verifier.sol", help="output file, or - for stdout")
+    export.set_defaults(func=cmd_export_verifier)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="attrib", description="Verifiable data attribution prover")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--ptau", help="a snarkjs .ptau file to use as the SRS (default: an insecure dev SRS)")
     demo.set_defaults(func=cmd_demo)
     add_serve_parser(sub)
+    add_export_verifier_parser(sub)
     from prover.remote import add_remote_parser
 
     add_remote_parser(sub)
