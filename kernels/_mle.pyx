@@ -61,7 +61,11 @@ def fold(f, r, out=None):
 
 
 def round_evals(tables):
-    """Σ_i Π_j (f_j[2i] + t·(f_j[2i+1] − f_j[2i])) for t = 0..len(tables), as (len+1, 4)."""
+    """p(t) = Σ_i Π_j (f_j[2i] + t·(f_j[2i+1] − f_j[2i])) for t = 0, 2, 3, …, d (d = len(tables)).
+
+    These are the sum-check round message; p(1) follows from the running claim and is
+    not computed.  Returns d elements, shape (d, 4).
+    """
     tables = [_table(t, f"tables[{j}]") for j, t in enumerate(tables)]
     cdef int nf = len(tables)
     if not 1 <= nf <= MLE_MAX_FACTORS:
@@ -74,7 +78,7 @@ def round_evals(tables):
     for j in range(nf):
         view = tables[j]
         ptrs[j] = &view[0, 0]
-    out = np.empty((nf + 1, 4), dtype=np.uint64)
+    out = np.empty((nf, 4), dtype=np.uint64)
     cdef uint64_t[:, ::1] vo = out
     with nogil:
         mle_round_evals(&vo[0, 0], ptrs, nf, m)

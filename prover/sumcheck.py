@@ -31,8 +31,7 @@ def prove_sumcheck(tables: list[np.ndarray], transcript: Transcript, progress=No
     point: list[int] = []
     current = list(tables)
     for j in range(rounds):
-        evals = fr.to_ints(mle.round_evals(current))
-        message = [evals[0], *evals[2:]]
+        message = fr.to_ints(mle.round_evals(current))   # p(0), p(2), …, p(d)
         transcript.absorb_scalars(message)
         u = transcript.challenge_scalar()
         u_arr = fr.from_ints([u])

@@ -53,15 +53,16 @@ static void mle_fold(uint64_t *out, const uint64_t *f, const uint64_t *r, int64_
 }
 
 /* Round message of the sum-check for sum_x prod_j f_j(x), nf factors:
- * evals[t] = sum_i prod_j (f_j[2i] + t (f_j[2i+1] - f_j[2i])) for t = 0..nf.
+ * p(t) = sum_i prod_j (f_j[2i] + t (f_j[2i+1] - f_j[2i])) for t = 0, 2, 3, ..., nf
+ * (p(1) is implied by the running claim, so it is not computed): nf values.
  * f holds nf pointers to tables of m entries. */
 static void mle_round_evals(uint64_t *evals, const uint64_t *const *f, int nf, int64_t m) {
     const int64_t half = m / 2;
-    uint64_t total[MLE_MAX_FACTORS + 1][4];
+    uint64_t total[MLE_MAX_FACTORS][4];
     memset(total, 0, sizeof total);
     ATTRIB_PARALLEL_REGION(half)
     {
-        uint64_t acc[MLE_MAX_FACTORS + 1][4];
+        uint64_t acc[MLE_MAX_FACTORS][4];
         memset(acc, 0, sizeof acc);
         ATTRIB_FOR_NOWAIT
         for (int64_t i = 0; i < half; i++) {
@@ -70,17 +71,23 @@ static void mle_round_evals(uint64_t *evals, const uint64_t *const *f, int nf, i
                 memcpy(val[j], f[j] + 8 * i, 32);
                 fr_sub(diff[j], f[j] + 8 * i + 4, f[j] + 8 * i);
             }
-            for (int t = 0; t <= nf; t++) {
-                if (t) for (int j = 0; j < nf; j++) fr_add(val[j], val[j], diff[j]);
+            memcpy(prod, val[0], 32);                       /* t = 0 */
+            for (int j = 1; j < nf; j++) fr_mul(prod, prod, val[j]);
+            fr_add(acc[0], acc[0], prod);
+            for (int t = 2; t <= nf; t++) {                  /* t = 2, 3, ...: val = f_even + t diff */
+                for (int j = 0; j < nf; j++) {
+                    fr_add(val[j], val[j], diff[j]);
+                    if (t == 2) fr_add(val[j], val[j], diff[j]);
+                }
                 memcpy(prod, val[0], 32);
                 for (int j = 1; j < nf; j++) fr_mul(prod, prod, val[j]);
-                fr_add(acc[t], acc[t], prod);
+                fr_add(acc[t - 1], acc[t - 1], prod);
             }
         }
         ATTRIB_CRITICAL
-        for (int t = 0; t <= nf; t++) fr_add(total[t], total[t], acc[t]);
+        for (int t = 0; t < nf; t++) fr_add(total[t], total[t], acc[t]);
     }
-    memcpy(evals, total, 32 * (nf + 1));
+    memcpy(evals, total, 32 * nf);
 }
 
 #endif

@@ -51,3 +51,21 @@ def test_linear_combination_matches_products(count):
     for p, k in zip(pts, ks):
         expected = bn.add(expected, bn.multiply(p, k))
     assert bn.eq(linear_combination(list(zip(pts, ks))), expected)
+
+
+@pytest.mark.parametrize("factors", [1, 2, 3, 4])
+def test_round_evals_are_the_round_polynomial(factors):
+    """mle.round_evals gives p(0), p(2), …, p(d) of Σ_i Π_j (f_j[2i] + t·(f_j[2i+1] − f_j[2i]))."""
+    rng = random.Random(factors)
+    tables = [[rng.randrange(R) for _ in range(16)] for _ in range(factors)]
+
+    def p(t):
+        total = 0
+        for i in range(8):
+            prod = 1
+            for f in tables:
+                prod = prod * (f[2 * i] + t * (f[2 * i + 1] - f[2 * i])) % R
+            total += prod
+        return total % R
+    got = fr.to_ints(mle.round_evals([fr.from_ints(t) for t in tables]))
+    assert got == [p(0)] + [p(t) for t in range(2, factors + 1)]
