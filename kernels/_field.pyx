@@ -399,3 +399,15 @@ def _geq(limbs, modulus):
 
 FR = PrimeField("fr")
 FP = PrimeField("fp")
+
+
+def module_hooks(PrimeField field):
+    """``__getattr__`` and ``__dir__`` for a module that exposes ``field``'s public methods as functions."""
+    def module_getattr(name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(field, name)
+
+    def module_dir():
+        return sorted({"FIELD", "MODULUS"} | {n for n in dir(field) if not n.startswith("_")})
+    return module_getattr, module_dir

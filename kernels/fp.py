@@ -6,15 +6,7 @@ module: ``from_ints``, ``to_ints``, ``from_int64``, ``add``, ``sub``, ``neg``,
 """
 
 from kernels._field import FP as FIELD
+from kernels._field import module_hooks
 
 MODULUS: int = FIELD.modulus
-
-
-def __getattr__(name: str):
-    if name.startswith("_"):
-        raise AttributeError(name)
-    return getattr(FIELD, name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | {n for n in dir(FIELD) if not n.startswith("_")})
+__getattr__, __dir__ = module_hooks(FIELD)
