@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from bench.peers import PeerUnavailable
-from bench.report import fmt_n, fmt_num, log, table
+from bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
 from bench.timing import auto_number, measure
 
 DESCRIPTION = ("Fr mul and inner product in ns/element: ours (1 thread, all threads) vs mcl, "
@@ -134,7 +134,7 @@ def run(args) -> dict:
     finally:
         kernels.set_threads(default_threads)
 
-    _add_ratios(results)
+    add_peer_ratios(results, "mcl")
     notes.append("x mcl = median / mcl median for the same op and n; mcl is single-threaded, "
                  "so ours-all / mcl mixes thread counts")
     return {"results": results, "skipped": skipped, "peers": peers, "notes": notes,
@@ -183,13 +183,6 @@ def _verify(op, got, idx, want_mul, want_inner) -> bool:
     if op == "inner":
         return int(got) == want_inner
     return [int(got[i]) for i in idx] == want_mul
-
-
-def _add_ratios(results: list[dict]) -> None:
-    ref = {(r["op"], r["n"]): r["median_s"] for r in results if r["impl"] == "mcl"}
-    for row in results:
-        base = ref.get((row["op"], row["n"]))
-        row["ratio_to_mcl"] = row["median_s"] / base if base else None
 
 
 def format_table(result: dict) -> str:

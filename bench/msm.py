@@ -24,7 +24,7 @@ import tempfile
 import numpy as np
 
 from bench.peers import PeerUnavailable
-from bench.report import fmt_n, fmt_num, log, table
+from bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
 from bench.timing import measure
 
 DESCRIPTION = "G1 MSM ns/point, full and 16-bit scalars: ours (1 thread, all threads) vs mcl, py_ecc"
@@ -135,7 +135,7 @@ def run(args) -> dict:
         for kind in KINDS:
             log(f"msm: peak memory of one 2^20 {kind} MSM (subprocess)")
             memory.append({"n": 1 << 20, "scalars": kind, **peak_memory_mb(points, scalars[kind])})
-    _add_ratios(results)
+    add_peer_ratios(results, "mcl")
     notes.append("x mcl = median / mcl's median (single-threaded) for the same scalars and n")
     notes.append("mcl receives the 16-bit scalars as Fr elements: it has no small-scalar entry point")
     return {"results": results, "memory": memory, "skipped": skipped, "peers": peers, "notes": notes,
@@ -167,13 +167,6 @@ def _py_ecc_case(points, scalars, reference):
         return acc
     ok = bn.eq(naive(), g1.to_py_ecc(reference))
     return naive, False, ok
-
-
-def _add_ratios(results: list[dict]) -> None:
-    ref = {(r["scalars"], r["n"]): r["median_s"] for r in results if r["impl"] == "mcl"}
-    for row in results:
-        base = ref.get((row["scalars"], row["n"]))
-        row["ratio_to_mcl"] = row["median_s"] / base if base else None
 
 
 def format_table(result: dict) -> str:

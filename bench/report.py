@@ -113,3 +113,11 @@ def _default(obj):
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def add_peer_ratios(results: list[dict], peer: str) -> None:
+    """row["ratio_to_<peer>"] = median / the peer's median for the same (op, n); None without one."""
+    ref = {(r["op"], r["n"]): r["median_s"] for r in results if r["impl"] == peer}
+    for row in results:
+        base = ref.get((row["op"], row["n"]))
+        row[f"ratio_to_{peer}"] = row["median_s"] / base if base else None
