@@ -43,7 +43,7 @@ SCHEMA = "attrib-bench/1"
 
 # Every suite, in the order ``attrib bench`` runs them.  A name whose module does not exist
 # yet is "planned": listed, but refused with a clear message.
-SUITES: tuple[str, ...] = ("kernels", "msm", "pcs", "attribution", "service", "evm")
+SUITES: tuple[str, ...] = ("kernels", "msm", "pcs", "attribution", "pairing", "ezkl", "ckzg", "service", "evm")
 
 # Modules of this package that are not suites.
 _FRAMEWORK = {"timing", "machine", "report", "peers"}

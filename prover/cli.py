@@ -121,6 +121,23 @@ def add_export_verifier_parser(sub) -> None:
     export.set_defaults(func=cmd_export_verifier)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the benchmark suites and write results.json, report.md and plots (bench/harness.py)."""
+    from bench import harness
+
+    return harness.main(args)
+
+
+def add_bench_parser(sub) -> None:
+    from bench import harness
+
+    bench = sub.add_parser("bench", help="run the benchmarks and write a report with plots",
+                           description="Run the benchmark suites (ours and the peers side by side) and write "
+                                       "DIR/results.json, DIR/report.md and PNG plots. See bench/README.md.")
+    harness.add_arguments(bench)
+    bench.set_defaults(func=cmd_bench)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="attrib", description="Verifiable data attribution prover")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     from prover.remote import add_remote_parser
 
     add_remote_parser(sub)
+    add_bench_parser(sub)
     return parser
 
 
