@@ -60,7 +60,7 @@ def run(args) -> dict:
         samples = []
         for _ in range(repeat):
             log(f"attribution: N = 2^{log_n}, k = {k}, T = {t}, C = {c}")
-            out = subprocess.run([sys.executable, "-c", CHILD, str(log_n), str(k), str(t), str(c), str(args.seed)],
+            out = subprocess.run([sys.executable, "-P", "-c", CHILD, str(log_n), str(k), str(t), str(c), str(args.seed)],
                                  capture_output=True, text=True)
             if out.returncode:
                 raise RuntimeError(f"configuration {(log_n, k, t, c)} failed:\n{out.stderr[-2000:]}")

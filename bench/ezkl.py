@@ -56,7 +56,7 @@ def add_arguments(parser) -> None:
 def _ours(log_n: int, seed: int) -> dict:
     from bench.attribution import CHILD
 
-    out = subprocess.run([sys.executable, "-c", CHILD, str(log_n), str(K), "1", str(CONTRIBUTORS), str(seed)],
+    out = subprocess.run([sys.executable, "-P", "-c", CHILD, str(log_n), str(K), "1", str(CONTRIBUTORS), str(seed)],
                          capture_output=True, text=True, check=False, cwd=REPO_ROOT)
     if out.returncode:
         raise RuntimeError(f"ours at N = 2^{log_n} failed:\n{out.stderr[-2000:]}")

@@ -69,7 +69,7 @@ print(json.dumps({"peak_mb": peak_rss_mb(), "inputs_mb": before}))
     with tempfile.TemporaryDirectory() as tmp:
         np.save(f"{tmp}/points.npy", points)
         np.save(f"{tmp}/scalars.npy", scalars)
-        out = subprocess.run([sys.executable, "-c", code, f"{tmp}/points.npy", f"{tmp}/scalars.npy"],
+        out = subprocess.run([sys.executable, "-P", "-c", code, f"{tmp}/points.npy", f"{tmp}/scalars.npy"],
                              capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

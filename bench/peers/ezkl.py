@@ -202,7 +202,7 @@ def _child(args: list[str], timeout: float | None) -> dict:
     code = (f"import sys; sys.path.insert(0, {str(REPO_ROOT)!r}); from bench.peers.ezkl import main; "
             "sys.exit(main(sys.argv[1:]))")
     workdir = args[1] if args[0] != "srs" else None
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-P", "-c", code, *args], capture_output=True, text=True,
                           timeout=timeout, cwd=workdir, check=False)
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
