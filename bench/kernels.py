@@ -73,13 +73,8 @@ def run(args) -> dict:
 
     mcl = gf = None
     if "mcl" in impls:
-        try:
-            from bench.peers import mcl as mcl_peer
-            mcl = mcl_peer.load()
-            peers["mcl"] = mcl.describe()
-        except PeerUnavailable as exc:
-            log(str(exc))
-            skipped.append({"impl": "mcl", "reason": str(exc)})
+        from bench.peers import mcl as mcl_peer
+        mcl = mcl_peer.load_or_skip(skipped, peers)
     if "galois" in impls:
         try:
             gf, gf_s, gf_version = _galois_field(r)

@@ -23,7 +23,6 @@ import tempfile
 
 import numpy as np
 
-from bench.peers import PeerUnavailable
 from bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
 from bench.timing import measure
 
@@ -85,13 +84,8 @@ def run(args) -> dict:
     results, skipped, notes, peers = [], [], [], {}
     mcl = None
     if "mcl" in impls:
-        try:
-            from bench.peers import mcl as mcl_peer
-            mcl = mcl_peer.load()
-            peers["mcl"] = mcl.describe()
-        except PeerUnavailable as exc:
-            log(str(exc))
-            skipped.append({"impl": "mcl", "reason": str(exc)})
+        from bench.peers import mcl as mcl_peer
+        mcl = mcl_peer.load_or_skip(skipped, peers)
     try:
         for log_n in logs:
             n = 1 << log_n

@@ -11,7 +11,6 @@ implementation must say so (``verified``), and must reject a broken pair.
 
 from __future__ import annotations
 
-from bench.peers import PeerUnavailable
 from bench.report import fmt_num, log, table
 from bench.timing import auto_number, measure
 
@@ -63,14 +62,10 @@ def run(args) -> dict:
     results, skipped, peers, notes = [], [], {}, []
     cases = {}
     if "mcl" in impls:
-        try:
-            from bench.peers import mcl as mcl_peer
-            m = mcl_peer.load()
-            peers["mcl"] = m.describe()
+        from bench.peers import mcl as mcl_peer
+        m = mcl_peer.load_or_skip(skipped, peers)
+        if m is not None:
             cases["mcl"] = _mcl_cases(m)
-        except PeerUnavailable as exc:
-            log(str(exc))
-            skipped.append({"impl": "mcl", "reason": str(exc)})
     if "py_ecc" in impls:
         from importlib import metadata
 

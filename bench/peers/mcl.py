@@ -475,3 +475,17 @@ def load() -> Mcl:
         peer.init_alt_bn128()
         _instance = peer
         return peer
+
+
+def load_or_skip(skipped: list, peers: dict) -> "Mcl | None":
+    """The mcl peer, described in ``peers``; or None, with the reason logged and added to ``skipped``."""
+    from bench.report import log
+
+    try:
+        mcl = load()
+    except PeerUnavailable as exc:
+        log(str(exc))
+        skipped.append({"impl": "mcl", "reason": str(exc)})
+        return None
+    peers["mcl"] = mcl.describe()
+    return mcl
