@@ -55,8 +55,9 @@ def extensions() -> list[Extension]:
         extra_link_args=openmp,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
-    modules = ["kernels._field", "kernels._g1", "kernels._mle"]
-    exts = [Extension(name, [name.replace(".", "/") + ".pyx"], **common) for name in modules]
+    # attrib.kernels lives in kernels/ (see [tool.setuptools.package-dir] in pyproject.toml)
+    modules = ["_field", "_g1", "_mle"]
+    exts = [Extension(f"attrib.kernels.{name}", [f"kernels/{name}.pyx"], **common) for name in modules]
     return cythonize(exts, compiler_directives={"language_level": "3"}, quiet=True)
 
 

@@ -1,7 +1,7 @@
 """Benchmark suites for the prover and the peers it is compared with.
 
-Command line: ``python -m bench <suite> [--json OUT.json] [--quick] [--repeat N] [suite options]``
-(``python -m bench --list`` lists the suites; see bench/README.md).
+Command line: ``python -m attrib.bench <suite> [--json OUT.json] [--quick] [--repeat N] [suite options]``
+(``python -m attrib.bench --list`` lists the suites; see bench/README.md).
 
 Writing a suite
 ---------------
@@ -34,45 +34,23 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import time
 from datetime import datetime, timezone
 from types import ModuleType
 
 SCHEMA = "attrib-bench/1"
 
-# Every suite, in the order ``attrib bench`` runs them.  A name whose module does not exist
-# yet is "planned": listed, but refused with a clear message.
+# Every suite, in the order ``attrib bench`` runs them.
 SUITES: tuple[str, ...] = ("kernels", "msm", "pcs", "attribution", "pairing", "ezkl", "ckzg", "service", "evm")
-
-# Modules of this package that are not suites.
-_FRAMEWORK = {"timing", "machine", "report", "peers"}
 
 
 class UnknownSuite(LookupError):
-    """Raised for a suite name that is not registered or not implemented yet."""
-
-
-def _module_exists(name: str) -> bool:
-    return importlib.util.find_spec(f"{__name__}.{name}") is not None
-
-
-def available_suites() -> list[str]:
-    """Registered suites whose module exists, in run order."""
-    return [s for s in SUITES if _module_exists(s)]
-
-
-def planned_suites() -> list[str]:
-    return [s for s in SUITES if not _module_exists(s)]
+    """Raised for a suite name that is not registered."""
 
 
 def get_suite(name: str) -> ModuleType:
-    if name not in SUITES or name in _FRAMEWORK:
-        raise UnknownSuite(f"unknown suite {name!r}; available: {', '.join(available_suites()) or '(none)'}"
-                           + (f"; planned: {', '.join(planned_suites())}" if planned_suites() else ""))
-    if not _module_exists(name):
-        raise UnknownSuite(f"suite {name!r} is planned but not implemented yet; "
-                           f"available: {', '.join(available_suites()) or '(none)'}")
+    if name not in SUITES:
+        raise UnknownSuite(f"unknown suite {name!r}; available: {', '.join(SUITES)}")
     module = importlib.import_module(f"{__name__}.{name}")
     if not callable(getattr(module, "run", None)):
         raise UnknownSuite(f"bench/{name}.py defines no run(args) function")
@@ -90,7 +68,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def suite_parser(name: str, module: ModuleType | None = None,
                  prog: str | None = None) -> argparse.ArgumentParser:
     module = module or get_suite(name)
-    parser = argparse.ArgumentParser(prog=prog or f"python -m bench {name}",
+    parser = argparse.ArgumentParser(prog=prog or f"python -m attrib.bench {name}",
                                      description=getattr(module, "DESCRIPTION", None))
     add_common_arguments(parser)
     if callable(getattr(module, "add_arguments", None)):
@@ -99,7 +77,7 @@ def suite_parser(name: str, module: ModuleType | None = None,
 
 
 def resolve_args(args: argparse.Namespace) -> argparse.Namespace:
-    from bench.timing import DEFAULT_REPEAT, QUICK_REPEAT
+    from attrib.bench.timing import DEFAULT_REPEAT, QUICK_REPEAT
 
     if args.repeat is None:
         args.repeat = QUICK_REPEAT if args.quick else DEFAULT_REPEAT
@@ -114,8 +92,8 @@ def run_suite(name: str, argv: list[str] | None = None, *, args: argparse.Namesp
     Pass either ``argv`` (suite options as on the command line, e.g. ``["--quick"]``) or a
     ready ``args`` namespace.
     """
-    from bench.machine import machine_record
-    from bench.timing import loadavg
+    from attrib.bench.machine import machine_record
+    from attrib.bench.timing import loadavg
 
     module = get_suite(name)
     if args is None:
@@ -140,7 +118,7 @@ def run_suite(name: str, argv: list[str] | None = None, *, args: argparse.Namesp
     envelope.setdefault("results", [])
     envelope.setdefault("skipped", [])
     envelope.setdefault("notes", [])
-    from bench.report import noise_warnings
+    from attrib.bench.report import noise_warnings
 
     envelope["warnings"] = list(envelope.get("warnings", [])) + noise_warnings(envelope)
     return envelope
@@ -148,7 +126,7 @@ def run_suite(name: str, argv: list[str] | None = None, *, args: argparse.Namesp
 
 def format_result(result: dict) -> str:
     """The human-readable table of a :func:`run_suite` result."""
-    from bench.report import format_rows
+    from attrib.bench.report import format_rows
 
     try:
         module = get_suite(result["suite"])

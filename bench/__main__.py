@@ -1,6 +1,6 @@
-"""``python -m bench <suite> [--json OUT.json] [--quick] [--repeat N] [suite options]``.
+"""``python -m attrib.bench <suite> [--json OUT.json] [--quick] [--repeat N] [suite options]``.
 
-``python -m bench --list`` lists the suites; ``python -m bench <suite> --help`` shows a
+``python -m attrib.bench --list`` lists the suites; ``python -m attrib.bench <suite> --help`` shows a
 suite's own options.
 """
 
@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import sys
 
-import bench
-from bench.machine import summary_line
-from bench.report import write_json
+from attrib.bench.machine import summary_line
+from attrib.bench.report import write_json
 
-USAGE = "usage: python -m bench <suite> [--json OUT.json] [--quick] [--repeat N] [suite options]\n" \
-        "       python -m bench --list"
+from attrib import bench
+
+USAGE = "usage: python -m attrib.bench <suite> [--json OUT.json] [--quick] [--repeat N] [suite options]\n" \
+        "       python -m attrib.bench --list"
 
 
 def list_suites() -> str:
     lines = ["suites:"]
     for name in bench.SUITES:
-        try:
-            desc = getattr(bench.get_suite(name), "DESCRIPTION", "")
-        except bench.UnknownSuite:
-            desc = "(planned, not implemented yet)"
+        desc = getattr(bench.get_suite(name), "DESCRIPTION", "")
         lines.append(f"  {name:<12} {desc}")
     return "\n".join(lines)
 
@@ -42,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         module = bench.get_suite(name)
     except bench.UnknownSuite as exc:
-        print(f"python -m bench: error: {exc}", file=sys.stderr)
+        print(f"python -m attrib.bench: error: {exc}", file=sys.stderr)
         return 2
     args = bench.suite_parser(name, module).parse_args(rest)
     result = bench.run_suite(name, args=args)

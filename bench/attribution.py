@@ -13,7 +13,7 @@ import statistics
 import subprocess
 import sys
 
-from bench.report import fmt_n, fmt_num, log, table
+from attrib.bench.report import fmt_n, fmt_num, log, table
 
 DESCRIPTION = "register / prove / verify seconds, proof bytes, peak memory by N (k = 32, T = 1 and 1024, C = 1000)"
 
@@ -22,10 +22,10 @@ QUICK = [(log_n, 32, t, 1000) for log_n in (12, 14, 16) for t in (1, 1024)] + [(
 
 CHILD = r"""
 import json, sys, time
-from bench.timing import peak_rss_mb
+from attrib.bench.timing import peak_rss_mb
 import numpy as np
-from prover import SRS, Dataset, Prover
-from verifier import verify_attribution
+from attrib.prover import SRS, Dataset, Prover
+from attrib.verifier import verify_attribution
 log_n, k, T, C, seed = map(int, sys.argv[1:6])
 N = 1 << log_n
 srs = SRS.dev(log_n, seed=seed)

@@ -18,10 +18,9 @@ ours equals [f(τ)]·G1 computed independently with Python integers and py_ecc (
 from __future__ import annotations
 
 import numpy as np
-
-from bench.peers import PeerUnavailable
-from bench.report import fmt_num, log, table
-from bench.timing import auto_number, measure
+from attrib.bench.peers import PeerUnavailable
+from attrib.bench.report import fmt_num, log, table
+from attrib.bench.timing import auto_number, measure
 
 DESCRIPTION = "KZG commitment to 4096 elements: ours (BN254, HyperKZG commit) vs ckzg (BLS12-381, EIP-4844 blob)"
 
@@ -33,18 +32,18 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> dict:
+    from attrib.kernels import fr, g1
+    from attrib.prover.hyperkzg import commit
+    from attrib.prover.srs import SRS, dev_tau
     from py_ecc import optimized_bn128 as bn
 
-    import kernels
-    from kernels import fr, g1
-    from prover.hyperkzg import commit
-    from prover.srs import SRS, dev_tau
+    from attrib import kernels
 
     results, skipped, peers, notes = [], [], {}, []
     default_threads = kernels.max_threads()
     rng = np.random.default_rng(args.seed)
     try:
-        from bench.peers import ckzg as ckzg_peer
+        from attrib.bench.peers import ckzg as ckzg_peer
         ck = ckzg_peer.load()
         peers["ckzg"] = ck.describe()
         values = [int.from_bytes(rng.bytes(32), "big") % ckzg_peer.BLS12_381_R for _ in range(N)]

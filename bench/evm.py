@@ -1,4 +1,4 @@
-"""``python -m bench evm``: gas of the EVM verifier (AttributionVerifier) and of Settlement.settle.
+"""``python -m attrib.bench evm``: gas of the EVM verifier (AttributionVerifier) and of Settlement.settle.
 
 For each configuration (n = log2 rows, k columns, T queries, C contributors) a random dataset
 (|φ| < 2^15, σ < 2^24, N = 2^n − 2^(n−4) rows) is registered and one epoch proved with the
@@ -21,15 +21,12 @@ contract's; a disagreement is a WRONG row.
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
-from bench.report import log, table
+from attrib.bench.report import log, table
 
 DESCRIPTION = "AttributionVerifier gas (execution, calldata, precompile calls) by n, k, T, C; Settlement.settle"
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 TARGET = (20, 32, 1, 16)
 TARGET_GAS = 450_000
 # (n, k, C) datasets, each with the T values proved on it
@@ -53,20 +50,15 @@ def _parse_configs(text: str):
 
 
 def _tools():
-    """The EVM helpers of the test suite (tests/evm/evm_tools.py): compile with solc-js, run in pyrevm."""
-    for sub in ("tests", "tests/evm"):
-        path = str(REPO_ROOT / sub)
-        if path not in sys.path:
-            sys.path.append(path)
-    import evm_tools
+    """attrib.chain.evm: compile with solc-js, run in pyrevm (imported when the suite runs)."""
+    from attrib.chain import evm
 
-    return evm_tools
+    return evm
 
 
 def _dataset(n: int, k: int, contributors: int, seed: int):
     import numpy as np
-
-    from prover import Dataset
+    from attrib.prover import Dataset
 
     rows = (1 << n) - (1 << max(n - 4, 0))
     rng = np.random.default_rng(seed)
@@ -79,10 +71,9 @@ def _dataset(n: int, k: int, contributors: int, seed: int):
 
 def run(args) -> dict:
     import numpy as np
-
-    from prover import SRS, Prover
-    from verifier import verify_attribution
-    from verifier.evm import calldata, contract_source, settle_calldata, settlement_source
+    from attrib.prover import SRS, Prover
+    from attrib.verifier import verify_attribution
+    from attrib.verifier.evm import calldata, contract_source, settle_calldata, settlement_source
 
     tools = _tools()
     datasets = _parse_configs(args.configs) if args.configs else (QUICK_DATASETS if args.quick else DATASETS)

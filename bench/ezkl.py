@@ -30,10 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.peers import PeerUnavailable
-from bench.report import fmt_n, fmt_num, log, table
-
-REPO_ROOT = Path(__file__).resolve().parents[1]  # the children import this tree's packages
+from attrib.bench.peers import PeerUnavailable
+from attrib.bench.report import fmt_n, fmt_num, log, table
 
 DESCRIPTION = "s = Φq (k = 16) proved by ours vs EZKL: setup/register, prove, verify, proof bytes, peak memory by N"
 
@@ -54,10 +52,10 @@ def add_arguments(parser) -> None:
 
 
 def _ours(log_n: int, seed: int) -> dict:
-    from bench.attribution import CHILD
+    from attrib.bench.attribution import CHILD
 
     out = subprocess.run([sys.executable, "-P", "-c", CHILD, str(log_n), str(K), "1", str(CONTRIBUTORS), str(seed)],
-                         capture_output=True, text=True, check=False, cwd=REPO_ROOT)
+                         capture_output=True, text=True, check=False)
     if out.returncode:
         raise RuntimeError(f"ours at N = 2^{log_n} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -78,7 +76,7 @@ def run(args) -> dict:
     ezkl_ok = "ezkl" in impls
     if ezkl_ok:
         try:
-            from bench.peers import ezkl as ezkl_peer
+            from attrib.bench.peers import ezkl as ezkl_peer
             peers["ezkl"] = {**ezkl_peer.check_available(), "curve": "BN254 (halo2, KZG)",
                              "srs": "ezkl.gen_srs (local, INSECURE; cached)", "decomp_legs": ezkl_peer.DECOMP_LEGS,
                              "settings": "input_scale = param_scale = 0, param_visibility fixed, "

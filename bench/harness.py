@@ -28,8 +28,9 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-import bench
-from bench.report import log, write_json
+from attrib.bench.report import log, write_json
+
+from attrib import bench
 
 SCHEMA = "attrib-bench-report/1"
 
@@ -127,8 +128,8 @@ def run(out_dir: str | Path, quick: bool = False, suites: list[str] | None = Non
         suite_args: dict[str, list[str]] | None = None, repeat: int | None = None,
         compare: str | Path | None = None, echo: bool = True, notes: list[str] | None = None) -> dict:
     """Run the plan, write results.json / report.md / plots into ``out_dir``; return the record."""
-    from bench.machine import machine_record, summary_line
-    from bench.timing import loadavg
+    from attrib.bench.machine import machine_record, summary_line
+    from attrib.bench.timing import loadavg
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -178,7 +179,7 @@ def run(out_dir: str | Path, quick: bool = False, suites: list[str] | None = Non
 
 def finish(record: dict, out: Path, compare: str | Path | None = None) -> dict:
     """Headline, plots and report.md for a record; rewrites results.json."""
-    from bench import plots, summary
+    from attrib.bench import plots, summary
 
     record["headline"] = summary.headline(record)
     record["load"]["busy"] = summary.busy_reasons(record, BUSY_LOAD, BUSY_OTHERS, BUSY_STEAL)
@@ -245,7 +246,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def cli(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.harness", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m attrib.bench.harness", description=__doc__.splitlines()[0])
     add_arguments(parser)
     return main(parser.parse_args(argv))
 

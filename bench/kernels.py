@@ -22,10 +22,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
-from bench.peers import PeerUnavailable
-from bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
-from bench.timing import auto_number, measure
+from attrib.bench.peers import PeerUnavailable
+from attrib.bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
+from attrib.bench.timing import auto_number, measure
 
 DESCRIPTION = ("Fr mul and inner product in ns/element: ours (1 thread, all threads) vs mcl, "
                "Python ints, galois")
@@ -59,8 +58,9 @@ def _galois_field(r: int):
 
 
 def run(args) -> dict:
-    import kernels
-    from kernels import fr
+    from attrib.kernels import fr
+
+    from attrib import kernels
 
     r = fr.MODULUS
     sizes = [1 << int(k) for k in str(args.sizes).split(",") if k.strip()]
@@ -73,7 +73,7 @@ def run(args) -> dict:
 
     mcl = gf = None
     if "mcl" in impls:
-        from bench.peers import mcl as mcl_peer
+        from attrib.bench.peers import mcl as mcl_peer
         mcl = mcl_peer.load_or_skip(skipped, peers)
     if "galois" in impls:
         try:

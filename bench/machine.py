@@ -100,7 +100,7 @@ def git_revision(root: Path = REPO_ROOT) -> dict:
 
 def kernels_info() -> dict:
     try:
-        import kernels
+        from attrib import kernels
     except Exception as exc:  # a broken build should not stop the record
         return {"import_error": f"{type(exc).__name__}: {exc}"}
     info = {"max_threads": None, "has_openmp": None, "simd_backend": None}

@@ -22,9 +22,8 @@ import sys
 import tempfile
 
 import numpy as np
-
-from bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
-from bench.timing import measure
+from attrib.bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
+from attrib.bench.timing import measure
 
 DESCRIPTION = "G1 MSM ns/point, full and 16-bit scalars: ours (1 thread, all threads) vs mcl, py_ecc"
 
@@ -46,7 +45,7 @@ def add_arguments(parser) -> None:
 
 
 def inputs(n: int, seed: int):
-    from kernels import fr, g1
+    from attrib.kernels import fr, g1
 
     points = g1.random(n, seed)
     full = fr.random(n, seed + 1)
@@ -58,8 +57,8 @@ def peak_memory_mb(points: np.ndarray, scalars: np.ndarray) -> dict:
     """Peak resident memory of a fresh process that loads the inputs from .npy files and runs one MSM."""
     code = """
 import json, sys, numpy as np
-from bench.timing import peak_rss_mb
-from kernels import g1
+from attrib.bench.timing import peak_rss_mb
+from attrib.kernels import g1
 pts, scalars = np.load(sys.argv[1]), np.load(sys.argv[2])
 before = peak_rss_mb()
 g1.msm(pts, scalars, check=False)
@@ -74,8 +73,9 @@ print(json.dumps({"peak_mb": peak_rss_mb(), "inputs_mb": before}))
 
 
 def run(args) -> dict:
-    import kernels
-    from kernels import fr, g1
+    from attrib.kernels import fr, g1
+
+    from attrib import kernels
 
     logs = [int(k) for k in args.sizes.split(",")] if args.sizes else \
         list(QUICK_LOG_SIZES if args.quick else DEFAULT_LOG_SIZES)
@@ -84,7 +84,7 @@ def run(args) -> dict:
     results, skipped, notes, peers = [], [], [], {}
     mcl = None
     if "mcl" in impls:
-        from bench.peers import mcl as mcl_peer
+        from attrib.bench.peers import mcl as mcl_peer
         mcl = mcl_peer.load_or_skip(skipped, peers)
     try:
         for log_n in logs:
@@ -138,7 +138,7 @@ def run(args) -> dict:
 
 def _to_mcl_points(points: np.ndarray) -> np.ndarray:
     """mcl's Jacobian (x, y, z) Montgomery layout: the same R = 2^256, so affine limbs carry over, z = 1·R."""
-    from kernels import fp
+    from attrib.kernels import fp
 
     out = np.zeros((points.shape[0], 12), dtype=np.uint64)
     out[:, :8] = points
@@ -147,9 +147,8 @@ def _to_mcl_points(points: np.ndarray) -> np.ndarray:
 
 
 def _py_ecc_case(points, scalars, reference):
+    from attrib.kernels import fr, g1
     from py_ecc import optimized_bn128 as bn
-
-    from kernels import fr, g1
 
     pts = g1.to_py_ecc(points)
     ks = fr.to_ints(scalars) if scalars.dtype == np.uint64 else [int(k) % fr.MODULUS for k in scalars]

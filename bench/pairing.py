@@ -11,8 +11,8 @@ implementation must say so (``verified``), and must reject a broken pair.
 
 from __future__ import annotations
 
-from bench.report import fmt_num, log, table
-from bench.timing import auto_number, measure
+from attrib.bench.report import fmt_num, log, table
+from attrib.bench.timing import auto_number, measure
 
 DESCRIPTION = "BN254 pairing and 2-pairing check: mcl vs py_ecc (our verifier's pairing)"
 
@@ -27,9 +27,8 @@ def add_arguments(parser) -> None:
 
 
 def _py_ecc_cases():
+    from attrib.verifier.polynomial import R
     from py_ecc import optimized_bn128 as bn
-
-    from verifier.polynomial import R
 
     p1, p2 = bn.multiply(bn.G1, S * T % R), bn.neg(bn.multiply(bn.G1, S))
     q1, q2 = bn.G2, bn.multiply(bn.G2, T)
@@ -62,7 +61,7 @@ def run(args) -> dict:
     results, skipped, peers, notes = [], [], {}, []
     cases = {}
     if "mcl" in impls:
-        from bench.peers import mcl as mcl_peer
+        from attrib.bench.peers import mcl as mcl_peer
         m = mcl_peer.load_or_skip(skipped, peers)
         if m is not None:
             cases["mcl"] = _mcl_cases(m)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import random
 
-from bench.report import fmt_n, fmt_num, log, table
-from bench.timing import measure
+from attrib.bench.report import fmt_n, fmt_num, log, table
+from attrib.bench.timing import measure
 
 DESCRIPTION = "HyperKZG commit/open/verify times and proof bytes by n; sum-check prover throughput"
 
@@ -27,12 +27,12 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> dict:
-    from kernels import fr, g1
-    from prover.hyperkzg import commit, open_batch
-    from prover.srs import SRS
-    from prover.sumcheck import prove_sumcheck
-    from verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
-    from verifier.transcript import Transcript
+    from attrib.kernels import fr, g1
+    from attrib.prover.hyperkzg import commit, open_batch
+    from attrib.prover.srs import SRS
+    from attrib.prover.sumcheck import prove_sumcheck
+    from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
+    from attrib.verifier.transcript import Transcript
 
     logs = [int(x) for x in (args.sizes or (QUICK_LOGS if args.quick else DEFAULT_LOGS)).split(",")]
     log(f"pcs: development SRS with 2^{max(logs)} powers")

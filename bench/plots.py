@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.summary import _rows
+from attrib.bench.summary import _rows
 
 COLORS = {"ours": "#1f77b4", "ours-1t": "#1f77b4", "ours-all": "#17becf", "mcl": "#d62728", "ezkl": "#ff7f0e",
           "python": "#7f7f7f", "galois": "#9467bd", "py_ecc": "#8c564b", "ckzg": "#2ca02c"}

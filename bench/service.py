@@ -27,8 +27,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-
-from bench.report import fmt_num, log, table
+from attrib.bench.report import fmt_num, log, table
 
 DESCRIPTION = "gRPC service on loopback: verify calls/s and prove-job latency (N = 2^16, k = 32, T = 64) " \
               "with 1, 4 and 16 concurrent clients"
@@ -55,7 +54,7 @@ def _summary(latencies: list[float]) -> dict:
 
 
 def _check_proof(manifest: bytes, claim: bytes, proof: bytes) -> bool:
-    from verifier import verify_attribution
+    from attrib.verifier import verify_attribution
 
     return verify_attribution(manifest, claim, proof)
 
@@ -96,7 +95,7 @@ def verify_level(server, clients: int, payload: tuple[bytes, bytes, bytes], seco
 
 def prove_level(server, clients: int, jobs_per_client: int, epochs) -> tuple[dict, list]:
     """``clients`` threads each proving ``jobs_per_client`` epochs in turn; returns the row and the proofs."""
-    from prover.client import job_state_name
+    from attrib.service.client import job_state_name
 
     outcomes, failures = [], []
     lock = threading.Lock()
@@ -136,7 +135,7 @@ def prove_level(server, clients: int, jobs_per_client: int, epochs) -> tuple[dic
 
 
 def run(args) -> dict:
-    from prover.local import LocalServer
+    from attrib.service.local import LocalServer
 
     client_counts = [int(c) for c in str(args.clients).split(",") if c.strip()]
     verify_s = args.verify_seconds if args.verify_seconds is not None else (4.0 if args.quick else 10.0)

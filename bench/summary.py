@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 
-import bench
-from bench.report import fmt_n, fmt_num
+from attrib.bench.report import fmt_n, fmt_num
+
+from attrib import bench
 
 REGRESSION = 0.10  # --compare flags a headline figure more than 10 % worse
 

@@ -12,8 +12,8 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint8_t, uint64_t, int32_t, int64_t
 
-from kernels._field import FP, FR
-from kernels.params import G1_GENERATOR
+from attrib.kernels._field import FP, FR
+from attrib.kernels.params import G1_GENERATOR
 
 cnp.import_array()
 

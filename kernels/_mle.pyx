@@ -9,7 +9,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int16_t, uint64_t, int64_t
 
-from kernels._field import FR
+from attrib.kernels._field import FR
 
 cnp.import_array()
 

@@ -5,8 +5,8 @@ module: ``from_ints``, ``to_ints``, ``from_int64``, ``add``, ``sub``, ``neg``,
 ``mul``, ``square``, ``pow``, ``inv``, ``sum``, ``inner``, ``scale``, ``equal``, ...
 """
 
-from kernels._field import FR as FIELD
-from kernels._field import module_hooks
+from attrib.kernels._field import FR as FIELD
+from attrib.kernels._field import module_hooks
 
 MODULUS: int = FIELD.modulus
 __getattr__, __dir__ = module_hooks(FIELD)

@@ -1,6 +1,6 @@
 """BN254 G1 point arrays and multi-scalar multiplication (see kernels._g1)."""
 
-from kernels._g1 import (  # noqa: F401
+from attrib.kernels._g1 import (  # noqa: F401
     add,
     check,
     double,

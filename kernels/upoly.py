@@ -1,3 +1,3 @@
 """Univariate polynomials over Fr as coefficient arrays, lowest degree first (see kernels._mle)."""
 
-from kernels._mle import divide_linear, evaluate_univariate, powers  # noqa: F401
+from attrib.kernels._mle import divide_linear, evaluate_univariate, powers  # noqa: F401

@@ -13,18 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from kernels import fr, g1, linalg
-from prover.dataset import Dataset, check_fees, quantize_queries
-from prover.hyperkzg import commit, open_batch
-from prover.srs import SRS
-from prover.storage import atomic_save_npy, atomic_write_bytes
-from prover.sumcheck import prove_sumcheck
-from verifier.attribution import ATTRIBUTION_LABEL, absorb_statement, combine_queries
-from verifier.encoding import EncodingError
-from verifier.fees import compute_payouts
-from verifier.messages import Claim, Manifest, Proof
-from verifier.transcript import Transcript
+from attrib.kernels import fr, g1, linalg
+from attrib.prover.dataset import Dataset, aggregate_by_contributor, check_fees, quantize_queries
+from attrib.prover.hyperkzg import commit, open_batch
+from attrib.prover.srs import SRS
+from attrib.prover.storage import atomic_save_npy, atomic_write_bytes
+from attrib.prover.sumcheck import prove_sumcheck
+from attrib.verifier.attribution import ATTRIBUTION_LABEL, absorb_statement, combine_queries
+from attrib.verifier.encoding import EncodingError
+from attrib.verifier.fees import compute_payouts
+from attrib.verifier.messages import Claim, Manifest, Proof
+from attrib.verifier.transcript import Transcript
 
 
 class RegistrationError(ValueError):
@@ -133,8 +132,7 @@ class Prover:
         powers = self.srs.powers_for(n)
 
         offsets = np.asarray(manifest.offsets)
-        weighted = reg.features.astype(np.int64) * np.asarray(reg.scales)[:, None]
-        totals = exact_totals(np.add.reduceat(weighted, offsets[:-1], axis=0), q)
+        totals = exact_totals(aggregate_by_contributor(reg.features, reg.scales, manifest.offsets), q)
         claim = Claim(queries=tuple(map(tuple, q.tolist())), fees=tuple(fee_list),
                       totals=tuple(map(tuple, totals)), payouts=tuple(compute_payouts(totals, fee_list)))
         self.progress("totals", 1.0)

@@ -2,19 +2,26 @@
 
 Rows are grouped by contributor in order of first appearance (input order kept
 inside each group), so contributor c owns the contiguous rows
-[offsets[c], offsets[c+1]).  Features are integers with |φ| < 2^15 (int16);
-scales are integers 0 ≤ σ < 2^24.  These bounds keep every per-contributor sum
-Σ σ_i·φ_ij exact in int64 for up to 2^24 rows, and every total far below r/2.
+[offsets[c], offsets[c+1]).  The bounds on features, scales, queries, fees, rows and
+contributor ids are the spec's (attrib.verifier.limits, which says why); the checks
+here are the only ones: the client and the service call them too.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-FEATURE_LIMIT = 1 << 15          # |φ| < 2^15
-SCALE_LIMIT = 1 << 24            # 0 <= σ < 2^24
-QUERY_LIMIT = 1 << 15            # |q| < 2^15
-MAX_ROWS = 1 << 24
+from attrib.verifier.limits import (
+    FEATURE_BITS,
+    FEATURE_LIMIT,
+    FEE_LIMIT,
+    MAX_COLUMNS,
+    MAX_CONTRIBUTOR_ID_BYTES,
+    MAX_DATASET_ROWS,
+    MAX_QUERIES,
+    QUERY_LIMIT,
+    SCALE_LIMIT,
+    power_of_two,
+)
 
 
 def _integer_array(values, name: str, ndim: int) -> np.ndarray:
@@ -57,39 +64,71 @@ def quantize_rows(values: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray
     return np.rint(values / safe[:, None] * top).astype(np.int64), m
 
 
+def _out_of_range(values: np.ndarray, limit: int) -> np.ndarray:
+    """|x| ≥ limit, elementwise, for any integer dtype (no int64 wrap-around for uint64 inputs)."""
+    if values.dtype.kind in "ub":
+        return values >= limit
+    return (values >= limit) | (values <= -limit)
+
+
+def check_features(features) -> np.ndarray:
+    """Features as int16 (N × k): integers with |φ| < 2^15, 1 ≤ N ≤ MAX_DATASET_ROWS, 1 ≤ k ≤ MAX_COLUMNS."""
+    feats = _integer_array(features, "features", 2)
+    n, k = feats.shape
+    if n == 0 or k == 0:
+        raise ValueError(f"features: the dataset is empty (shape {feats.shape})")
+    if n > MAX_DATASET_ROWS:
+        raise ValueError(f"features: {n} rows exceed the supported {MAX_DATASET_ROWS}")
+    if k > MAX_COLUMNS:
+        raise ValueError(f"features: {k} columns exceed the supported {MAX_COLUMNS}")
+    bad = _out_of_range(feats, FEATURE_LIMIT)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(f"features[{i}, {j}] = {feats[i, j]} is out of range: "
+                         f"|φ| must be < {power_of_two(FEATURE_LIMIT)}")
+    return feats.astype(np.int16)
+
+
+def check_scales(scales, num_rows: int) -> np.ndarray:
+    """Scales as int64 (N): integers 0 ≤ σ < 2^24, one per row; None means every scale is 1."""
+    if scales is None:
+        return np.ones(num_rows, dtype=np.int64)
+    sc = _integer_array(scales, "scales", 1)
+    if sc.shape[0] != num_rows:
+        raise ValueError(f"scales: {sc.shape[0]} entries for {num_rows} rows")
+    bad = (sc < 0) | (sc >= SCALE_LIMIT)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"scales[{i}] = {sc[i]} is out of range: 0 <= σ < {power_of_two(SCALE_LIMIT)}")
+    return sc.astype(np.int64)
+
+
+def check_contributors(contributors, num_rows: int) -> list[str]:
+    """Contributor ids: one non-empty string of at most MAX_CONTRIBUTOR_ID_BYTES UTF-8 bytes per row."""
+    if isinstance(contributors, (str, bytes)) or not hasattr(contributors, "__len__"):
+        raise TypeError("contributors: expected a sequence of strings, one per row")
+    if len(contributors) != num_rows:
+        raise ValueError(f"contributors: {len(contributors)} entries for {num_rows} rows")
+    ids = []
+    for i, c in enumerate(contributors):
+        if not isinstance(c, str):
+            raise TypeError(f"contributors[{i}]: expected a string, got {type(c).__name__}")
+        if not c:
+            raise ValueError(f"contributors[{i}] is an empty string")
+        if len(c.encode()) > MAX_CONTRIBUTOR_ID_BYTES:
+            raise ValueError(f"contributors[{i}]: longer than {MAX_CONTRIBUTOR_ID_BYTES} bytes of UTF-8")
+        ids.append(c)
+    return ids
+
+
 class Dataset:
     """A registered dataset's content: grouped features, scales and contributors."""
 
     def __init__(self, features, contributors, scales=None) -> None:
-        feats = _integer_array(features, "features", 2)
-        n, k = feats.shape
-        if n == 0 or k == 0:
-            raise ValueError(f"features: the dataset is empty (shape {feats.shape})")
-        if n > MAX_ROWS:
-            raise ValueError(f"features: {n} rows exceed the supported {MAX_ROWS}")
-        if np.abs(feats.astype(np.int64)).max() >= FEATURE_LIMIT:
-            i, j = np.argwhere(np.abs(feats.astype(np.int64)) >= FEATURE_LIMIT)[0]
-            raise ValueError(f"features[{i}, {j}] = {feats[i, j]} is out of range: |φ| must be < 2^15")
-        if isinstance(contributors, (str, bytes)) or not hasattr(contributors, "__len__"):
-            raise TypeError("contributors: expected a sequence of strings, one per row")
-        if len(contributors) != n:
-            raise ValueError(f"contributors: {len(contributors)} entries for {n} rows")
-        ids = []
-        for i, c in enumerate(contributors):
-            if not isinstance(c, str):
-                raise TypeError(f"contributors[{i}]: expected a string, got {type(c).__name__}")
-            if not c:
-                raise ValueError(f"contributors[{i}] is an empty string")
-            ids.append(c)
-        if scales is None:
-            sc = np.ones(n, dtype=np.int64)
-        else:
-            sc = _integer_array(scales, "scales", 1)
-            if sc.shape[0] != n:
-                raise ValueError(f"scales: {sc.shape[0]} entries for {n} rows")
-            if (sc < 0).any() or (sc.astype(np.int64) >= SCALE_LIMIT).any():
-                i = int(np.argmax((sc < 0) | (sc.astype(np.int64) >= SCALE_LIMIT)))
-                raise ValueError(f"scales[{i}] = {sc[i]} is out of range: 0 <= σ < 2^24")
+        feats = check_features(features)
+        n = feats.shape[0]
+        ids = check_contributors(contributors, n)
+        sc = check_scales(scales, n)
         # group rows by contributor, in order of first appearance, stable inside a group
         order_of, group = {}, np.empty(n, dtype=np.int64)
         for i, c in enumerate(ids):
@@ -98,19 +137,19 @@ class Dataset:
         self.contributors = tuple(order_of)
         counts = np.bincount(group, minlength=len(order_of))
         self.offsets = tuple(int(x) for x in np.concatenate([[0], np.cumsum(counts)]))
-        self.features = np.ascontiguousarray(feats[self.row_order].astype(np.int16))
-        self.scales = np.ascontiguousarray(sc[self.row_order].astype(np.int64))
+        self.features = np.ascontiguousarray(feats[self.row_order])
+        self.scales = np.ascontiguousarray(sc[self.row_order])
 
     @classmethod
-    def from_float(cls, features, contributors, bits: int = 16) -> "Dataset":
+    def from_float(cls, features, contributors, bits: int = FEATURE_BITS) -> "Dataset":
         """Quantize float features with one scale per example.
 
         φ_i = round(x_i / m_i · (2^(bits−1) − 1)) with m_i = max_j |x_ij|, and
         σ_i = round(m_i / max_i m_i · (2^24 − 1)), so x_ij ≈ φ_ij·σ_i·unit for a
         common unit: the per-example magnitude lives in σ, the direction in φ.
         """
-        if not 2 <= bits <= 16:
-            raise ValueError(f"bits must be in [2, 16], got {bits}")
+        if not 2 <= bits <= FEATURE_BITS:
+            raise ValueError(f"bits must be in [2, {FEATURE_BITS}], got {bits}")
         x = _float_array(features, "features", 2)
         if x.size == 0:
             raise ValueError(f"features: the dataset is empty (shape {x.shape})")
@@ -127,10 +166,12 @@ class Dataset:
     def num_columns(self) -> int:
         return self.features.shape[1]
 
-    def contributor_features(self) -> np.ndarray:
-        """G[c, j] = Σ_{i ∈ rows(c)} σ_i·φ_ij, exact in int64 (C × k)."""
-        weighted = self.features.astype(np.int64) * self.scales[:, None]
-        return np.add.reduceat(weighted, np.asarray(self.offsets[:-1]), axis=0)
+
+
+def aggregate_by_contributor(features: np.ndarray, scales: np.ndarray, offsets) -> np.ndarray:
+    """G[c, j] = Σ_{i ∈ rows(c)} σ_i·φ_ij, exact in int64 (C × k), for rows grouped by contributor."""
+    weighted = np.asarray(features).astype(np.int64) * np.asarray(scales)[:, None]
+    return np.add.reduceat(weighted, np.asarray(offsets[:-1]), axis=0)
 
 
 def quantize_queries(queries, num_columns: int) -> np.ndarray:
@@ -145,13 +186,16 @@ def quantize_queries(queries, num_columns: int) -> np.ndarray:
         raise ValueError(f"queries: expected shape (T, {num_columns}), got {arr.shape}")
     if arr.shape[0] == 0:
         raise ValueError("queries: an epoch needs at least one query")
-    if arr.dtype.kind in "iu":
-        q = arr.astype(np.int64)
-        if np.abs(q).max() >= QUERY_LIMIT:
-            t, j = np.argwhere(np.abs(q) >= QUERY_LIMIT)[0]
-            raise ValueError(f"queries[{t}, {j}] = {q[t, j]} is out of range: |q| must be < 2^15")
-        return q
-    q, _ = quantize_rows(_float_array(arr, "queries", 2), 16)
+    if arr.shape[0] > MAX_QUERIES:
+        raise ValueError(f"queries: {arr.shape[0]} queries exceed the most in one epoch, {power_of_two(MAX_QUERIES)}")
+    if arr.dtype.kind in "iub":
+        bad = _out_of_range(arr, QUERY_LIMIT)
+        if bad.any():
+            t, j = np.argwhere(bad)[0]
+            raise ValueError(f"queries[{t}, {j}] = {arr[t, j]} is out of range: "
+                             f"|q| must be < {power_of_two(QUERY_LIMIT)}")
+        return arr.astype(np.int64)
+    q, _ = quantize_rows(_float_array(arr, "queries", 2), FEATURE_BITS)
     return q
 
 
@@ -169,7 +213,7 @@ def check_fees(fees, num_queries: int) -> list[int]:
     for t, f in enumerate(fees):
         if isinstance(f, bool) or not isinstance(f, (int, np.integer)):
             raise TypeError(f"fees[{t}]: expected an integer, got {type(f).__name__}")
-        if not 0 <= int(f) < 1 << 128:
-            raise ValueError(f"fees[{t}] = {f}: fees must be non-negative and below 2^128")
+        if not 0 <= int(f) < FEE_LIMIT:
+            raise ValueError(f"fees[{t}] = {f}: fees must be non-negative and below {power_of_two(FEE_LIMIT)}")
         out.append(int(f))
     return out

@@ -1,8 +1,9 @@
 """The HyperKZG prover: commit to multilinear tables and open them at a point.
 
-The mirror of ``verifier.hyperkzg`` (read its docstring for the equations):
-the same transcript steps, in the same order, through the verifier's own
-functions, so the two sides cannot drift.  The heavy work — folds, the fold
+The mirror of ``attrib.verifier.hyperkzg`` (read its docstring for the equations):
+every transcript step (absorb_*) and every formula both sides compute (the
+batched values y_j, Z_S(z), the interpolant I) is the verifier's own function,
+called here, so the two sides cannot drift.  The heavy work — folds, the fold
 commitments, evaluations at r, −r, r² and the three witness commitments —
 runs in the kernels.
 """
@@ -10,16 +11,24 @@ runs in the kernels.
 from __future__ import annotations
 
 import numpy as np
-
-from kernels import fr, g1, mle, upoly
-from verifier.hyperkzg import (
+from attrib.kernels import fr, g1, mle, upoly
+from attrib.verifier.hyperkzg import (
     HyperKZGProof,
+    absorb_evaluations,
+    absorb_final_witness,
+    absorb_folds,
     absorb_opening_claim,
-    interpolate_quadratic,
+    absorb_witness,
+    batch_evaluations,
+    challenge_powers,
+    evaluate_univariate,
+    interpolant_coefficients,
     opening_points,
     tail_log,
+    usable_fold_challenge,
+    vanishing_at,
 )
-from verifier.transcript import Transcript
+from attrib.verifier.transcript import Transcript
 
 
 def commit(powers: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -58,10 +67,8 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     rho = absorb_opening_claim(transcript, commitments, point, values)
 
     combined = tables[0].copy()
-    rho_k = _scalar(1)
-    for t in tables[1:]:
-        rho_k = fr.mul(rho_k, _scalar(rho))
-        fr.add(combined, fr.scale(rho_k, t), out=combined)
+    for rho_k, t in zip(challenge_powers(rho, len(tables))[1:], tables[1:]):
+        fr.add(combined, fr.scale(_scalar(rho_k), t), out=combined)
 
     folds = [combined]
     for i in range(layers):
@@ -72,33 +79,27 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
         fold_commitments.append(commit(powers, f))
         step("fold commitments", i / (layers - 1))
     com = tuple(g1.to_py_ecc(np.stack(fold_commitments))) if fold_commitments else ()
-    transcript.absorb_g1(com)
-    transcript.absorb_scalars(tail)
-    r = transcript.challenge_scalar()
-    if r == 0:
-        raise ArithmeticError("transcript produced r = 0; retry with a fresh transcript")
+    r = absorb_folds(transcript, com, tail)
+    if not usable_fold_challenge(r):
+        raise ArithmeticError(f"transcript produced r = {r} (r, −r, r² not distinct); retry with other inputs")
 
     xs = opening_points(r)
     evals = []
     for x in xs:
         pw = upoly.powers(_scalar(x), size)
         evals.append(tuple(fr.to_ints(fr.inner(f, pw[: f.shape[0]])) for f in folds))
-    transcript.absorb_scalars([v for row in evals for v in row])
-    q = transcript.challenge_scalar()
+    q = absorb_evaluations(transcript, evals)
 
     batched = folds[0].copy()
-    q_k = _scalar(1)
-    for f in folds[1:]:
-        q_k = fr.mul(q_k, _scalar(q))
+    for q_k, f in zip(challenge_powers(q, len(folds))[1:], folds[1:]):
         head = batched[: f.shape[0]]
-        fr.add(head, fr.scale(q_k, f), out=head)
-    q_pows = [pow(q, i, fr.MODULUS) for i in range(len(folds))]
-    ys = [sum(qi * e for qi, e in zip(q_pows, row)) % fr.MODULUS for row in evals]
+        fr.add(head, fr.scale(_scalar(q_k), f), out=head)
+    interpolant = interpolant_coefficients(xs, batch_evaluations(evals, q))
 
     # W = [(B − I)/Z_S]: subtract the quadratic interpolant, then divide out each root exactly
     h = fr.zeros(max(size, 3))
     h[:size] = batched
-    fr.sub(h[:3], _interpolant(xs, ys), out=h[:3])
+    fr.sub(h[:3], fr.from_ints(interpolant), out=h[:3])
     for x in xs:
         h, remainder = upoly.divide_linear(h, _scalar(x))
         if fr.to_ints(remainder) != 0:
@@ -106,12 +107,11 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     w = commit(powers, h)
     step("witness commitments", 0.5)
     w_point = g1.to_py_ecc(w)
-    transcript.absorb_g1([w_point])
-    z = transcript.challenge_scalar()
+    z = absorb_witness(transcript, w_point)
 
     # W' = [L/(X − z)] with L = B − I(z) − Z_S(z)·h
-    i_z = interpolate_quadratic(xs, ys, z)
-    z_s = (z - xs[0]) * (z - xs[1]) * (z - xs[2]) % fr.MODULUS
+    i_z = evaluate_univariate(interpolant, z)
+    z_s = vanishing_at(xs, z)
     low = batched.copy()
     fr.sub(low[: h.shape[0]], fr.scale(z_s, h), out=low[: h.shape[0]])
     fr.sub(low[:1], _scalar(i_z), out=low[:1])
@@ -120,18 +120,6 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
         raise ArithmeticError("L does not vanish at z")
     w_z = g1.to_py_ecc(commit(powers, quotient))
     step("witness commitments", 1.0)
-    transcript.absorb_g1([w_z])
+    absorb_final_witness(transcript, w_z)
     return values, HyperKZGProof(com=com, tail=tail, evals=tuple(evals), w=w_point, w_z=w_z)
 
-
-def _interpolant(xs, ys) -> np.ndarray:
-    """Coefficients (3, lowest first) of the quadratic through (xs[j], ys[j])."""
-    p = fr.MODULUS
-    coeffs = [0, 0, 0]
-    for j in range(3):
-        a, b = (xs[k] for k in range(3) if k != j)
-        scale = ys[j] * pow((xs[j] - a) * (xs[j] - b) % p, p - 2, p) % p
-        # (X − a)(X − b) = X² − (a + b)X + ab
-        for deg, c in enumerate((a * b, -(a + b), 1)):
-            coeffs[deg] = (coeffs[deg] + scale * c) % p
-    return fr.from_ints(coeffs)

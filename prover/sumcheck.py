@@ -9,9 +9,9 @@ The loops run in ``kernels.mle``.
 from __future__ import annotations
 
 import numpy as np
-
-from kernels import fr, mle
-from verifier.transcript import Transcript
+from attrib.kernels import fr, mle
+from attrib.verifier.sumcheck import absorb_round
+from attrib.verifier.transcript import Transcript
 
 
 def prove_sumcheck(tables: list[np.ndarray], transcript: Transcript, progress=None
@@ -32,8 +32,7 @@ def prove_sumcheck(tables: list[np.ndarray], transcript: Transcript, progress=No
     current = list(tables)
     for j in range(rounds):
         message = fr.to_ints(mle.round_evals(current))   # p(0), p(2), …, p(d)
-        transcript.absorb_scalars(message)
-        u = transcript.challenge_scalar()
+        u = absorb_round(transcript, message)
         u_arr = fr.from_ints([u])
         current = [mle.fold(t, u_arr) for t in current]
         messages.append(message)

@@ -5,9 +5,9 @@ this project.  Read it in this order: encoding, transcript, polynomial,
 sumcheck, hyperkzg, messages, fees, attribution.
 """
 
-from verifier.attribution import verify_attribution
-from verifier.encoding import EncodingError
-from verifier.hyperkzg import VerifyingKey
-from verifier.messages import Claim, Manifest, Proof
+from attrib.verifier.attribution import verify_attribution
+from attrib.verifier.encoding import EncodingError
+from attrib.verifier.hyperkzg import VerifyingKey
+from attrib.verifier.messages import Claim, Manifest, Proof
 
 __all__ = ["Claim", "EncodingError", "Manifest", "Proof", "VerifyingKey", "verify_attribution"]

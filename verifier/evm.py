@@ -16,7 +16,7 @@ takes the canonical ``to_bytes()`` forms and returns true exactly when
 with the address of an AttributionVerifier.
 
 This module only writes text and bytes; compiling and executing are the tests' and the
-benchmark's business (tests/evm/evm_tools.py).
+business of attrib.chain.evm.
 """
 
 from __future__ import annotations
@@ -24,17 +24,16 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-from verifier.attribution import ATTRIBUTION_LABEL
-from verifier.encoding import Q_MODULUS, R_MODULUS, encode_g2, g1_affine
-from verifier.hyperkzg import NUM_POINTS, SRS_DOMAIN, TAIL_LOG, VerifyingKey
-from verifier.messages import (
+from attrib.verifier.attribution import ATTRIBUTION_LABEL
+from attrib.verifier.encoding import Q_MODULUS, R_MODULUS, encode_g2, g1_affine
+from attrib.verifier.hyperkzg import NUM_POINTS, SRS_DOMAIN, TAIL_LOG, VerifyingKey
+from attrib.verifier.limits import FEE_LIMIT, MAX_COLUMNS, MAX_CONTRIBUTOR_ID_BYTES, MAX_LOG_ROWS
+from attrib.verifier.messages import (
     CLAIM_VERSION,
     CONTRIBUTORS_DOMAIN,
     HALF_R,
     MANIFEST_DOMAIN,
     MANIFEST_VERSION,
-    MAX_FEE,
-    MAX_LOG_ROWS,
     PROOF_VERSION,
     SUMCHECK_DEGREE,
     VK_BYTES,
@@ -42,13 +41,11 @@ from verifier.messages import (
     Manifest,
     Proof,
 )
-from verifier.polynomial import inverse
-from verifier.transcript import TRANSCRIPT_DOMAIN, keccak256
+from attrib.verifier.polynomial import inverse
+from attrib.verifier.transcript import TRANSCRIPT_DOMAIN, keccak256
 
 VERIFY_SIGNATURE = "verify(bytes,bytes,bytes)"
 SETTLE_SIGNATURE = "settle(bytes,bytes,bytes)"
-MAX_COLUMNS = 1 << 20      # Manifest.from_bytes: num_columns ≤ 2^20
-MAX_ID_BYTES = 1 << 16     # Manifest.from_bytes: a contributor id is at most 2^16 bytes
 
 # The template hard-codes the shapes these name: degree-3 sum-check messages, openings at r, −r, r².
 assert SUMCHECK_DEGREE == 3 and NUM_POINTS == 3
@@ -58,7 +55,7 @@ _PLACEHOLDER = re.compile(r"\{\{([A-Z0-9_]+)\}\}")
 
 def template(name: str) -> str:
     """A Solidity file shipped under verifier/contracts/."""
-    return resources.files("verifier").joinpath("contracts", name).read_text(encoding="utf-8")
+    return resources.files("attrib.verifier").joinpath("contracts", name).read_text(encoding="utf-8")
 
 
 def render(text: str, constants: dict[str, int]) -> str:
@@ -106,8 +103,8 @@ def verifier_constants(vk: VerifyingKey) -> dict[str, int]:
         "PROOF_VERSION": PROOF_VERSION,
         "VK_BYTES": VK_BYTES,
         "MAX_COLUMNS": MAX_COLUMNS,
-        "MAX_ID_BYTES": MAX_ID_BYTES,
-        "MAX_FEE": MAX_FEE,
+        "MAX_ID_BYTES": MAX_CONTRIBUTOR_ID_BYTES,
+        "MAX_FEE": FEE_LIMIT,
         "TAIL_LOG": TAIL_LOG,
     }
 

@@ -31,7 +31,3 @@ def compute_payouts(totals: list[list[int]], fees: list[int]) -> list[int]:
             payouts[c] += share
     return payouts
 
-
-def undistributed(totals: list[list[int]], fees: list[int], payouts: list[int]) -> int:
-    """The dust: fees collected minus fees paid out."""
-    return sum(fees) - sum(payouts)

@@ -25,16 +25,14 @@ with C_B = Σ_i q^i C_i.  Several polynomials at one point are first combined
 with a challenge ρ: C = Σ_m ρ^m C^(m), v = Σ_m ρ^m v^(m).
 
 Transcript order: commitments, point, values → ρ; fold commitments and the
-tail → r (r = 0 is rejected); the 3ℓ values → q; W → z; W'.
+tail → r (r ∈ {0, 1, −1} is rejected: S needs three distinct points); the 3ℓ values → q; W → z; W'.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from py_ecc import optimized_bn128 as bn
-
-from verifier.encoding import (
+from attrib.verifier.encoding import (
     FIELD_BYTES,
     G1_BYTES,
     G2_BYTES,
@@ -47,8 +45,10 @@ from verifier.encoding import (
     encode_scalar,
     is_g1,
 )
-from verifier.polynomial import R, evaluate_multilinear, inverse
-from verifier.transcript import Transcript, keccak256
+from attrib.verifier.limits import MAX_SRS_LOG_N
+from attrib.verifier.polynomial import R, evaluate_multilinear, inverse
+from attrib.verifier.transcript import Transcript, keccak256
+from py_ecc import optimized_bn128 as bn
 
 SRS_DOMAIN = b"ATTRIB-V1/SRS"
 NUM_POINTS = 3  # r, -r, r^2
@@ -82,7 +82,7 @@ class VerifyingKey:
         tau_g2 = decode_g2(data[192:320])
         max_log_n = int.from_bytes(data[320:352], "big")
         insecure = int.from_bytes(data[352:384], "big")
-        if insecure not in (0, 1) or max_log_n > 64:
+        if insecure not in (0, 1) or max_log_n > MAX_SRS_LOG_N:
             raise EncodingError("verifying key flags are malformed")
         return cls(g1, g2, tau_g2, max_log_n, bool(insecure))
 
@@ -154,6 +154,8 @@ class HyperKZGProof:
         return cls(com, tail, evals, w, w_z)
 
 
+# ---- the transcript steps and formulas both sides compute (the prover calls these too) ----
+
 def absorb_opening_claim(transcript: Transcript, commitments, point, values) -> int:
     """Absorb what is being opened and draw ρ, the batching challenge."""
     transcript.absorb_g1(commitments)
@@ -162,9 +164,72 @@ def absorb_opening_claim(transcript: Transcript, commitments, point, values) -> 
     return transcript.challenge_scalar()
 
 
+def absorb_folds(transcript: Transcript, fold_commitments, tail) -> int:
+    """Absorb C_1..C_{ℓ−1} and the clear tail f_ℓ; draw r (the caller rejects r = 0)."""
+    transcript.absorb_g1(fold_commitments)
+    transcript.absorb_scalars(tail)
+    return transcript.challenge_scalar()
+
+
+def usable_fold_challenge(r: int) -> bool:
+    """Whether r, −r and r² are three distinct points (r ∉ {0, 1, −1}) and so S has a quadratic
+    interpolant.  Both sides refuse any other r; a prover can only retry with new inputs."""
+    return r not in (0, 1, R - 1)
+
+
+def absorb_evaluations(transcript: Transcript, evals) -> int:
+    """Absorb the 3ℓ values f_i(x) (row by row: x = r, −r, r²); draw q."""
+    transcript.absorb_scalars([v for row in evals for v in row])
+    return transcript.challenge_scalar()
+
+
+def absorb_witness(transcript: Transcript, w) -> int:
+    """Absorb W = [(B − I)/Z_S]; draw z."""
+    transcript.absorb_g1([w])
+    return transcript.challenge_scalar()
+
+
+def absorb_final_witness(transcript: Transcript, w_z) -> None:
+    """Absorb W' = [L/(X − z)], so that a protocol continuing the transcript depends on it."""
+    transcript.absorb_g1([w_z])
+
+
+def challenge_powers(x: int, count: int) -> list[int]:
+    """[1, x, x², …, x^(count−1)] mod r: the weights of ρ- and q-batching."""
+    powers = [1] * count
+    for i in range(1, count):
+        powers[i] = powers[i - 1] * x % R
+    return powers
+
+
 def opening_points(r: int) -> tuple[int, int, int]:
     """S = (r, −r, r²)."""
     return (r, (-r) % R, r * r % R)
+
+
+def batch_evaluations(evals, q: int) -> list[int]:
+    """y_j = B(x_j) = Σ_i q^i·f_i(x_j) for each opening point x_j."""
+    q_pows = challenge_powers(q, len(evals[0]))
+    return [sum(qi * e for qi, e in zip(q_pows, row)) % R for row in evals]
+
+
+def vanishing_at(xs, z: int) -> int:
+    """Z_S(z) = Π_{x ∈ S} (z − x)."""
+    acc = 1
+    for x in xs:
+        acc = acc * (z - x) % R
+    return acc
+
+
+def interpolant_coefficients(xs, ys) -> list[int]:
+    """Coefficients (lowest first) of I, the quadratic with I(xs[j]) = ys[j] (Lagrange form)."""
+    coeffs = [0, 0, 0]
+    for j in range(3):
+        a, b = (xs[k] for k in range(3) if k != j)
+        scale = ys[j] * inverse((xs[j] - a) * (xs[j] - b)) % R
+        for deg, c in enumerate((a * b, -(a + b), 1)):       # (X − a)(X − b) = X² − (a + b)X + ab
+            coeffs[deg] = (coeffs[deg] + scale * c) % R
+    return coeffs
 
 
 def evaluate_univariate(coeffs, x: int) -> int:
@@ -189,19 +254,6 @@ def check_fold_consistency(point: list[int], evals, tail, value: int, r: int) ->
     return evaluate_multilinear(list(tail), point[layers:]) == value
 
 
-def interpolate_quadratic(xs, ys, z: int) -> int:
-    """I(z) for the polynomial of degree ≤ 2 through (xs[j], ys[j])."""
-    total = 0
-    for j in range(3):
-        num, den = 1, 1
-        for k in range(3):
-            if k != j:
-                num = num * (z - xs[k]) % R
-                den = den * (xs[j] - xs[k]) % R
-        total += ys[j] * num * inverse(den)
-    return total % R
-
-
 def check_batched_kzg(vk: VerifyingKey, opened: list, fold_commitments: list, evals, w, w_z,
                       r: int, q: int, z: int) -> bool:
     """Equation (2), as e(F + z·W', [1]_2)·e(−W', [τ]_2) = 1 with one MSM for the left side.
@@ -209,10 +261,9 @@ def check_batched_kzg(vk: VerifyingKey, opened: list, fold_commitments: list, ev
     ``opened`` are (C^(m), ρ^m) pairs, so that C_0 = Σ_m ρ^m C^(m) needs no MSM of its own.
     """
     xs = opening_points(r)
-    q_pows = [pow(q, i, R) for i in range(len(fold_commitments) + 1)]
-    ys = [sum(qi * e for qi, e in zip(q_pows, evals[j])) % R for j in range(NUM_POINTS)]
-    i_z = interpolate_quadratic(xs, ys, z)
-    z_s = (z - xs[0]) * (z - xs[1]) * (z - xs[2]) % R
+    q_pows = challenge_powers(q, len(fold_commitments) + 1)
+    i_z = evaluate_univariate(interpolant_coefficients(xs, batch_evaluations(evals, q)), z)
+    z_s = vanishing_at(xs, z)
     terms = list(opened) + list(zip(fold_commitments, q_pows[1:]))
     terms += [(vk.g1, -i_z), (w, -z_s), (w_z, z)]
     lhs = linear_combination(terms)
@@ -260,9 +311,12 @@ def verify_hyperkzg(vk: VerifyingKey, commitments: list, point: list[int], value
         return False
     m = tail_log(n)
     layers = n - m
-    if len(proof.com) != layers - 1 or len(proof.tail) != 1 << m or len(proof.evals) != NUM_POINTS:
+    parts = (proof.com, proof.tail, proof.evals)
+    if not all(isinstance(x, (tuple, list)) for x in parts) or len(proof.evals) != NUM_POINTS:
         return False
-    if any(len(row) != layers for row in proof.evals):
+    if len(proof.com) != layers - 1 or len(proof.tail) != 1 << m:
+        return False
+    if any(not isinstance(row, (tuple, list)) or len(row) != layers for row in proof.evals):
         return False
     scalars = (*point, *values, *proof.tail, *(v for row in proof.evals for v in row))
     if not all(isinstance(x, int) and 0 <= x < R for x in scalars):
@@ -270,18 +324,14 @@ def verify_hyperkzg(vk: VerifyingKey, commitments: list, point: list[int], value
     if not all(is_g1(p) for p in (*commitments, *proof.com, proof.w, proof.w_z)):
         return False
     rho = absorb_opening_claim(transcript, commitments, point, values)
-    rho_pows = [pow(rho, k, R) for k in range(len(commitments))]
+    rho_pows = challenge_powers(rho, len(commitments))
     value = sum(p * v for p, v in zip(rho_pows, values)) % R
-    transcript.absorb_g1(proof.com)
-    transcript.absorb_scalars(proof.tail)
-    r = transcript.challenge_scalar()
-    if r == 0:
+    r = absorb_folds(transcript, proof.com, proof.tail)
+    if not usable_fold_challenge(r):
         return False
-    transcript.absorb_scalars([v for row in proof.evals for v in row])
-    q = transcript.challenge_scalar()
-    transcript.absorb_g1([proof.w])
-    z = transcript.challenge_scalar()
-    transcript.absorb_g1([proof.w_z])
+    q = absorb_evaluations(transcript, proof.evals)
+    z = absorb_witness(transcript, proof.w)
+    absorb_final_witness(transcript, proof.w_z)
     if not check_fold_consistency(point, proof.evals, proof.tail, value, r):
         return False
     return check_batched_kzg(vk, list(zip(commitments, rho_pows)), list(proof.com), proof.evals,

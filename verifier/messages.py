@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from verifier.encoding import (
+from attrib.verifier.encoding import (
     FIELD_BYTES,
     G1_BYTES,
     R_MODULUS,
@@ -24,8 +25,16 @@ from verifier.encoding import (
     g1_affine,
     g1_from_affine,
 )
-from verifier.hyperkzg import HyperKZGProof, VerifyingKey
-from verifier.transcript import keccak256
+from attrib.verifier.hyperkzg import HyperKZGProof, VerifyingKey
+from attrib.verifier.limits import (
+    FEE_LIMIT,
+    MAX_COLUMNS,
+    MAX_CONTRIBUTOR_ID_BYTES,
+    MAX_ENCODING_VERSION,
+    MAX_LOG_ROWS,
+    MAX_QUERIES,
+)
+from attrib.verifier.transcript import keccak256
 
 MANIFEST_VERSION = 1
 CLAIM_VERSION = 1
@@ -33,8 +42,6 @@ PROOF_VERSION = 1
 MANIFEST_DOMAIN = b"ATTRIB-V1/MANIFEST"
 CONTRIBUTORS_DOMAIN = b"ATTRIB-V1/CONTRIBUTORS"
 SUMCHECK_DEGREE = 3
-MAX_LOG_ROWS = 32
-MAX_FEE = 1 << 128
 HALF_R = (R_MODULUS - 1) // 2
 VK_BYTES = 384
 
@@ -67,6 +74,14 @@ def encode_signed_words(values) -> bytes:
 def decode_signed(data: bytes) -> int:
     x = decode_scalar(data)
     return x - R_MODULUS if x > HALF_R else x
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_sequence(x) -> bool:
+    return isinstance(x, (tuple, list))
 
 
 class Reader:
@@ -106,10 +121,6 @@ class Reader:
             raise EncodingError(f"{self.what}: {len(self.data) - self.pos} trailing bytes")
 
 
-def hex_int(x: int) -> str:
-    return hex(x)
-
-
 def parse_int(value, name: str) -> int:
     if isinstance(value, bool):
         raise EncodingError(f"{name}: expected an integer")
@@ -134,6 +145,16 @@ def load_json(text, what: str) -> dict:
 
 
 # ---- Manifest ---------------------------------------------------------------------
+
+class ManifestHeader(NamedTuple):
+    """The sizes at the start of a manifest's bytes."""
+
+    version: int
+    log_rows: int
+    num_rows: int
+    num_columns: int
+    num_contributors: int
+
 
 def contributors_hash(contributors: list[str]) -> bytes:
     """keccak256(CONTRIBUTORS_DOMAIN ‖ keccak256(id_0) ‖ … ‖ keccak256(id_{C−1})), ids as UTF-8."""
@@ -192,13 +213,15 @@ class Manifest:
             raise EncodingError("manifest: contributors must be non-empty and unique")
         if not all(isinstance(c, str) and c for c in self.contributors):
             raise EncodingError("manifest: every contributor id must be a non-empty string")
+        if any(len(c.encode()) > MAX_CONTRIBUTOR_ID_BYTES for c in self.contributors):
+            raise EncodingError(f"manifest: a contributor id is longer than {MAX_CONTRIBUTOR_ID_BYTES} bytes")
         offs = self.offsets
         if len(offs) != len(self.contributors) + 1 or offs[0] != 0 or offs[-1] != self.num_rows:
             raise EncodingError("manifest: offsets must run from 0 to num_rows, one more than contributors")
         if any(b <= a for a, b in zip(offs, offs[1:])):
             raise EncodingError("manifest: offsets must be strictly increasing")
-        if not self.column_commitments:
-            raise EncodingError("manifest: at least one feature column is needed")
+        if not 1 <= len(self.column_commitments) <= MAX_COLUMNS:
+            raise EncodingError(f"manifest: 1 to {MAX_COLUMNS} feature columns are needed")
         for p in (*self.column_commitments, self.scale_commitment):
             g1_from_affine(*p)
 
@@ -223,26 +246,40 @@ class Manifest:
                        for c in self.contributors)
         return self.digest_preimage() + ids
 
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "Manifest":
-        rd = Reader(data, "manifest")
-        version = rd.uint(1 << 32, "version")
+    @staticmethod
+    def _read_header(rd: Reader) -> tuple[bytes, ManifestHeader]:
+        """The verifying key's bytes (not decoded) and the sizes, with their bounds checked."""
+        version = rd.uint(MAX_ENCODING_VERSION, "version")
         if version != MANIFEST_VERSION:
             raise EncodingError(f"manifest version {version} is not supported")
-        vk = VerifyingKey.from_bytes(rd.take(VK_BYTES))
+        vk_bytes = rd.take(VK_BYTES)
         log_rows = rd.uint(MAX_LOG_ROWS, "log_rows")
         num_rows = rd.uint(1 << MAX_LOG_ROWS, "num_rows")
-        k = rd.uint(1 << 20, "num_columns")
+        k = rd.uint(MAX_COLUMNS, "num_columns")
         c = rd.uint(1 << MAX_LOG_ROWS, "num_contributors")
         if c > num_rows:
             raise EncodingError("manifest: more contributors than rows")
+        return vk_bytes, ManifestHeader(version, log_rows, num_rows, k, c)
+
+    @classmethod
+    def peek_header(cls, data: bytes) -> ManifestHeader:
+        """The sizes a manifest declares, read from its first words without decoding any point:
+        what a server checks against its limits before it spends work on the rest."""
+        return cls._read_header(Reader(data, "manifest"))[1]
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Manifest":
+        rd = Reader(data, "manifest")
+        vk_bytes, header = cls._read_header(rd)
+        vk = VerifyingKey.from_bytes(vk_bytes)
+        version, log_rows, num_rows, k, c = header
         ids_hash = rd.take(32)
         offsets = tuple(rd.uint(1 << MAX_LOG_ROWS, "offset") for _ in range(c + 1))
         cols = tuple(g1_affine(rd.g1()) for _ in range(k))
         scale = g1_affine(rd.g1())
         contributors = []
         for _ in range(c):
-            length = rd.uint(1 << 16, "contributor id length")
+            length = rd.uint(MAX_CONTRIBUTOR_ID_BYTES, "contributor id length")
             raw = rd.take(-(-length // 32) * 32)
             if any(raw[length:]):
                 raise EncodingError("manifest: contributor id padding is not zero")
@@ -265,8 +302,8 @@ class Manifest:
             "num_rows": self.num_rows,
             "contributors": list(self.contributors),
             "offsets": list(self.offsets),
-            "column_commitments": [[hex_int(x), hex_int(y)] for x, y in self.column_commitments],
-            "scale_commitment": [hex_int(v) for v in self.scale_commitment],
+            "column_commitments": [[hex(x), hex(y)] for x, y in self.column_commitments],
+            "scale_commitment": [hex(v) for v in self.scale_commitment],
             "digest": self.digest().hex(),
         }, indent=1)
 
@@ -307,9 +344,13 @@ class Claim:
         return len(self.fees)
 
     def validate(self, num_columns: int, num_contributors: int) -> None:
+        """Shapes against the manifest's k and C, and every value's type and range (EncodingError)."""
+        if not all(_is_sequence(x) for x in (self.queries, self.fees, self.totals, self.payouts)) \
+                or not all(_is_sequence(row) for row in (*self.queries, *self.totals)):
+            raise EncodingError("claim: queries, fees, totals and payouts must be sequences (rows of sequences)")
         T = len(self.fees)
-        if T == 0:
-            raise EncodingError("claim: an epoch needs at least one query")
+        if not 1 <= T <= MAX_QUERIES:
+            raise EncodingError(f"claim: an epoch has 1 to {MAX_QUERIES} queries, not {T}")
         if len(self.queries) != T or any(len(q) != num_columns for q in self.queries):
             raise EncodingError(f"claim: queries must be {T} rows of {num_columns}")
         if len(self.totals) != num_contributors or any(len(a) != T for a in self.totals):
@@ -317,12 +358,12 @@ class Claim:
         if len(self.payouts) != num_contributors:
             raise EncodingError(f"claim: payouts must have {num_contributors} entries")
         for f in self.fees:
-            if not isinstance(f, int) or not 0 <= f < MAX_FEE:
+            if not _is_int(f) or not 0 <= f < FEE_LIMIT:
                 raise EncodingError(f"claim: fee {f!r} outside [0, 2^128)")
         for v in (*(x for q in self.queries for x in q), *(x for a in self.totals for x in a)):
-            if not isinstance(v, int) or not -HALF_R <= v <= HALF_R:
+            if not _is_int(v) or not -HALF_R <= v <= HALF_R:
                 raise EncodingError(f"claim: value {v!r} is not an integer within ±(r − 1)/2")
-        if not all(isinstance(p, int) and 0 <= p < 1 << 256 for p in self.payouts):
+        if not all(_is_int(p) and 0 <= p < 1 << 256 for p in self.payouts):
             raise EncodingError("claim: payouts must be non-negative integers")
 
     def to_bytes(self) -> bytes:
@@ -338,13 +379,15 @@ class Claim:
     @classmethod
     def from_bytes(cls, data: bytes) -> "Claim":
         rd = Reader(data, "claim")
-        version = rd.uint(1 << 32, "version")
+        version = rd.uint(MAX_ENCODING_VERSION, "version")
         if version != CLAIM_VERSION:
             raise EncodingError(f"claim version {version} is not supported")
         limit = len(rd.data) // 32
-        T, k, C = (rd.uint(limit, name) for name in ("num_queries", "num_columns", "num_contributors"))
+        T = rd.uint(min(limit, MAX_QUERIES), "num_queries")
+        k = rd.uint(min(limit, MAX_COLUMNS), "num_columns")
+        C = rd.uint(limit, "num_contributors")
         queries = tuple(tuple(rd.signed() for _ in range(k)) for _ in range(T))
-        fees = tuple(rd.uint(MAX_FEE - 1, "fee") for _ in range(T))
+        fees = tuple(rd.uint(FEE_LIMIT - 1, "fee") for _ in range(T))
         totals = tuple(tuple(rd.signed() for _ in range(T)) for _ in range(C))
         payouts = tuple(rd.uint((1 << 256) - 1, "payout") for _ in range(C))
         rd.finish()
@@ -384,6 +427,22 @@ class Proof:
     def num_rounds(self) -> int:
         return len(self.sumcheck)
 
+    def validate(self, num_rounds: int) -> None:
+        """Shapes for a manifest of 2^num_rounds rows, and every scalar's type and range (EncodingError).
+
+        The opening's own shapes and points are checked by verify_hyperkzg, which returns False.
+        """
+        if not _is_sequence(self.sumcheck) or len(self.sumcheck) != num_rounds:
+            raise EncodingError(f"proof: {num_rounds} sum-check rounds are needed")
+        for message in self.sumcheck:
+            if not _is_sequence(message) or len(message) != SUMCHECK_DEGREE:
+                raise EncodingError(f"proof: a sum-check message has {SUMCHECK_DEGREE} values")
+        scalars = (*(v for m in self.sumcheck for v in m), self.sigma_at_u, self.s_at_u)
+        if not all(_is_int(v) and 0 <= v < R_MODULUS for v in scalars):
+            raise EncodingError("proof: a scalar is not an integer in [0, r)")
+        if not isinstance(self.opening, HyperKZGProof):
+            raise EncodingError("proof: the opening is not a HyperKZGProof")
+
     def to_bytes(self) -> bytes:
         parts = [word(self.version), word(len(self.sumcheck))]
         parts += [encode_scalar(v) for msg in self.sumcheck for v in msg]
@@ -393,7 +452,7 @@ class Proof:
     @classmethod
     def from_bytes(cls, data: bytes) -> "Proof":
         rd = Reader(data, "proof")
-        version = rd.uint(1 << 32, "version")
+        version = rd.uint(MAX_ENCODING_VERSION, "version")
         if version != PROOF_VERSION:
             raise EncodingError(f"proof version {version} is not supported")
         n = rd.uint(MAX_LOG_ROWS, "rounds")

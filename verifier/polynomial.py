@@ -10,7 +10,7 @@ pairs f[2i] with f[2i+1].  In this order the table [1, 2, 1, 4] takes the value
 
 from __future__ import annotations
 
-from verifier.encoding import R_MODULUS
+from attrib.verifier.encoding import R_MODULUS
 
 R = R_MODULUS
 

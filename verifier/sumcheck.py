@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.polynomial import R, interpolate_at
-from verifier.transcript import Transcript
+from attrib.verifier.polynomial import R, interpolate_at
+from attrib.verifier.transcript import Transcript
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,12 @@ def round_values(message: list[int], claim: int) -> list[int]:
     return [message[0], (claim - message[0]) % R, *message[1:]]
 
 
+def absorb_round(transcript: Transcript, message: list[int]) -> int:
+    """Absorb one round's message [p(0), p(2), …, p(d)] and draw that round's u_j."""
+    transcript.absorb_scalars(message)
+    return transcript.challenge_scalar()
+
+
 def verify_sumcheck(params: SumcheckParams, messages: list[list[int]],
                     transcript: Transcript) -> tuple[list[int], int] | None:
     """Run the rounds; return (u, g(u) as claimed) for the caller's final check, or None.
@@ -43,8 +49,7 @@ def verify_sumcheck(params: SumcheckParams, messages: list[list[int]],
     for message in messages:
         if len(message) != params.degree or not all(0 <= v < R for v in message):
             return None
-        transcript.absorb_scalars(message)
-        u = transcript.challenge_scalar()
+        u = absorb_round(transcript, message)
         claim = interpolate_at(round_values(message, claim), u)
         point.append(u)
     return point, claim

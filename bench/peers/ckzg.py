@@ -27,7 +27,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from bench.peers import PeerUnavailable
+from attrib.bench.peers import PeerUnavailable
 
 # sha256 of c-kzg-4844's src/trusted_setup.txt (mainnet ceremony), as shipped in ckzg 2.1.8's sdist
 MAINNET_SHA256 = "d39b9f2d047cc9dca2de58f264b6a09448ccd34db967881a6713eacacf0f26b7"
@@ -55,7 +55,7 @@ def _import():
 
 
 def _cache_file(version: str) -> Path:
-    from bench.peers.mcl import cache_dir
+    from attrib.bench.peers.mcl import cache_dir
 
     return cache_dir() / f"ckzg-{version}" / "trusted_setup.txt"
 

@@ -34,9 +34,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.peers import PeerUnavailable
+from attrib.bench.peers import PeerUnavailable
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_K = 16
 DECOMP_LEGS = 3
 
@@ -66,7 +65,7 @@ def check_available() -> dict:
 
 
 def srs_cache_dir() -> Path:
-    from bench.peers.mcl import cache_dir
+    from attrib.bench.peers.mcl import cache_dir
 
     return cache_dir() / "ezkl"
 
@@ -103,7 +102,7 @@ def write_model(workdir: Path, n: int, k: int, seed: int) -> None:
 
 def peak_mb() -> float:
     """This process's peak resident memory in MB (VmHWM: ``bench.timing.peak_rss_mb``)."""
-    from bench.timing import peak_rss_mb
+    from attrib.bench.timing import peak_rss_mb
 
     return peak_rss_mb()
 
@@ -198,9 +197,8 @@ def phase_prove(workdir: Path, n: int, k: int, seed: int, repeat: int, warmup: i
 # ---- the parent side ----------------------------------------------------------------------
 
 def _child(args: list[str], timeout: float | None) -> dict:
-    # -c with the repository first on sys.path: a stray "bench" in the working directory cannot shadow it
-    code = (f"import sys; sys.path.insert(0, {str(REPO_ROOT)!r}); from bench.peers.ezkl import main; "
-            "sys.exit(main(sys.argv[1:]))")
+    # -P: nothing in the working directory can shadow the installed package
+    code = "import sys; from attrib.bench.peers.ezkl import main; sys.exit(main(sys.argv[1:]))"
     workdir = args[1] if args[0] != "srs" else None
     proc = subprocess.run([sys.executable, "-P", "-c", code, *args], capture_output=True, text=True,
                           timeout=timeout, cwd=workdir, check=False)

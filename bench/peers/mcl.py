@@ -39,8 +39,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
-
-from bench.peers import PeerUnavailable
+from attrib.bench.peers import PeerUnavailable
 
 BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 BN254_P = 21888242871839275222246405745257275088696311157297823662689037894645226208583
@@ -479,7 +478,7 @@ def load() -> Mcl:
 
 def load_or_skip(skipped: list, peers: dict) -> "Mcl | None":
     """The mcl peer, described in ``peers``; or None, with the reason logged and added to ``skipped``."""
-    from bench.report import log
+    from attrib.bench.report import log
 
     try:
         mcl = load()

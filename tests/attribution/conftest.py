@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from prover import SRS, Dataset, Prover
+from attrib.prover import SRS, Dataset, Prover
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+from attrib.prover import Dataset, Prover, RegistrationError, SRSError
+from attrib.verifier import Claim, Manifest, Proof, verify_attribution
+from attrib.verifier.encoding import R_MODULUS as R
+from attrib.verifier.encoding import g1_affine, g1_from_affine
+from attrib.verifier.fees import compute_payouts
 from py_ecc import optimized_bn128 as bn
-
-from prover import Dataset, Prover, RegistrationError, SRSError
-from verifier import Claim, Manifest, Proof, verify_attribution
-from verifier.encoding import R_MODULUS as R
-from verifier.encoding import g1_affine, g1_from_affine
-from verifier.fees import compute_payouts
 
 
 def test_honest_epoch_verifies(epoch):
@@ -215,7 +214,7 @@ def test_malformed_encodings_raise_value_errors(epoch):
 
 def test_registration_persists_and_reloads(epoch, tmp_path):
     prover, reg, queries, fees, claim, proof = epoch
-    from prover import Registration
+    from attrib.prover import Registration
 
     reg.save(tmp_path / "ds")
     loaded = Registration.load(tmp_path / "ds")

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from prover.demo import run_demo
+from attrib.demo.run import run_demo
 
 
 def test_demo_pipeline_matches_float_tracin():
@@ -21,7 +21,7 @@ def test_demo_pipeline_matches_float_tracin():
 
 
 def test_cli_demo_runs(capsys):
-    from prover.cli import main
+    from attrib.cli import main
 
     assert main(["demo", "--contributors", "12", "--queries", "16"]) == 0
     assert "OK" in capsys.readouterr().out

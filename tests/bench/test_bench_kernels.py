@@ -2,7 +2,7 @@
 
 Arrangement
 -----------
-* ``python -m bench kernels`` (bench/kernels.py) is the reference suite: fixed timing
+* ``python -m attrib.bench kernels`` (bench/kernels.py) is the reference suite: fixed timing
   discipline, all peers (Python ints, galois too), a table and a JSON record.
 * This file is the same work shaped for pytest-benchmark, so runs can be saved and compared
   over time with its own tooling.  Every test is marked ``bench`` and is skipped in a normal
@@ -25,10 +25,10 @@ import pytest
 
 pytest.importorskip("pytest_benchmark")
 
-import kernels  # noqa: E402
-from kernels import fr  # noqa: E402
+from attrib.bench.peers import PeerUnavailable  # noqa: E402
+from attrib.kernels import fr  # noqa: E402
 
-from bench.peers import PeerUnavailable  # noqa: E402
+from attrib import kernels  # noqa: E402
 
 pytestmark = pytest.mark.bench
 
@@ -39,7 +39,7 @@ DEFAULT_THREADS = kernels.max_threads()
 
 @pytest.fixture(scope="module")
 def mcl():
-    from bench.peers import mcl as peer
+    from attrib.bench.peers import mcl as peer
     try:
         return peer.load()
     except PeerUnavailable as exc:

@@ -1,6 +1,6 @@
 """pytest-benchmark micro-benchmarks: G1 MSM at 2^16 (ours vs mcl) and the 2-pairing check (py_ecc vs mcl).
 
-The same work as ``python -m bench msm`` / ``python -m bench pairing`` at one size, shaped for
+The same work as ``python -m attrib.bench msm`` / ``python -m attrib.bench pairing`` at one size, shaped for
 pytest-benchmark's save / compare workflow (bench/README.md, "Regressions").  Marked
 ``bench``: skipped in a normal ``pytest`` run (tests/bench/conftest.py).  Groups and ids are
 stable: ``msm-full-2^16`` / ``msm-i16-2^16`` with ``ours-1t``, ``ours-all``, ``mcl``;
@@ -14,9 +14,10 @@ import pytest
 
 pytest.importorskip("pytest_benchmark")
 
-import kernels
-from bench.peers import PeerUnavailable
-from kernels import fr, g1
+from attrib.bench.peers import PeerUnavailable
+from attrib.kernels import fr, g1
+
+from attrib import kernels
 
 pytestmark = pytest.mark.bench
 
@@ -26,7 +27,7 @@ DEFAULT_THREADS = kernels.max_threads()
 
 @pytest.fixture(scope="module")
 def mcl():
-    from bench.peers import mcl as peer
+    from attrib.bench.peers import mcl as peer
     try:
         return peer.load()
     except PeerUnavailable as exc:
@@ -35,7 +36,7 @@ def mcl():
 
 @pytest.fixture(scope="module")
 def msm_inputs():
-    from bench.msm import inputs
+    from attrib.bench.msm import inputs
 
     points, scalars = inputs(1 << LOG_N, 1)
     return points, scalars
@@ -49,7 +50,7 @@ def test_msm(benchmark, impl, kind, msm_inputs, request):
     benchmark.group = f"msm-{kind}-2^{LOG_N}"
     want = g1.msm(points, scalars[kind], check=False)
     if impl == "mcl":
-        from bench.msm import _to_mcl_points
+        from attrib.bench.msm import _to_mcl_points
 
         m = request.getfixturevalue("mcl")
         limbs = fr.to_limbs(scalars[kind]) if kind == "full" else \
@@ -75,7 +76,7 @@ def test_msm(benchmark, impl, kind, msm_inputs, request):
 
 @pytest.mark.parametrize("impl", ["py_ecc", "mcl"])
 def test_pairing_check(benchmark, impl, request):
-    from bench.pairing import _mcl_cases, _py_ecc_cases
+    from attrib.bench.pairing import _mcl_cases, _py_ecc_cases
 
     benchmark.group = "pairing-check-2"
     cases = _mcl_cases(request.getfixturevalue("mcl")) if impl == "mcl" else _py_ecc_cases()

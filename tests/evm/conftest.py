@@ -13,11 +13,10 @@ import os
 from pathlib import Path
 
 import pytest
+from attrib.chain.evm import Chain, compile_solidity
+from attrib.verifier import verify_attribution
+from attrib.verifier.evm import calldata, contract_source, settlement_source
 from epochs import integer_epoch
-from evm_tools import Chain, compile_solidity
-
-from verifier import verify_attribution
-from verifier.evm import calldata, contract_source, settlement_source
 
 GAS_RECORDS: list[tuple[str, int, int]] = []
 
@@ -44,14 +43,14 @@ def evm_toolchain():
 
 @pytest.fixture(scope="session")
 def srs(tmp_path_factory):
-    from prover import SRS
+    from attrib.prover import SRS
 
     return SRS.dev(9, seed=11, cache_dir=tmp_path_factory.mktemp("srs"))
 
 
 @pytest.fixture(scope="session")
 def other_srs(tmp_path_factory):
-    from prover import SRS
+    from attrib.prover import SRS
 
     return SRS.dev(9, seed=12, cache_dir=tmp_path_factory.mktemp("srs2"))
 

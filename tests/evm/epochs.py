@@ -14,17 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from kernels import fr, g1
-from prover import Dataset, Prover
-from prover.hyperkzg import commit, open_batch
-from prover.sumcheck import prove_sumcheck
-from verifier.attribution import ATTRIBUTION_LABEL, absorb_statement, combine_queries
-from verifier.encoding import R_MODULUS as R
-from verifier.encoding import g1_from_affine
-from verifier.fees import compute_payouts
-from verifier.hyperkzg import linear_combination
-from verifier.messages import (
+from attrib.kernels import fr, g1
+from attrib.prover import Dataset, Prover
+from attrib.prover.hyperkzg import commit, open_batch
+from attrib.prover.sumcheck import prove_sumcheck
+from attrib.verifier.attribution import ATTRIBUTION_LABEL, absorb_statement, combine_queries
+from attrib.verifier.encoding import R_MODULUS as R
+from attrib.verifier.encoding import g1_from_affine
+from attrib.verifier.fees import compute_payouts
+from attrib.verifier.hyperkzg import linear_combination
+from attrib.verifier.messages import (
     CONTRIBUTORS_DOMAIN,
     HALF_R,
     MANIFEST_DOMAIN,
@@ -33,7 +32,7 @@ from verifier.messages import (
     Proof,
     word,
 )
-from verifier.transcript import Transcript, keccak256
+from attrib.verifier.transcript import Transcript, keccak256
 
 
 @dataclass

@@ -3,11 +3,10 @@
 import dataclasses
 
 import pytest
+from attrib.chain.evm import encode_call, words
+from attrib.verifier.evm import selector, settle_calldata
+from attrib.verifier.messages import Manifest
 from epochs import integer_epoch
-from evm_tools import encode_call, words
-
-from verifier.evm import selector, settle_calldata
-from verifier.messages import Manifest
 
 
 def error(signature: str) -> bytes:

@@ -4,15 +4,14 @@ import dataclasses
 import re
 
 import pytest
+from attrib.verifier import Claim, Manifest, Proof
+from attrib.verifier.encoding import encode_g2, g1_affine, g1_from_affine
+from attrib.verifier.evm import calldata, contract_source, render, template, verifier_constants
+from attrib.verifier.fees import compute_payouts
+from attrib.verifier.transcript import keccak256
 from conftest import GAS_RECORDS, DeployedVerifier
 from epochs import integer_epoch
 from py_ecc import optimized_bn128 as bn
-
-from verifier import Claim, Manifest, Proof
-from verifier.encoding import encode_g2, g1_affine, g1_from_affine
-from verifier.evm import calldata, contract_source, render, template, verifier_constants
-from verifier.fees import compute_payouts
-from verifier.transcript import keccak256
 
 # ---- the generated source ------------------------------------------------------------------
 
@@ -68,7 +67,7 @@ def test_valid_epochs_verify(verifier, epochs):
 
 def test_n12_epoch_verifies(tmp_path_factory):
     """A 2^12-row dataset (k = 8, T = 2, C = 10) against its own SRS's verifier."""
-    from prover import SRS
+    from attrib.prover import SRS
 
     srs12 = SRS.dev(12, seed=21, cache_dir=tmp_path_factory.mktemp("srs12"))
     v = DeployedVerifier(srs12.verifying_key)

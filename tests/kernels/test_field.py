@@ -4,10 +4,9 @@ import random
 
 import numpy as np
 import pytest
+from attrib.kernels import fp, fr, params
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from kernels import fp, fr, params
 
 CASES = 100_000
 

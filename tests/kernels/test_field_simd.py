@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import kernels
+from attrib import kernels
 
 M64 = (1 << 64) - 1
 SIZES = [0, 1, 7, 8, 9, 4097, 65537]

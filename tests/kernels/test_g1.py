@@ -13,11 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from attrib.kernels import fp, fr, g1
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from py_ecc import optimized_bn128 as ref
-
-from kernels import fp, fr, g1
 
 R = fr.MODULUS
 Q = fp.MODULUS
@@ -205,7 +204,7 @@ def test_msm_portable_path():
 MSM_CASES = """
 import sys
 import numpy as np
-from kernels import fr, g1
+from attrib.kernels import fr, g1
 
 points = g1.random(1 << 14, 31)
 full = fr.random(1 << 14, 32)

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from kernels import fr, linalg
+from attrib.kernels import fr, linalg
 
 
 @pytest.mark.parametrize("rows, k", [(1, 1), (7, 3), (5000, 32), (4097, 64)])

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from attrib.kernels import fr, g1, upoly
+from attrib.verifier.hyperkzg import VerifyingKey
 from py_ecc import optimized_bn128 as bn
-
-from kernels import fr, g1, upoly
-from verifier.hyperkzg import VerifyingKey
 
 TEST_TAU = 0x1234_5678_9ABC_DEF0_1357_9BDF
 TEST_LOG_N = 12

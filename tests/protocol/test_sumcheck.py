@@ -3,12 +3,11 @@
 import random
 
 import pytest
-
-from kernels import fr
-from prover.sumcheck import prove_sumcheck
-from verifier.polynomial import R, evaluate_multilinear
-from verifier.sumcheck import SumcheckParams, verify_sumcheck
-from verifier.transcript import Transcript
+from attrib.kernels import fr
+from attrib.prover.sumcheck import prove_sumcheck
+from attrib.verifier.polynomial import R, evaluate_multilinear
+from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
+from attrib.verifier.transcript import Transcript
 
 
 def instance(n, factors, seed):

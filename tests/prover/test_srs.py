@@ -1,4 +1,4 @@
-"""prover.srs: loading snarkjs .ptau files, the dev SRS and the on-disk cache.
+"""prover.srs: loading snarkjs .ptau files, the dev SRS and the on-disk cache (and kernels.fixed_base).
 
 The .ptau files are made here by the real snarkjs CLI (pinned in package.json)
 and read back independently through snarkjs's own libraries (ffjavascript,
@@ -17,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from attrib.kernels import fp, fr, g1
+from attrib.kernels.fixed_base import fixed_base_mul
+from attrib.prover.srs import SRS, SRSError, dev_tau
+from attrib.prover.srs.cache import _sha256_file
+from attrib.prover.srs.ptau import _check_consecutive_powers
+from attrib.verifier.hyperkzg import VerifyingKey
 from py_ecc import optimized_bn128 as bn
-
-from kernels import fp, fr, g1
-from prover import srs as srs_mod
-from prover.srs import SRS, SRSError
-from verifier.hyperkzg import VerifyingKey
 
 _TESTS = str(Path(__file__).resolve().parents[1])
 if _TESTS not in sys.path:
@@ -350,7 +351,7 @@ def test_consistent_but_wrong_dev_cache_is_not_trusted(cache):
     arr[1] = arr[2]  # valid point, wrong power; record rewritten to match
     np.save(npy, arr)
     meta = json.loads(rec.read_text())
-    meta["sha256"] = srs_mod._sha256_file(npy)
+    meta["sha256"] = _sha256_file(npy)
     rec.write_text(json.dumps(meta))
     s = SRS.dev(6, seed=5, cache_dir=cache)
     assert not s.loaded_from_cache
@@ -387,7 +388,7 @@ def test_dev_is_marked_insecure():
 
 def test_dev_powers_against_py_ecc():
     s = SRS.dev(7, seed=9, use_cache=False)
-    tau = srs_mod.dev_tau(9)
+    tau = dev_tau(9)
     assert bn.eq(s.tau_g2, bn.multiply(bn.G2, tau))
     pts = g1.to_py_ecc(s.powers)
     for i in (0, 1, 2, 3, 64, 127):
@@ -397,23 +398,23 @@ def test_dev_powers_against_py_ecc():
 
 def test_dev_loads_through_the_same_checks():
     s = SRS.dev(5, seed=3, use_cache=False)
-    srs_mod._check_consecutive_powers(np.array(s.powers), s.tau_g2, True, "dev")
+    _check_consecutive_powers(np.array(s.powers), s.tau_g2, True, "dev")
     with pytest.raises(SRSError, match="same tau"):
-        srs_mod._check_consecutive_powers(np.array(s.powers), bn.multiply(s.tau_g2, 3), True, "dev")
+        _check_consecutive_powers(np.array(s.powers), bn.multiply(s.tau_g2, 3), True, "dev")
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 17, 1000])
 def test_fixed_base_mul_matches_scalar_mul(n):
     k = fr.random(n, n)
     want = g1.scalar_mul(np.tile(g1.generator(), (n, 1)), k)
-    assert np.array_equal(srs_mod.fixed_base_mul(k), want)
+    assert np.array_equal(fixed_base_mul(k), want)
 
 
 def test_fixed_base_mul_edge_scalars():
     r = bn.curve_order
     k = fr.from_ints([0, 1, 2, r - 1, (1 << 253) - 1, 1 << 200])
     want = g1.scalar_mul(np.tile(g1.generator(), (6, 1)), k)
-    assert np.array_equal(srs_mod.fixed_base_mul(k), want)
+    assert np.array_equal(fixed_base_mul(k), want)
 
 
 def test_dev_argument_errors():

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from prover import SRS
-from prover.local import LocalServer
+from attrib.prover import SRS
+from attrib.service.local import LocalServer
 
 SRS_LOG_N = 14
 TOKEN = "service-test-token"
+VERIFY_MAX_BYTES = 1_600_000     # under the 2 MiB message limit below, over the crafted flood request
 SERVER_ARGS = ["--dev-srs", str(SRS_LOG_N), "--queue-capacity", "12", "--max-message-bytes", str(2 << 20),
-               "--max-queries", "256", "--max-columns", "64", "--shutdown-grace", "30"]
+               "--max-queries", "256", "--max-columns", "64", "--shutdown-grace", "30",
+               "--verify-max-bytes", str(VERIFY_MAX_BYTES)]
 
 
 @pytest.fixture(scope="session")

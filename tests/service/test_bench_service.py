@@ -1,6 +1,6 @@
-"""``python -m bench service`` runs end to end (at a toy size) and reports no failures."""
+"""``python -m attrib.bench service`` runs end to end (at a toy size) and reports no failures."""
 
-import bench
+from attrib import bench
 
 
 def test_service_suite_at_toy_size(tmp_path):

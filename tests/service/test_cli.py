@@ -7,9 +7,10 @@ import subprocess
 
 import numpy as np
 import pytest
+from attrib.service.client import ServiceError
+from attrib.verifier import Claim
 
-from prover.cli import main
-from verifier import Claim
+from attrib.cli import main
 
 
 @pytest.fixture
@@ -81,7 +82,71 @@ def test_errors_are_one_line(remote, monkeypatch, tmp_path):
 def test_serve_needs_a_token(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("ATTRIB_TOKEN", raising=False)
     assert main(["serve", "--data-dir", str(tmp_path)]) == 2
-    assert "a bearer token is required" in capsys.readouterr().err
+    assert "a bearer token is required ($ATTRIB_TOKEN or --token-file)" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_short_token_and_a_token_in_argv(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ATTRIB_TOKEN", "x" * 15)
+    assert main(["serve", "--data-dir", str(tmp_path)]) == 2
+    assert "is 15 bytes; at least 16 are required" in capsys.readouterr().err
+    (tmp_path / "token").write_text("short\n")
+    assert main(["serve", "--data-dir", str(tmp_path), "--token-file", str(tmp_path / "token")]) == 2
+    assert f"--token-file {tmp_path / 'token'} is 5 bytes" in capsys.readouterr().err
+    with pytest.raises(SystemExit):                 # argv would show the token to every user in `ps`
+        main(["serve", "--data-dir", str(tmp_path), "--token", "x" * 32])
+    assert "unrecognized arguments: --token" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.7", "example.org"])
+def test_serve_refuses_plaintext_off_loopback(host, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ATTRIB_TOKEN", "x" * 16)
+    assert main(["serve", "--data-dir", str(tmp_path), "--host", host]) == 2
+    assert f"--host {host} is reachable from other machines" in capsys.readouterr().err
+    assert not (tmp_path / "attrib.sqlite3").exists()          # refused before anything was written
+
+
+def test_plaintext_off_loopback_needs_the_explicit_flag():
+    from attrib.service.config import ConfigError, ServiceConfig
+
+    config = ServiceConfig(data_dir="d", token="x" * 16, host="0.0.0.0")
+    with pytest.raises(ConfigError, match="--insecure-plaintext"):
+        config.validate()
+    ServiceConfig(data_dir="d", token="x" * 16, host="0.0.0.0", insecure_plaintext=True).validate()
+    for host in ("127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost"):
+        ServiceConfig(data_dir="d", token="x" * 16, host=host).validate()
+
+
+def test_serve_defaults_are_the_configs():
+    """`attrib serve`'s option defaults and ServiceConfig's cannot disagree (they did: 2 vs the CPU count)."""
+    import argparse
+
+    from attrib.service import cli as serve_cli
+    from attrib.service.config import ServiceConfig
+
+    parser = argparse.ArgumentParser()
+    serve_cli.add_arguments(parser)
+    args = parser.parse_args(["--data-dir", "d"])
+    renamed = {"shutdown_grace": "shutdown_grace_s", "verify_deadline": "verify_deadline_s"}
+    compared = 0
+    for name, value in vars(args).items():
+        field = renamed.get(name, name)
+        try:
+            expected = ServiceConfig.default(field)
+        except KeyError:
+            continue
+        assert value == expected, name
+        compared += 1
+    assert compared == 19          # every option that has a ServiceConfig field
+
+
+def test_serve_reads_the_token_from_a_file(start_server, tmp_path, monkeypatch):
+    token = "f" * 32
+    (tmp_path / "token").write_text(token + "\n")
+    server = start_server("--token-file", str(tmp_path / "token"))
+    with server.client(token=token) as c:
+        assert list(c.list_datasets()) == []
+    with server.client() as c, pytest.raises(ServiceError, match="UNAUTHENTICATED"):   # $ATTRIB_TOKEN lost
+        list(c.list_datasets())
 
 
 def test_tls(start_server, tmp_path):
@@ -97,7 +162,7 @@ def test_tls(start_server, tmp_path):
     assert "(TLS," in server.log()
     with server.client(tls_ca=cert, timeout=10) as c:
         assert c.server_info().srs_max_log_n == 14 and c.health() == "SERVING"
-    from prover.client import ServiceError
+    from attrib.service.client import ServiceError
 
     with server.client(timeout=5) as plain, pytest.raises(ServiceError) as info:
         plain.server_info()

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import grpc
 import pytest
-
-from proto.attribution.v1 import attribution_pb2 as pb
-from prover.client import ServiceError
-from prover.local import ServerExited
-from verifier import verify_attribution
+from attrib.service.api import attribution_pb2 as pb
+from attrib.service.client import ServiceError
+from attrib.service.local import ServerExited
+from attrib.verifier import verify_attribution
 
 LARGE = (1 << 14, 32, 40)          # rows, columns, contributors: a proof of about a second here
 

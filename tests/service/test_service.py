@@ -10,17 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import numpy as np
 import pytest
+from attrib.prover import Dataset, Prover
+from attrib.service.api import attribution_pb2 as pb
+from attrib.service.api import attribution_pb2_grpc as pb_grpc
+from attrib.service.client import ServiceError, job_state_name
+from attrib.verifier import verify_attribution
+from attrib.verifier.evm import calldata
+from attrib.verifier.fees import compute_payouts
 from google.protobuf import descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
-
-from proto.attribution.v1 import attribution_pb2 as pb
-from proto.attribution.v1 import attribution_pb2_grpc as pb_grpc
-from prover import Dataset, Prover
-from prover.client import ServiceError, job_state_name
-from prover.worker import evm_calldata_available
-from verifier import verify_attribution
-from verifier.fees import compute_payouts
 
 SMALL = {"rows": 1000, "cols": 8, "contributors": 7}
 
@@ -61,7 +60,7 @@ def test_server_info_names_the_srs_and_limits(client, srs):
     assert info.queue_capacity == 12 and info.max_queries == 256 and info.max_columns == 64
     assert info.manifest_version == info.claim_version == info.proof_version == 1
     assert info.server_version and info.grpc_version == grpc.__version__
-    assert info.evm_calldata_available == evm_calldata_available()
+    assert info.evm_calldata_available
 
 
 def test_whole_flow(client, small, srs, make_epoch):
@@ -88,12 +87,7 @@ def test_whole_flow(client, small, srs, make_epoch):
     assert result.manifest_digest == expected.digest() and result.dataset_id == "small"
     assert result.claim.fees == tuple(fees)
     assert verify_attribution(expected, result.claim, result.proof)
-    if evm_calldata_available():
-        from verifier.evm import calldata
-
-        assert result.evm_calldata == calldata(expected, result.claim, result.proof)
-    else:
-        assert result.evm_calldata == b""
+    assert result.evm_calldata == calldata(expected, result.claim, result.proof)
     assert client.verify(expected, result.claim, result.proof) == (True, "")
     assert client.verify(expected, result.claim, result.proof, trusted_srs_digest=srs.digest()) == (True, "")
     assert job_state_name(client.job(submitted.job_id).state) == "SUCCEEDED"

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from prover import Dataset, Prover
-from prover.store import CANCELLED, QUEUED, RUNNING, SUCCEEDED, DataDirLocked, Store
+from attrib.prover import Dataset, Prover
+from attrib.service.store import CANCELLED, QUEUED, RUNNING, SUCCEEDED, DataDirLocked, Store
 
 
 @pytest.fixture

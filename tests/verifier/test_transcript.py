@@ -1,9 +1,8 @@
 """The keccak transcript: pinned vectors, word discipline, order sensitivity."""
 
 import pytest
-
-from verifier.encoding import R_MODULUS
-from verifier.transcript import TRANSCRIPT_DOMAIN, Transcript, keccak256
+from attrib.verifier.encoding import R_MODULUS
+from attrib.verifier.transcript import TRANSCRIPT_DOMAIN, Transcript, keccak256
 
 
 def test_keccak_is_ethereums():

@@ -57,8 +57,8 @@ contract AttributionVerifier {
     uint256 internal constant CLAIM_VERSION = {{CLAIM_VERSION}};
     uint256 internal constant PROOF_VERSION = {{PROOF_VERSION}};
     uint256 internal constant VK_BYTES = {{VK_BYTES}};
-    uint256 internal constant MAX_COLUMNS = {{MAX_COLUMNS}};                   // num_columns ≤ 2^20
-    uint256 internal constant MAX_ID_BYTES = {{MAX_ID_BYTES}};                 // contributor id length ≤ 2^16
+    uint256 internal constant MAX_COLUMNS = {{MAX_COLUMNS}};                   // num_columns ≤ MAX_COLUMNS (attrib.verifier.limits)
+    uint256 internal constant MAX_ID_BYTES = {{MAX_ID_BYTES}};                 // id length ≤ MAX_CONTRIBUTOR_ID_BYTES (attrib.verifier.limits)
     uint256 internal constant MAX_FEE = {{MAX_FEE}};                           // a fee is < 2^128
     uint256 internal constant TAIL_LOG = {{TAIL_LOG}};
     uint256 internal constant HIGH_BITS = 0x8080808080808080808080808080808080808080808080808080808080808080;
@@ -699,11 +699,12 @@ contract AttributionVerifier {
                 absorb(0x40)
                 let rho := challenge_scalar()
                 let value := addmod(sigma, mulmod(rho, s, R), R)
-                // fold commitments and the tail → r (r = 0 is rejected); evals → q; W → z
+                // fold commitments and the tail → r (r ∈ {0, 1, −1} is rejected: S needs three distinct
+                // points); evals → q; W → z
                 absorb_calldata(mload(CD_FOLDS), shl(6, sub(layers, 1)))
                 absorb_calldata(mload(CD_TAIL), shl(add(mload(MEM_TAIL_LOG), 5), 1))
                 let r := challenge_scalar()
-                ensure(r)
+                ensure(and(gt(r, 1), lt(r, sub(R, 1))))
                 absorb_calldata(mload(CD_EVALS), mul(0x60, layers))
                 let q := challenge_scalar()
                 absorb_calldata(mload(CD_W), 0x40)

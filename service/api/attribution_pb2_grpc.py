@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from proto.attribution.v1 import attribution_pb2 as proto_dot_attribution_dot_v1_dot_attribution__pb2
+from . import attribution_pb2 as attribution_dot_v1_dot_attribution__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,7 +18,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in proto/attribution/v1/attribution_pb2_grpc.py depends on'
+        + ' but the generated code in attribution/v1/attribution_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -37,48 +37,48 @@ class ProverServiceStub:
         """
         self.RegisterDataset = channel.stream_unary(
                 '/attribution.v1.ProverService/RegisterDataset',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.RegisterDatasetRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.Dataset.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.RegisterDatasetRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.Dataset.FromString,
                 _registered_method=True)
         self.GetManifest = channel.unary_unary(
                 '/attribution.v1.ProverService/GetManifest',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetManifestRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.Dataset.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.GetManifestRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.Dataset.FromString,
                 _registered_method=True)
         self.ListDatasets = channel.unary_unary(
                 '/attribution.v1.ProverService/ListDatasets',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.ListDatasetsRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.ListDatasetsResponse.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.ListDatasetsRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.ListDatasetsResponse.FromString,
                 _registered_method=True)
         self.SubmitProveJob = channel.unary_unary(
                 '/attribution.v1.ProverService/SubmitProveJob',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.SubmitProveJobRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.SubmitProveJobResponse.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.SubmitProveJobRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.SubmitProveJobResponse.FromString,
                 _registered_method=True)
         self.WatchJob = channel.unary_stream(
                 '/attribution.v1.ProverService/WatchJob',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.WatchJobRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.JobEvent.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.WatchJobRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.JobEvent.FromString,
                 _registered_method=True)
         self.GetJob = channel.unary_unary(
                 '/attribution.v1.ProverService/GetJob',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetJobRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.Job.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.GetJobRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.Job.FromString,
                 _registered_method=True)
         self.CancelJob = channel.unary_unary(
                 '/attribution.v1.ProverService/CancelJob',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.CancelJobRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.Job.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.CancelJobRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.Job.FromString,
                 _registered_method=True)
         self.GetProof = channel.unary_unary(
                 '/attribution.v1.ProverService/GetProof',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetProofRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetProofResponse.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.GetProofRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.GetProofResponse.FromString,
                 _registered_method=True)
         self.GetServerInfo = channel.unary_unary(
                 '/attribution.v1.ProverService/GetServerInfo',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetServerInfoRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.ServerInfo.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.GetServerInfoRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.ServerInfo.FromString,
                 _registered_method=True)
 
 
@@ -158,48 +158,48 @@ def add_ProverServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'RegisterDataset': grpc.stream_unary_rpc_method_handler(
                     servicer.RegisterDataset,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.RegisterDatasetRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.Dataset.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.RegisterDatasetRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.Dataset.SerializeToString,
             ),
             'GetManifest': grpc.unary_unary_rpc_method_handler(
                     servicer.GetManifest,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetManifestRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.Dataset.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.GetManifestRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.Dataset.SerializeToString,
             ),
             'ListDatasets': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDatasets,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.ListDatasetsRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.ListDatasetsResponse.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.ListDatasetsRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.ListDatasetsResponse.SerializeToString,
             ),
             'SubmitProveJob': grpc.unary_unary_rpc_method_handler(
                     servicer.SubmitProveJob,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.SubmitProveJobRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.SubmitProveJobResponse.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.SubmitProveJobRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.SubmitProveJobResponse.SerializeToString,
             ),
             'WatchJob': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchJob,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.WatchJobRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.JobEvent.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.WatchJobRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.JobEvent.SerializeToString,
             ),
             'GetJob': grpc.unary_unary_rpc_method_handler(
                     servicer.GetJob,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetJobRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.Job.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.GetJobRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.Job.SerializeToString,
             ),
             'CancelJob': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelJob,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.CancelJobRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.Job.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.CancelJobRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.Job.SerializeToString,
             ),
             'GetProof': grpc.unary_unary_rpc_method_handler(
                     servicer.GetProof,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetProofRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetProofResponse.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.GetProofRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.GetProofResponse.SerializeToString,
             ),
             'GetServerInfo': grpc.unary_unary_rpc_method_handler(
                     servicer.GetServerInfo,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.GetServerInfoRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.ServerInfo.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.GetServerInfoRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.ServerInfo.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,8 +228,8 @@ class ProverService:
             request_iterator,
             target,
             '/attribution.v1.ProverService/RegisterDataset',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.RegisterDatasetRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.Dataset.FromString,
+            attribution_dot_v1_dot_attribution__pb2.RegisterDatasetRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.Dataset.FromString,
             options,
             channel_credentials,
             insecure,
@@ -255,8 +255,8 @@ class ProverService:
             request,
             target,
             '/attribution.v1.ProverService/GetManifest',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.GetManifestRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.Dataset.FromString,
+            attribution_dot_v1_dot_attribution__pb2.GetManifestRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.Dataset.FromString,
             options,
             channel_credentials,
             insecure,
@@ -282,8 +282,8 @@ class ProverService:
             request,
             target,
             '/attribution.v1.ProverService/ListDatasets',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.ListDatasetsRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.ListDatasetsResponse.FromString,
+            attribution_dot_v1_dot_attribution__pb2.ListDatasetsRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.ListDatasetsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -309,8 +309,8 @@ class ProverService:
             request,
             target,
             '/attribution.v1.ProverService/SubmitProveJob',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.SubmitProveJobRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.SubmitProveJobResponse.FromString,
+            attribution_dot_v1_dot_attribution__pb2.SubmitProveJobRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.SubmitProveJobResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -336,8 +336,8 @@ class ProverService:
             request,
             target,
             '/attribution.v1.ProverService/WatchJob',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.WatchJobRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.JobEvent.FromString,
+            attribution_dot_v1_dot_attribution__pb2.WatchJobRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.JobEvent.FromString,
             options,
             channel_credentials,
             insecure,
@@ -363,8 +363,8 @@ class ProverService:
             request,
             target,
             '/attribution.v1.ProverService/GetJob',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.GetJobRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.Job.FromString,
+            attribution_dot_v1_dot_attribution__pb2.GetJobRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.Job.FromString,
             options,
             channel_credentials,
             insecure,
@@ -390,8 +390,8 @@ class ProverService:
             request,
             target,
             '/attribution.v1.ProverService/CancelJob',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.CancelJobRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.Job.FromString,
+            attribution_dot_v1_dot_attribution__pb2.CancelJobRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.Job.FromString,
             options,
             channel_credentials,
             insecure,
@@ -417,8 +417,8 @@ class ProverService:
             request,
             target,
             '/attribution.v1.ProverService/GetProof',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.GetProofRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.GetProofResponse.FromString,
+            attribution_dot_v1_dot_attribution__pb2.GetProofRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.GetProofResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -444,8 +444,8 @@ class ProverService:
             request,
             target,
             '/attribution.v1.ProverService/GetServerInfo',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.GetServerInfoRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.ServerInfo.FromString,
+            attribution_dot_v1_dot_attribution__pb2.GetServerInfoRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.ServerInfo.FromString,
             options,
             channel_credentials,
             insecure,
@@ -469,8 +469,8 @@ class VerifierServiceStub:
         """
         self.Verify = channel.unary_unary(
                 '/attribution.v1.VerifierService/Verify',
-                request_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.VerifyRequest.SerializeToString,
-                response_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.VerifyResponse.FromString,
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.VerifyRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.VerifyResponse.FromString,
                 _registered_method=True)
 
 
@@ -480,7 +480,10 @@ class VerifierServiceServicer:
 
     def Verify(self, request, context):
         """Check a proof.  Undecodable bytes are INVALID_ARGUMENT naming the field;
-        decodable objects get a verdict with a reason.
+        decodable objects get a verdict with a reason.  The work is bounded before it
+        starts (ServerInfo.verify_*): a larger request, or a manifest with more columns
+        or rows, is RESOURCE_EXHAUSTED, as is a call while verify_max_in_flight others
+        are queued or running; one that runs past the deadline is DEADLINE_EXCEEDED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -491,8 +494,8 @@ def add_VerifierServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Verify': grpc.unary_unary_rpc_method_handler(
                     servicer.Verify,
-                    request_deserializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.VerifyRequest.FromString,
-                    response_serializer=proto_dot_attribution_dot_v1_dot_attribution__pb2.VerifyResponse.SerializeToString,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.VerifyRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.VerifyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -521,8 +524,8 @@ class VerifierService:
             request,
             target,
             '/attribution.v1.VerifierService/Verify',
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.VerifyRequest.SerializeToString,
-            proto_dot_attribution_dot_v1_dot_attribution__pb2.VerifyResponse.FromString,
+            attribution_dot_v1_dot_attribution__pb2.VerifyRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.VerifyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,6 +1,6 @@
 """``attrib serve`` as a child process on a free loopback port: for tests, benchmarks and scripts.
 
->>> with LocalServer(data_dir, token="t", args=["--dev-srs", "12"]) as server:
+>>> with LocalServer(data_dir, args=["--dev-srs", "12"]) as server:     # a fresh random token
 ...     with server.client() as c:
 ...         c.server_info()
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,7 +21,6 @@ import time
 from pathlib import Path
 from typing import Self
 
-ROOT = Path(__file__).resolve().parents[1]
 READY = re.compile(r"^listening on (\S+)$", re.MULTILINE)
 
 
@@ -29,10 +29,10 @@ class ServerExited(RuntimeError):
 
 
 class LocalServer:
-    def __init__(self, data_dir: str | Path, token: str = "local-token", args: list[str] | tuple = (),
+    def __init__(self, data_dir: str | Path, token: str | None = None, args: list[str] | tuple = (),
                  log_path: str | Path | None = None, env: dict | None = None) -> None:
         self.data_dir = Path(data_dir)
-        self.token = token
+        self.token = token or secrets.token_hex(16)
         self.args = list(args)
         self.log_path = Path(log_path) if log_path else self.data_dir.with_suffix(".log")
         self.env = env or {}
@@ -44,11 +44,10 @@ class LocalServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         env = {**os.environ, "ATTRIB_TOKEN": self.token, **self.env}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "prover.cli", "serve", "--port", "0", "--data-dir", str(self.data_dir),
-                 *self.args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                [sys.executable, "-m", "attrib", "serve", "--port", "0", "--data-dir", str(self.data_dir),
+                 *self.args], env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             match = READY.search(self.log(offset))
@@ -69,7 +68,7 @@ class LocalServer:
 
     def client(self, token: str | None = "default", **kwargs):
         """A :class:`prover.client.Client` for this server (its token unless told otherwise)."""
-        from prover.client import Client
+        from attrib.service.client import Client
 
         return Client(self.address, self.token if token == "default" else token, **kwargs)
 

@@ -23,16 +23,15 @@ from typing import Self
 
 import grpc
 import numpy as np
+from attrib.prover.dataset import check_contributors, check_features, check_fees, check_scales, quantize_queries
+from attrib.service.api import attribution_pb2 as pb
+from attrib.service.api import attribution_pb2_grpc as pb_grpc
+from attrib.verifier import Claim, Manifest, Proof
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-from proto.attribution.v1 import attribution_pb2 as pb
-from proto.attribution.v1 import attribution_pb2_grpc as pb_grpc
-from prover.dataset import check_fees, quantize_queries
-from verifier import Claim, Manifest, Proof
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 MAX_MESSAGE_BYTES = 256 << 20
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1024 * 1024          # about 1 MiB of rows per upload message
 TERMINAL_STATES = frozenset({pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED})
 _UNARY_METHODS = ("GetManifest", "ListDatasets", "SubmitProveJob", "GetJob", "CancelJob", "GetProof",
                   "GetServerInfo")
@@ -116,23 +115,14 @@ class Client:
                  chunk_bytes: int = CHUNK_BYTES) -> pb.Dataset:
         """Upload a dataset in chunks of about ``chunk_bytes`` and return it with its manifest.
 
-        ``features``: integers (N, k) that fit int16 (the server requires |x| < 2^15);
-        ``contributors``: N strings; ``scales``: N integers in [0, 2^24) or None for all 1.
+        ``features``: integers (N, k) with |x| < 2^15; ``contributors``: N strings (other values
+        are converted with ``str``); ``scales``: N integers in [0, 2^24) or None for all 1.  The
+        rows are checked with the Dataset rules (attrib.prover.dataset) before anything is sent.
         """
-        feats = np.asarray(features)
-        if feats.ndim != 2 or feats.dtype.kind not in "iu":
-            raise TypeError(f"features: expected a 2-d integer array, got {feats.dtype} {feats.shape}")
-        if feats.size and (feats.min() < -(1 << 15) or feats.max() >= 1 << 15):
-            raise ValueError("features: values must fit int16 (|x| < 2^15)")
+        feats = check_features(features)          # the Dataset rules, so the server cannot refuse them
         n, k = feats.shape
-        ids = [str(c) for c in contributors]
-        if len(ids) != n:
-            raise ValueError(f"contributors: {len(ids)} entries for {n} rows")
-        sc = None
-        if scales is not None:
-            sc = np.asarray(scales)
-            if sc.shape != (n,) or sc.dtype.kind not in "iu" or (sc.size and (sc.min() < 0 or sc.max() >= 1 << 32)):
-                raise ValueError(f"scales: expected {n} integers in [0, 2^32)")
+        ids = check_contributors([c if isinstance(c, str) else str(c) for c in contributors], n)
+        sc = None if scales is None else check_scales(scales, n)
         le = feats.astype("<i2")
         rows_per_chunk = max(1, chunk_bytes // (2 * k + 8 + max((len(c) for c in ids), default=1)))
 

@@ -17,68 +17,37 @@ after ``kill -9`` (a watchdog thread polls the parent pid).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import threading
 import time
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
+from attrib.prover.attribution import Prover, Registration
+from attrib.prover.dataset import Dataset
+from attrib.prover.storage import atomic_write_bytes
+from attrib.service.srs_spec import SRSSpec
+from attrib.service.store import CALLDATA_FILE, CLAIM_FILE, PROOF_FILE, QUERIES_FILE
+from attrib.verifier import Claim, Manifest, Proof, verify_attribution
+from attrib.verifier.encoding import EncodingError
+from attrib.verifier.evm import calldata as evm_calldata
+from attrib.verifier.fees import compute_payouts
 
-from prover.attribution import Prover, Registration
-from prover.dataset import Dataset
-from prover.srs import SRS
-from prover.storage import atomic_write_bytes
-from prover.store import CALLDATA_FILE, CLAIM_FILE, PROOF_FILE, QUERIES_FILE
-from verifier import Claim, Manifest, Proof, verify_attribution
-from verifier.encoding import EncodingError
-from verifier.fees import compute_payouts
-
-DEV_SRS_SEED = 0
 PROGRESS_INTERVAL_S = 0.1
 PARENT_POLL_S = 0.2
 
 
-@dataclass(frozen=True)
-class SRSSpec:
-    """Where the SRS comes from: a .ptau file (optionally capped at 2^log_n powers) or a dev SRS of 2^log_n."""
-
-    ptau: str | None = None
-    log_n: int | None = None
-    cache_dir: str | None = None
-
-    def load(self) -> SRS:
-        if self.ptau:
-            return SRS.from_ptau(self.ptau, max_log_n=self.log_n, cache_dir=self.cache_dir)
-        return SRS.dev(self.log_n, seed=DEV_SRS_SEED, cache_dir=self.cache_dir)
-
-
-def evm_calldata(manifest: Manifest, claim: Claim, proof: Proof) -> bytes:
-    """Calldata for the on-chain verifier, or b"" while ``verifier.evm`` does not exist."""
-    try:
-        from verifier.evm import calldata
-    except ImportError:
-        return b""
-    return calldata(manifest, claim, proof)
-
-
-def evm_calldata_available() -> bool:
-    try:
-        from verifier.evm import calldata  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _child_setup(threads: int, parent_pid: int) -> None:
     """Cap the kernels' threads, quiet the SRS warning (the server logged it) and die with the parent."""
-    import kernels
+    from attrib import kernels
 
     if threads > 0:
         kernels.set_threads(threads)
-    logging.getLogger("prover.srs").setLevel(logging.ERROR)
+    logging.getLogger("attrib.prover.srs").setLevel(logging.ERROR)
 
     def watch() -> None:
         while os.getppid() == parent_pid:
@@ -145,9 +114,7 @@ def prove_job(prover: Prover, dataset_dir: Path, job_dir: Path, fees: list[int])
     reg = Registration.load(dataset_dir)
     queries = np.load(job_dir / QUERIES_FILE, allow_pickle=False)
     claim, proof = prover.prove(reg, queries, fees)
-    calldata = evm_calldata(reg.manifest, claim, proof)
-    if calldata:
-        atomic_write_bytes(job_dir / CALLDATA_FILE, calldata)
+    atomic_write_bytes(job_dir / CALLDATA_FILE, evm_calldata(reg.manifest, claim, proof))
     atomic_write_bytes(job_dir / CLAIM_FILE, claim.to_bytes())
     atomic_write_bytes(job_dir / PROOF_FILE, proof.to_bytes())
 
@@ -185,22 +152,48 @@ def register_dataset(staging_dir: str, features: np.ndarray, contributors: list[
     return ("ok", reg.manifest.to_bytes(), reg.manifest.digest(), len(ds.contributors))
 
 
-def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: bytes | None) -> tuple:
-    """Decode and verify.
+class DeadlineExceeded(Exception):
+    """Raised inside a pool process by the interval timer of :func:`deadline`."""
 
-    Returns ``("malformed", field, message)`` when a field does not decode, else
-    ``("verdict", valid, reason)``.
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Interrupt the block with DeadlineExceeded after ``seconds`` (a pool process runs its tasks
+    in its main thread, where the pure-Python verifier is interruptible between bytecodes)."""
+    def expire(signum, frame):
+        raise DeadlineExceeded
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: bytes | None,
+           deadline_s: float) -> tuple:
+    """Decode and verify, stopping after ``deadline_s`` seconds.
+
+    Returns ``("malformed", field, message)`` when a field does not decode, ``("deadline",)``
+    when the time ran out, else ``("verdict", valid, reason)``.
     """
-    decoded = []
-    for name, cls, data in (("manifest", Manifest, manifest), ("claim", Claim, claim), ("proof", Proof, proof)):
-        try:
-            decoded.append(cls.from_bytes(data))
-        except (EncodingError, ValueError, TypeError) as exc:
-            return ("malformed", name, str(exc))
-    m, c, p = decoded
-    if verify_attribution(m, c, p, trusted_srs_digest):
-        return ("verdict", True, "")
-    return ("verdict", False, rejection_reason(m, c, p, trusted_srs_digest))
+    try:
+        with deadline(deadline_s):
+            decoded = []
+            for name, cls, data in (("manifest", Manifest, manifest), ("claim", Claim, claim),
+                                    ("proof", Proof, proof)):
+                try:
+                    decoded.append(cls.from_bytes(data))
+                except EncodingError as exc:
+                    return ("malformed", name, str(exc))
+            m, c, p = decoded
+            if verify_attribution(m, c, p, trusted_srs_digest):
+                return ("verdict", True, "")
+            return ("verdict", False, rejection_reason(m, c, p, trusted_srs_digest))
+    except DeadlineExceeded:
+        return ("deadline",)
 
 
 def rejection_reason(manifest: Manifest, claim: Claim, proof: Proof, trusted_srs_digest: bytes | None) -> str:

@@ -22,24 +22,32 @@ import shutil
 import signal
 import sys
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
 import grpc
 import numpy as np
+from attrib.service import worker
+from attrib.service.api import attribution_pb2 as pb
+from attrib.service.api import attribution_pb2_grpc as pb_grpc
+from attrib.service.config import (
+    DATASET_ID,
+    DEFAULT_PAGE_SIZE,
+    MAX_CONCURRENT_RPCS,
+    MAX_ID_CHARS,
+    MAX_PAGE_SIZE,
+    MAX_RESPONSE_BYTES,
+    ServiceConfig,
+    is_loopback,
+)
+from attrib.service.jobs import JobEvents, Progress, RequestPool, Scheduler
+from attrib.service.store import CANCELLED, QUEUED, RUNNING, SUCCEEDED, DatasetRecord, JobRecord, Store
+from attrib.verifier.encoding import EncodingError
+from attrib.verifier.limits import FEE_LIMIT, MAX_CONTRIBUTOR_ID_BYTES, QUERY_LIMIT
+from attrib.verifier.messages import CLAIM_VERSION, MANIFEST_VERSION, PROOF_VERSION, Manifest
 from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-
-from proto.attribution.v1 import attribution_pb2 as pb
-from proto.attribution.v1 import attribution_pb2_grpc as pb_grpc
-from prover import worker
-from prover.dataset import QUERY_LIMIT
-from prover.jobs import JobEvents, Progress, RequestPool, Scheduler
-from prover.store import CANCELLED, QUEUED, RUNNING, SUCCEEDED, DatasetRecord, JobRecord, Store
-from verifier.messages import CLAIM_VERSION, MANIFEST_VERSION, PROOF_VERSION
 
 log = logging.getLogger("attrib.serve")
 
@@ -50,15 +58,7 @@ PROTECTED_METHODS = frozenset(f"/{PROVER_SERVICE}/{m.name}"
                               for m in pb.DESCRIPTOR.services_by_name["ProverService"].methods
                               if m.name != "GetServerInfo")
 
-DATASET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 FEE = re.compile(r"0|[1-9][0-9]{0,38}")
-MAX_FEE = 1 << 128
-MAX_ID_CHARS = 128
-MAX_CONTRIBUTOR_BYTES = 1024
-MAX_PAGE_SIZE = 1000
-DEFAULT_PAGE_SIZE = 100
-MAX_RESPONSE_BYTES = 256 << 20
-MAX_CONCURRENT_RPCS = 1024
 PAGE_TOKEN_PREFIX = "after:"
 
 
@@ -67,29 +67,6 @@ def server_version() -> str:
         return version("attrib")
     except PackageNotFoundError:
         return "unknown"
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    """Everything ``attrib serve`` is told; see ``attrib serve --help``."""
-
-    data_dir: Path
-    token: str
-    srs: worker.SRSSpec
-    host: str = "127.0.0.1"
-    port: int = 50051
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
-    workers: int = 1
-    threads_per_worker: int = 0          # 0: the kernels' default (every core)
-    pool_processes: int = 2
-    queue_capacity: int = 64
-    max_message_bytes: int = 8 << 20
-    max_rows: int | None = None          # None: what the SRS allows
-    max_columns: int = 1024
-    max_queries: int = 4096
-    max_dataset_bytes: int = 512 << 20
-    shutdown_grace_s: float = 30.0
 
 
 class Invalid(Exception):
@@ -241,8 +218,8 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             if not header.has_scales and len(chunk.scales):
                 raise invalid(f"{where}.scales: scales sent, but header.has_scales is false")
             for i, contributor in enumerate(chunk.contributors):
-                if len(contributor.encode()) > MAX_CONTRIBUTOR_BYTES:
-                    raise invalid(f"{where}.contributors[{i}]: longer than {MAX_CONTRIBUTOR_BYTES} bytes")
+                if len(contributor.encode()) > MAX_CONTRIBUTOR_ID_BYTES:
+                    raise invalid(f"{where}.contributors[{i}]: longer than {MAX_CONTRIBUTOR_ID_BYTES} bytes")
             features[received:received + rows] = np.frombuffer(chunk.features, dtype="<i2").reshape(rows, k)
             if scales is not None:
                 scales[received:received + rows] = np.fromiter(chunk.scales, dtype=np.int64, count=rows)
@@ -333,7 +310,7 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             raise invalid(f"fees: {len(request.fees)} fees for {t} queries (one per query)")
         fees = []
         for i, text in enumerate(request.fees):
-            if not FEE.fullmatch(text) or int(text) >= MAX_FEE:
+            if not FEE.fullmatch(text) or int(text) >= FEE_LIMIT:
                 raise invalid(f"fees[{i}] = {text[:50]!r}: expected a decimal integer in [0, 2^128)")
             fees.append(int(text))
         claim_bytes = 32 * (4 + t * k + t + dataset.num_contributors * (t + 1))
@@ -431,14 +408,47 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             srs_max_log_n=self.srs_info["max_log_n"], insecure_srs=self.srs_info["insecure"],
             max_rows=self.max_rows, max_columns=c.max_columns, max_queries=c.max_queries,
             queue_capacity=c.queue_capacity, queue_length=self.store.active_jobs(), workers=c.workers,
-            max_message_bytes=c.max_message_bytes, evm_calldata_available=worker.evm_calldata_available())
+            max_message_bytes=c.max_message_bytes, evm_calldata_available=True,
+            verify_max_bytes=c.verify_max_bytes, verify_max_columns=c.verify_max_columns,
+            verify_max_log_rows=self.srs_info["max_log_n"], verify_deadline_ms=round(c.verify_deadline_s * 1000),
+            verify_max_in_flight=c.verify_max_in_flight)
 
 
 class VerifierServicer(pb_grpc.VerifierServiceServicer):
-    """attribution.v1.VerifierService: the pure-Python verifier, in the request pool."""
+    """attribution.v1.VerifierService: the pure-Python verifier, in the request pool.
 
-    def __init__(self, pool: RequestPool) -> None:
+    Verify needs no token, so its work is bounded before any of it starts: the request's
+    bytes, the manifest's columns and rows (read from the manifest's header words, in the
+    server process, before anything is decoded), the number of verifications queued or
+    running, and a deadline enforced inside the pool process (worker.verify).
+    """
+
+    def __init__(self, config: ServiceConfig, pool: RequestPool, max_log_rows: int) -> None:
+        self.config = config
         self.pool = pool
+        self.max_log_rows = max_log_rows
+        self.in_flight = 0
+
+    def _check_bounds(self, request) -> None:
+        c = self.config
+        exhausted = grpc.StatusCode.RESOURCE_EXHAUSTED
+        size = len(request.manifest) + len(request.claim) + len(request.proof)
+        if size > c.verify_max_bytes:
+            raise Invalid(exhausted, f"request: {size} bytes of manifest, claim and proof exceed this server's "
+                                     f"verify limit of {c.verify_max_bytes}")
+        try:
+            header = Manifest.peek_header(request.manifest)
+        except EncodingError as exc:
+            raise invalid(f"manifest: does not decode ({exc})") from None
+        if header.num_columns > c.verify_max_columns:
+            raise Invalid(exhausted, f"manifest: {header.num_columns} columns exceed this server's verify limit "
+                                     f"of {c.verify_max_columns}")
+        if header.log_rows > self.max_log_rows:
+            raise Invalid(exhausted, f"manifest: 2^{header.log_rows} rows exceed this server's verify limit of "
+                                     f"2^{self.max_log_rows}")
+        if self.in_flight >= c.verify_max_in_flight:
+            raise Invalid(exhausted, f"{self.in_flight} verifications are queued or running (this server's limit "
+                                     f"is {c.verify_max_in_flight}); retry later")
 
     @handles_errors
     async def Verify(self, request, context):
@@ -448,9 +458,18 @@ class VerifierServicer(pb_grpc.VerifierServiceServicer):
         trusted = request.trusted_srs_digest or None
         if trusted is not None and len(trusted) != 32:
             raise invalid(f"trusted_srs_digest: expected 32 bytes, got {len(trusted)}")
-        outcome = await self.pool.run(worker.verify, request.manifest, request.claim, request.proof, trusted)
+        self._check_bounds(request)
+        self.in_flight += 1
+        try:
+            outcome = await self.pool.run(worker.verify, request.manifest, request.claim, request.proof, trusted,
+                                          self.config.verify_deadline_s)
+        finally:
+            self.in_flight -= 1
         if outcome[0] == "malformed":
             raise invalid(f"{outcome[1]}: does not decode ({outcome[2]})")
+        if outcome[0] == "deadline":
+            raise Invalid(grpc.StatusCode.DEADLINE_EXCEEDED, f"the verification ran past this server's deadline of "
+                                                             f"{self.config.verify_deadline_s:g} s and was stopped")
         _, valid, reason = outcome
         return pb.VerifyResponse(verdict=pb.VERDICT_VALID if valid else pb.VERDICT_INVALID, reason=reason)
 
@@ -551,8 +570,13 @@ def _decode_checked(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
 async def serve(config: ServiceConfig, ready=None) -> int:
     """Run the server until SIGTERM or SIGINT, then shut down gracefully; returns the exit code.
 
-    ``ready(address)`` is called once the server accepts calls.
+    ``ready(address)`` is called once the server accepts calls.  A configuration that
+    ``ServiceConfig.validate`` refuses raises ConfigError before anything starts.
     """
+    config.validate()
+    if config.insecure_plaintext and not config.tls_cert and not is_loopback(config.host):
+        log.warning("listening on %s WITHOUT TLS (--insecure-plaintext): the bearer token and every request "
+                    "travel in clear unless a proxy in front terminates TLS", config.host)
     store = Store(config.data_dir)
     try:
         srs = config.srs.load()
@@ -579,7 +603,7 @@ async def serve(config: ServiceConfig, ready=None) -> int:
                      ("grpc.so_reuseport", 0)],
             maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
         pb_grpc.add_ProverServiceServicer_to_server(prover_servicer, server)
-        pb_grpc.add_VerifierServiceServicer_to_server(VerifierServicer(pool), server)
+        pb_grpc.add_VerifierServiceServicer_to_server(VerifierServicer(config, pool, srs_info["max_log_n"]), server)
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         services = (PROVER_SERVICE, VERIFIER_SERVICE, health.SERVICE_NAME)
         reflection.enable_server_reflection(services + (reflection.SERVICE_NAME,), server)

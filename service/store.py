@@ -40,9 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from prover.attribution import Registration, RegistrationError
-from prover.storage import atomic_save_npy
+from attrib.prover.attribution import Registration, RegistrationError
+from attrib.prover.storage import atomic_save_npy
 
 DB_FILE = "attrib.sqlite3"
 LOCK_FILE = "LOCK"

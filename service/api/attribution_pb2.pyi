@@ -226,7 +226,7 @@ class GetServerInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ServerInfo(_message.Message):
-    __slots__ = ("server_version", "grpc_version", "python_version", "manifest_version", "claim_version", "proof_version", "srs_digest", "srs_source", "srs_max_log_n", "insecure_srs", "max_rows", "max_columns", "max_queries", "queue_capacity", "queue_length", "workers", "max_message_bytes", "evm_calldata_available")
+    __slots__ = ("server_version", "grpc_version", "python_version", "manifest_version", "claim_version", "proof_version", "srs_digest", "srs_source", "srs_max_log_n", "insecure_srs", "max_rows", "max_columns", "max_queries", "queue_capacity", "queue_length", "workers", "max_message_bytes", "evm_calldata_available", "verify_max_bytes", "verify_max_columns", "verify_max_log_rows", "verify_deadline_ms", "verify_max_in_flight")
     SERVER_VERSION_FIELD_NUMBER: _ClassVar[int]
     GRPC_VERSION_FIELD_NUMBER: _ClassVar[int]
     PYTHON_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -245,6 +245,11 @@ class ServerInfo(_message.Message):
     WORKERS_FIELD_NUMBER: _ClassVar[int]
     MAX_MESSAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
     EVM_CALLDATA_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_MAX_COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_MAX_LOG_ROWS_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_MAX_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     server_version: str
     grpc_version: str
     python_version: str
@@ -263,7 +268,12 @@ class ServerInfo(_message.Message):
     workers: int
     max_message_bytes: int
     evm_calldata_available: bool
-    def __init__(self, server_version: _Optional[str] = ..., grpc_version: _Optional[str] = ..., python_version: _Optional[str] = ..., manifest_version: _Optional[int] = ..., claim_version: _Optional[int] = ..., proof_version: _Optional[int] = ..., srs_digest: _Optional[bytes] = ..., srs_source: _Optional[str] = ..., srs_max_log_n: _Optional[int] = ..., insecure_srs: _Optional[bool] = ..., max_rows: _Optional[int] = ..., max_columns: _Optional[int] = ..., max_queries: _Optional[int] = ..., queue_capacity: _Optional[int] = ..., queue_length: _Optional[int] = ..., workers: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., evm_calldata_available: _Optional[bool] = ...) -> None: ...
+    verify_max_bytes: int
+    verify_max_columns: int
+    verify_max_log_rows: int
+    verify_deadline_ms: int
+    verify_max_in_flight: int
+    def __init__(self, server_version: _Optional[str] = ..., grpc_version: _Optional[str] = ..., python_version: _Optional[str] = ..., manifest_version: _Optional[int] = ..., claim_version: _Optional[int] = ..., proof_version: _Optional[int] = ..., srs_digest: _Optional[bytes] = ..., srs_source: _Optional[str] = ..., srs_max_log_n: _Optional[int] = ..., insecure_srs: _Optional[bool] = ..., max_rows: _Optional[int] = ..., max_columns: _Optional[int] = ..., max_queries: _Optional[int] = ..., queue_capacity: _Optional[int] = ..., queue_length: _Optional[int] = ..., workers: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., evm_calldata_available: _Optional[bool] = ..., verify_max_bytes: _Optional[int] = ..., verify_max_columns: _Optional[int] = ..., verify_max_log_rows: _Optional[int] = ..., verify_deadline_ms: _Optional[int] = ..., verify_max_in_flight: _Optional[int] = ...) -> None: ...
 
 class VerifyRequest(_message.Message):
     __slots__ = ("manifest", "claim", "proof", "trusted_srs_digest")

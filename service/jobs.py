@@ -24,8 +24,9 @@ from collections import defaultdict
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from prover import worker
-from prover.store import FAILED, QUEUED, SUCCEEDED, JobRecord, Store
+from attrib.service import worker
+from attrib.service.srs_spec import SRSSpec
+from attrib.service.store import FAILED, QUEUED, SUCCEEDED, JobRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class WorkerError(RuntimeError):
 class WorkerProcess:
     """One prove worker process and the parent's end of its pipe."""
 
-    def __init__(self, srs_spec: worker.SRSSpec, threads: int, name: str,
+    def __init__(self, srs_spec: SRSSpec, threads: int, name: str,
                  executor: concurrent.futures.Executor) -> None:
         self.conn, child = SPAWN.Pipe()
         self.process = SPAWN.Process(target=worker.prove_worker, args=(child, srs_spec, threads, os.getpid()),
@@ -151,7 +152,7 @@ class WorkerProcess:
 class Scheduler:
     """Runs queued jobs on ``workers`` prove worker processes."""
 
-    def __init__(self, store: Store, events: JobEvents, srs_spec: worker.SRSSpec, workers: int,
+    def __init__(self, store: Store, events: JobEvents, srs_spec: SRSSpec, workers: int,
                  threads_per_worker: int) -> None:
         self.store = store
         self.events = events
@@ -301,7 +302,7 @@ def _log_crash(task: asyncio.Task) -> None:
 class RequestPool:
     """Worker processes for the CPU-bound parts of synchronous calls (registration, verification)."""
 
-    def __init__(self, srs_spec: worker.SRSSpec, processes: int, threads: int) -> None:
+    def __init__(self, srs_spec: SRSSpec, processes: int, threads: int) -> None:
         self._args = (srs_spec, threads, os.getpid())
         self.processes = processes
         self._pool = self._new_pool()

@@ -1,6 +1,6 @@
 """``attrib remote …``: the command-line face of :class:`prover.client.Client`.
 
-    attrib remote [--server HOST:PORT] [--token T] [--tls-ca CA.pem] COMMAND …
+    attrib remote [--server HOST:PORT] [--token-file F] [--tls-ca CA.pem] COMMAND …
 
     register DATASET_ID DATA.npz [--out MANIFEST]   upload (features, contributors[, scales])
     prove DATASET_ID EPOCH.npz|.json [--out DIR]    submit queries and fees; watch; save the proof
@@ -8,8 +8,8 @@
     verify MANIFEST CLAIM PROOF                      the server's verdict (exit 1 if invalid)
     info | list | cancel JOB_ID
 
-The server address comes from --server or $ATTRIB_SERVER, the token from --token or
-$ATTRIB_TOKEN.  Manifests, claims and proofs are read as canonical bytes or as their
+The server address comes from --server or $ATTRIB_SERVER, the token from --token-file or
+$ATTRIB_TOKEN (never from the command line, where other users can read it).  Manifests, claims and proofs are read as canonical bytes or as their
 JSON form (a file whose first non-blank character is ``{``); they are written as
 ``manifest.bin``, ``claim.bin`` (plus ``claim.json``), ``proof.bin`` and, when the server
 has an on-chain verifier, ``calldata.bin``.
@@ -68,7 +68,7 @@ class ProgressBar:
         self.last_state = None
 
     def __call__(self, event) -> None:
-        from prover.client import job_state_name
+        from attrib.service.client import job_state_name
 
         job = event.job
         state = job_state_name(job.state)
@@ -99,7 +99,7 @@ def save_result(client, job_id: str, out: Path) -> None:
 
 
 def watch_and_save(client, job_id: str, out: str | None) -> int:
-    from prover.client import job_state_name
+    from attrib.service.client import job_state_name
 
     job = client.wait(job_id, on_event=ProgressBar())
     state = job_state_name(job.state)
@@ -117,7 +117,7 @@ def cmd_register(client, args) -> int:
     print(f"registered {ds.dataset_id}: {ds.num_rows} rows × {ds.num_columns} columns, "
           f"{ds.num_contributors} contributors\nmanifest digest {ds.manifest_digest.hex()}")
     if args.out:
-        from verifier import Manifest
+        from attrib.verifier import Manifest
 
         out = Path(args.out)
         if out.suffix == ".json":
@@ -141,7 +141,7 @@ def cmd_watch(client, args) -> int:
 
 
 def cmd_verify(client, args) -> int:
-    from verifier import Claim, Manifest, Proof
+    from attrib.verifier import Claim, Manifest, Proof
 
     objects = [load_object(p, cls) for p, cls in ((args.manifest, Manifest), (args.claim, Claim),
                                                    (args.proof, Proof))]
@@ -169,17 +169,23 @@ def cmd_list(client, args) -> int:
 
 
 def cmd_cancel(client, args) -> int:
-    from prover.client import job_state_name
+    from attrib.service.client import job_state_name
 
     job = client.cancel(args.job_id)
     print(f"job {job.job_id}: {job_state_name(job.state)}")
     return 0
 
 
-def cmd_remote(args: argparse.Namespace) -> int:
-    from prover.client import Client, ServiceError
+def run(args: argparse.Namespace) -> int:
+    from attrib.service.client import Client, ServiceError
+    from attrib.service.config import TOKEN_ENV
 
-    token = args.token or os.environ.get("ATTRIB_TOKEN")
+    try:
+        token = Path(args.token_file).read_text().strip().split("\n")[0] if args.token_file else None
+    except OSError as exc:
+        print(f"attrib remote: error: --token-file {args.token_file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    token = token or os.environ.get(TOKEN_ENV)
     try:
         with Client(args.server, token, tls=args.tls, tls_ca=args.tls_ca) as client:
             return args.remote_func(client, args)
@@ -191,12 +197,11 @@ def cmd_remote(args: argparse.Namespace) -> int:
         return 2
 
 
-def add_remote_parser(sub) -> None:
-    remote = sub.add_parser("remote", help="talk to a running prover service",
-                            description="Talk to a running prover service (attrib serve) over gRPC.")
+def add_arguments(remote: argparse.ArgumentParser) -> None:
     remote.add_argument("--server", default=os.environ.get("ATTRIB_SERVER", "127.0.0.1:50051"),
                         help="HOST:PORT of the service (default $ATTRIB_SERVER or 127.0.0.1:50051)")
-    remote.add_argument("--token", help="bearer token (default $ATTRIB_TOKEN)")
+    remote.add_argument("--token-file", metavar="PATH", help="file whose first line is the bearer token "
+                                                             "(default $ATTRIB_TOKEN)")
     remote.add_argument("--tls", action="store_true", help="use TLS with the system's root certificates")
     remote.add_argument("--tls-ca", help="use TLS and trust this PEM CA certificate")
     cmds = remote.add_subparsers(dest="remote_command", required=True)
@@ -234,5 +239,3 @@ def add_remote_parser(sub) -> None:
     p = cmds.add_parser("cancel", help="cancel a queued or running job")
     p.add_argument("job_id")
     p.set_defaults(remote_func=cmd_cancel)
-
-    remote.set_defaults(func=cmd_remote)

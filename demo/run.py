@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
 import numpy as np
-
-from prover.attribution import Prover
-from prover.dataset import Dataset
-from prover.srs import SRS
-from prover.tracin import (
+from attrib.demo.tracin import (
     assign_contributors,
     float_payouts,
     float_totals,
     spearman,
     tracin_features,
 )
-from verifier import verify_attribution
+from attrib.prover.attribution import Prover
+from attrib.prover.dataset import Dataset
+from attrib.prover.srs import SRS
+from attrib.verifier import verify_attribution
 
 
 class Progress:
@@ -107,3 +107,15 @@ def run_demo(contributors: int = 50, queries: int = 200, fee: int = 1_000_000, s
     say("timings: " + ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in timings.items()))
     return {"ok": ok, "timings": timings, "proof_bytes": len(proof_bytes), "spearman_min": min(rho),
             "top10_identical": float(np.mean(top10)), "payout_deviation": deviation}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--contributors", type=int, default=50, help="contributors to split the data among")
+    parser.add_argument("--queries", type=int, default=200, help="inferences in the epoch")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ptau", help="a snarkjs .ptau file to use as the SRS (default: an insecure dev SRS)")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = run_demo(contributors=args.contributors, queries=args.queries, seed=args.seed, ptau=args.ptau)
+    return 0 if result["ok"] else 1

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from node_tools import REPO_ROOT, ensure_node_tools
+from attrib.chain.node import REPO_ROOT, ensure_node_tools
 
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 1_000_000
@@ -107,7 +107,7 @@ def compile_solidity(sources: dict[str, str], use_cache: bool = True) -> dict[st
 
 def encode_call(signature: str, *args) -> bytes:
     """ABI calldata for ``signature`` with arguments of the types bytes, address[], bytes32, uint256, address."""
-    from verifier.evm import selector
+    from attrib.verifier.evm import selector
 
     types = signature[signature.index("(") + 1:-1].split(",") if not signature.endswith("()") else []
     if len(types) != len(args):

@@ -1,0 +1,1 @@
+"""``attrib demo``: TracIn on scikit-learn's digits, registered, proved, verified and paid out."""

@@ -1,1 +1,0 @@
-"""The ``attribution`` protobuf packages, one subpackage per API version."""

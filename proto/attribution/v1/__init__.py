@@ -1,1 +1,0 @@
-"""``attribution.v1``: ProverService and VerifierService (attribution.proto; stubs from ``python -m proto.generate``)."""

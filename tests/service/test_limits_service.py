@@ -1,0 +1,133 @@
+"""The service at both sides of the spec's bounds, and the open Verify call's work bounded.
+
+The outside edges of features, scales, queries, fees and contributor ids are in
+test_service.py (REGISTER_CASES, SUBMIT_CASES); here the inside edges are accepted, and the
+unauthenticated Verify call is refused before it can cost CPU.
+"""
+
+from __future__ import annotations
+
+import time
+
+import grpc
+import numpy as np
+import pytest
+from attrib.service.api import attribution_pb2 as pb
+from attrib.service.config import ServiceConfig
+from attrib.verifier import Claim, Manifest, Proof, limits
+from attrib.verifier.encoding import g1_affine
+from attrib.verifier.hyperkzg import HyperKZGProof
+from conftest import VERIFY_MAX_BYTES
+from py_ecc import optimized_bn128 as bn
+
+FLOOD_COLUMNS = 12288          # a 786 KB manifest: about 8 s of pure-Python MSM without the bound
+
+
+def register(client, dataset_id, features, owners, scales=None):
+    header = pb.RegisterDatasetRequest(header=pb.DatasetHeader(
+        dataset_id=dataset_id, num_rows=len(owners), num_columns=features.shape[1], has_scales=scales is not None))
+    rows = pb.RegisterDatasetRequest(rows=pb.RowChunk(features=features.astype("<i2").tobytes(), contributors=owners,
+                                                      scales=[] if scales is None else list(scales)))
+    return client.prover.RegisterDataset(iter([header, rows]), metadata=client.metadata, timeout=60)
+
+
+def test_inside_edges_are_accepted(client):
+    edge = limits.FEATURE_LIMIT - 1
+    features = np.array([[edge, -edge], [1, 2]])
+    long_id = "x" * limits.MAX_CONTRIBUTOR_ID_BYTES
+    ds = register(client, "edges", features, [long_id, "b"], [limits.SCALE_LIMIT - 1, 0])
+    assert ds.num_rows == 2 and Manifest.from_bytes(ds.manifest).contributors[0] == long_id
+    request = pb.SubmitProveJobRequest(dataset_id="edges", num_queries=1, queries=[edge, -edge],
+                                       fees=[str(limits.FEE_LIMIT - 1)])
+    job = client.prover.SubmitProveJob(request, metadata=client.metadata, timeout=30).job
+    final = client.wait(job.job_id, timeout=60)
+    assert final.state == pb.JOB_STATE_SUCCEEDED
+    assert client.proof(job.job_id).claim.fees == (limits.FEE_LIMIT - 1,)
+
+
+def flood_request(columns: int = FLOOD_COLUMNS, log_rows: int = 1) -> pb.VerifyRequest:
+    """A crafted request that passes every cheap check and reaches the verifier's MSM over the columns:
+    zero totals and a zero sum-check make the final sum-check equation 0 = 0."""
+    from attrib.prover import SRS
+
+    vk = SRS.dev(log_rows, seed=5).verifying_key
+    g = g1_affine(bn.G1)
+    manifest = Manifest(vk, log_rows, 2, ("a",), (0, 2), (g,) * columns, g)
+    claim = Claim(queries=((1,) * columns,), fees=(0,), totals=((0,),), payouts=(0,))
+    layers = log_rows - min(5, log_rows - 1)
+    opening = HyperKZGProof(com=(bn.G1,) * (layers - 1), tail=(0,) * (1 << (log_rows - layers)),
+                            evals=((0,) * layers,) * 3, w=bn.G1, w_z=bn.G1)
+    proof = Proof(sumcheck=((0, 0, 0),) * log_rows, sigma_at_u=0, s_at_u=0, opening=opening)
+    return pb.VerifyRequest(manifest=manifest.to_bytes(), claim=claim.to_bytes(), proof=proof.to_bytes())
+
+
+def verify_call(client, request, timeout=30):
+    start = time.perf_counter()
+    try:
+        client.verifier.Verify(request, timeout=timeout)
+        code, details = grpc.StatusCode.OK, ""
+    except grpc.RpcError as err:
+        code, details = err.code(), err.details()
+    return code, details, time.perf_counter() - start
+
+
+def test_verify_flood_is_refused_before_any_work(server):
+    request = flood_request()
+    assert len(request.manifest) > 780_000
+    with server.client(token=None) as open_client:             # Verify needs no token
+        verify_call(open_client, pb.VerifyRequest(manifest=b"x", claim=b"x", proof=b"x"))   # connect first
+        code, details, _ = verify_call(open_client, request)
+        assert code == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert f"manifest: {FLOOD_COLUMNS} columns exceed this server's verify limit of 1024" in details
+        times = sorted(verify_call(open_client, request)[2] for _ in range(5))
+    assert times[2] < 0.5, times                                 # measured: a few ms (see the closing note)
+
+
+def test_verify_bounds_on_bytes_and_rows(server):
+    with server.client(token=None) as open_client:
+        big = pb.VerifyRequest(manifest=b"\0" * (VERIFY_MAX_BYTES + 1), claim=b"x", proof=b"x")
+        code, details, _ = verify_call(open_client, big)
+        assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and f"verify limit of {VERIFY_MAX_BYTES}" in details
+        code, details, _ = verify_call(open_client, flood_request(columns=1, log_rows=15))
+        assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and "2^15 rows exceed" in details
+        code, details, _ = verify_call(open_client, pb.VerifyRequest(manifest=b"\1" * 40, claim=b"x", proof=b"x"))
+        assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith("manifest: does not decode")
+
+
+def test_server_info_reports_the_verify_bounds(client):
+    info = client.server_info()
+    assert info.verify_max_bytes == VERIFY_MAX_BYTES
+    assert info.verify_max_columns == ServiceConfig.default("verify_max_columns")
+    assert info.verify_max_log_rows == info.srs_max_log_n == 14
+    assert info.verify_deadline_ms == round(ServiceConfig.default("verify_deadline_s") * 1000)
+    assert info.verify_max_in_flight == ServiceConfig.default("verify_max_in_flight")
+
+
+def test_verify_deadline_and_in_flight_limit(start_server, client, small_request):
+    """A verification past the deadline is stopped (DEADLINE_EXCEEDED); beyond the in-flight limit,
+    calls are refused at once; afterwards the server still verifies."""
+    server = start_server("--verify-deadline", "0.02", "--verify-max-in-flight", "1")
+    with server.client(token=None) as open_client:
+        futures = [open_client.verifier.Verify.future(small_request, timeout=60) for _ in range(3)]
+        codes = []
+        for future in futures:
+            try:
+                future.result()
+                codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as err:
+                codes.append(err.code())
+        assert grpc.StatusCode.DEADLINE_EXCEEDED in codes and grpc.StatusCode.RESOURCE_EXHAUSTED in codes
+        assert grpc.StatusCode.OK not in codes                     # a real verification takes longer than 20 ms
+    log = server.log()
+    assert "Traceback" not in log
+
+
+@pytest.fixture(scope="module")
+def small_request(client, make_rows, make_epoch):
+    features, owners, scales = make_rows(64, 4, 3, seed=9)
+    client.register("limits-small", features, owners, scales)
+    result = client.prove("limits-small", *make_epoch(2, 4), timeout=60)
+    manifest = client.manifest("limits-small")
+    assert client.verify(manifest, result.claim, result.proof) == (True, "")
+    return pb.VerifyRequest(manifest=manifest.to_bytes(), claim=result.claim.to_bytes(),
+                            proof=result.proof.to_bytes())

@@ -1,0 +1,43 @@
+"""Every bound and size of the protocol, in one place.
+
+The spec owns these numbers; the prover, the client, the service, the CLI and the Solidity
+generator import them from here, so that no copy can drift.  Each bound is stated as the
+half-open range its values must lie in.
+
+Why these values (DESIGN §2): features and queries are 16-bit signed fixed point and scales
+24-bit unsigned, so that a per-contributor sum Σ σ_i·φ_ij over up to MAX_DATASET_ROWS rows is
+exact in int64 (2^24 · 2^15 · 2^24 = 2^63) and every total A[c,t] = Σ_j G[c,j]·Q[t,j] stays
+far below r/2 (|A| < 2^63 · 2^15 · 2^20 = 2^98), so that it is recovered from its field
+element without ambiguity.  Fees are below 2^128, so a fee times a total fits 256 bits on the EVM.
+"""
+
+from __future__ import annotations
+
+# ---- values --------------------------------------------------------------------------------
+
+FEATURE_BITS = 16
+FEATURE_LIMIT = 1 << (FEATURE_BITS - 1)   # |φ| < 2^15: int16 without −2^15, so that −φ fits too
+QUERY_LIMIT = FEATURE_LIMIT               # |q| < 2^15
+SCALE_BITS = 24
+SCALE_LIMIT = 1 << SCALE_BITS             # 0 ≤ σ < 2^24
+FEE_LIMIT = 1 << 128                      # 0 ≤ F < 2^128
+
+# ---- sizes ---------------------------------------------------------------------------------
+
+MAX_LOG_ROWS = 32                         # a manifest has 2^log_rows ≤ 2^32 rows (padding included)
+MAX_DATASET_ROWS = 1 << 24                # N ≤ 2^24: the int64 exactness bound above (the prover's)
+MAX_COLUMNS = 1 << 20                     # k ≤ 2^20 feature columns
+MAX_QUERIES = 1 << 24                     # T ≤ 2^24 queries in one epoch
+MAX_CONTRIBUTOR_ID_BYTES = 1024           # a contributor id is 1 to 1024 bytes of UTF-8
+MAX_ENCODING_VERSION = 1 << 32            # a version word above this is not ours
+
+# ---- the SRS -------------------------------------------------------------------------------
+
+MAX_SRS_LOG_N = 64                        # a verifying key's max_log_n (the field's 2-adicity is 28,
+                                          # but HyperKZG needs only powers, never roots of unity)
+
+
+
+def power_of_two(limit: int) -> str:
+    """A bound as people read it in messages: 2^15 rather than 32768."""
+    return f"2^{limit.bit_length() - 1}" if limit > 0 and limit & (limit - 1) == 0 else str(limit)
