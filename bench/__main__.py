@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import sys
 
+from attrib import bench
 from attrib.bench.machine import summary_line
 from attrib.bench.report import write_json
-
-from attrib import bench
 
 USAGE = "usage: python -m attrib.bench <suite> [--json OUT.json] [--quick] [--repeat N] [suite options]\n" \
         "       python -m attrib.bench --list"

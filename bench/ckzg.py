@@ -18,6 +18,7 @@ ours equals [f(τ)]·G1 computed independently with Python integers and py_ecc (
 from __future__ import annotations
 
 import numpy as np
+
 from attrib.bench.peers import PeerUnavailable
 from attrib.bench.report import fmt_num, log, table
 from attrib.bench.timing import auto_number, measure
@@ -32,12 +33,12 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> dict:
-    from attrib.kernels import fr, g1
-    from attrib.prover.hyperkzg import commit
-    from attrib.prover.srs import SRS, dev_tau
     from py_ecc import optimized_bn128 as bn
 
     from attrib import kernels
+    from attrib.kernels import fr, g1
+    from attrib.prover.hyperkzg import commit
+    from attrib.prover.srs import SRS, dev_tau
 
     results, skipped, peers, notes = [], [], {}, []
     default_threads = kernels.max_threads()

@@ -58,6 +58,7 @@ def _tools():
 
 def _dataset(n: int, k: int, contributors: int, seed: int):
     import numpy as np
+
     from attrib.prover import Dataset
 
     rows = (1 << n) - (1 << max(n - 4, 0))
@@ -71,6 +72,7 @@ def _dataset(n: int, k: int, contributors: int, seed: int):
 
 def run(args) -> dict:
     import numpy as np
+
     from attrib.prover import SRS, Prover
     from attrib.verifier import verify_attribution
     from attrib.verifier.evm import calldata, contract_source, settle_calldata, settlement_source

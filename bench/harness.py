@@ -28,9 +28,8 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from attrib.bench.report import log, write_json
-
 from attrib import bench
+from attrib.bench.report import log, write_json
 
 SCHEMA = "attrib-bench-report/1"
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+
 from attrib.bench.peers import PeerUnavailable
 from attrib.bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
 from attrib.bench.timing import auto_number, measure
@@ -58,9 +59,8 @@ def _galois_field(r: int):
 
 
 def run(args) -> dict:
-    from attrib.kernels import fr
-
     from attrib import kernels
+    from attrib.kernels import fr
 
     r = fr.MODULUS
     sizes = [1 << int(k) for k in str(args.sizes).split(",") if k.strip()]

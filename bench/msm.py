@@ -22,6 +22,7 @@ import sys
 import tempfile
 
 import numpy as np
+
 from attrib.bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
 from attrib.bench.timing import measure
 
@@ -73,9 +74,8 @@ print(json.dumps({"peak_mb": peak_rss_mb(), "inputs_mb": before}))
 
 
 def run(args) -> dict:
-    from attrib.kernels import fr, g1
-
     from attrib import kernels
+    from attrib.kernels import fr, g1
 
     logs = [int(k) for k in args.sizes.split(",")] if args.sizes else \
         list(QUICK_LOG_SIZES if args.quick else DEFAULT_LOG_SIZES)
@@ -147,8 +147,9 @@ def _to_mcl_points(points: np.ndarray) -> np.ndarray:
 
 
 def _py_ecc_case(points, scalars, reference):
-    from attrib.kernels import fr, g1
     from py_ecc import optimized_bn128 as bn
+
+    from attrib.kernels import fr, g1
 
     pts = g1.to_py_ecc(points)
     ks = fr.to_ints(scalars) if scalars.dtype == np.uint64 else [int(k) % fr.MODULUS for k in scalars]

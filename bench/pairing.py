@@ -27,8 +27,9 @@ def add_arguments(parser) -> None:
 
 
 def _py_ecc_cases():
-    from attrib.verifier.polynomial import R
     from py_ecc import optimized_bn128 as bn
+
+    from attrib.verifier.polynomial import R
 
     p1, p2 = bn.multiply(bn.G1, S * T % R), bn.neg(bn.multiply(bn.G1, S))
     q1, q2 = bn.G2, bn.multiply(bn.G2, T)

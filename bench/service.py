@@ -27,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
 from attrib.bench.report import fmt_num, log, table
 
 DESCRIPTION = "gRPC service on loopback: verify calls/s and prove-job latency (N = 2^16, k = 32, T = 64) " \

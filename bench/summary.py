@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 
-from attrib.bench.report import fmt_n, fmt_num
-
 from attrib import bench
+from attrib.bench.report import fmt_n, fmt_num
 
 REGRESSION = 0.10  # --compare flags a headline figure more than 10 % worse
 

@@ -7,6 +7,7 @@ import sys
 import time
 
 import numpy as np
+
 from attrib.demo.tracin import (
     assign_contributors,
     float_payouts,

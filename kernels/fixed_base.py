@@ -8,6 +8,7 @@ one point ``B`` (default the generator); ``fixed_base_powers`` gives
 from __future__ import annotations
 
 import numpy as np
+
 from attrib.kernels import fr, g1, upoly
 
 R: int = fr.MODULUS

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from attrib.kernels import fr, g1, linalg
 from attrib.prover.dataset import Dataset, aggregate_by_contributor, check_fees, quantize_queries
 from attrib.prover.hyperkzg import commit, open_batch

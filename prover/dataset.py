@@ -10,6 +10,7 @@ here are the only ones: the client and the service call them too.
 from __future__ import annotations
 
 import numpy as np
+
 from attrib.verifier.limits import (
     FEATURE_BITS,
     FEATURE_LIMIT,
@@ -64,11 +65,14 @@ def quantize_rows(values: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray
     return np.rint(values / safe[:, None] * top).astype(np.int64), m
 
 
-def _out_of_range(values: np.ndarray, limit: int) -> np.ndarray:
-    """|x| ≥ limit, elementwise, for any integer dtype (no int64 wrap-around for uint64 inputs)."""
-    if values.dtype.kind in "ub":
-        return values >= limit
-    return (values >= limit) | (values <= -limit)
+def _check_magnitude(values: np.ndarray, limit: int, name: str, symbol: str) -> None:
+    """Refuse the first entry with |x| ≥ limit, naming it; for any integer dtype (a uint64 input
+    is compared as it is, never wrapped into int64)."""
+    bad = values >= limit if values.dtype.kind in "ub" else (values >= limit) | (values <= -limit)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(f"{name}[{i}, {j}] = {values[i, j]} is out of range: "
+                         f"|{symbol}| must be < {power_of_two(limit)}")
 
 
 def check_features(features) -> np.ndarray:
@@ -81,11 +85,7 @@ def check_features(features) -> np.ndarray:
         raise ValueError(f"features: {n} rows exceed the supported {MAX_DATASET_ROWS}")
     if k > MAX_COLUMNS:
         raise ValueError(f"features: {k} columns exceed the supported {MAX_COLUMNS}")
-    bad = _out_of_range(feats, FEATURE_LIMIT)
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise ValueError(f"features[{i}, {j}] = {feats[i, j]} is out of range: "
-                         f"|φ| must be < {power_of_two(FEATURE_LIMIT)}")
+    _check_magnitude(feats, FEATURE_LIMIT, "features", "φ")
     return feats.astype(np.int16)
 
 
@@ -187,13 +187,10 @@ def quantize_queries(queries, num_columns: int) -> np.ndarray:
     if arr.shape[0] == 0:
         raise ValueError("queries: an epoch needs at least one query")
     if arr.shape[0] > MAX_QUERIES:
-        raise ValueError(f"queries: {arr.shape[0]} queries exceed the most in one epoch, {power_of_two(MAX_QUERIES)}")
+        raise ValueError(f"queries: {arr.shape[0]} queries exceed the most in one epoch, "
+                         f"{power_of_two(MAX_QUERIES)}")
     if arr.dtype.kind in "iub":
-        bad = _out_of_range(arr, QUERY_LIMIT)
-        if bad.any():
-            t, j = np.argwhere(bad)[0]
-            raise ValueError(f"queries[{t}, {j}] = {arr[t, j]} is out of range: "
-                             f"|q| must be < {power_of_two(QUERY_LIMIT)}")
+        _check_magnitude(arr, QUERY_LIMIT, "queries", "q")
         return arr.astype(np.int64)
     q, _ = quantize_rows(_float_array(arr, "queries", 2), FEATURE_BITS)
     return q

@@ -11,6 +11,7 @@ runs in the kernels.
 from __future__ import annotations
 
 import numpy as np
+
 from attrib.kernels import fr, g1, mle, upoly
 from attrib.verifier.hyperkzg import (
     HyperKZGProof,

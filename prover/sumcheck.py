@@ -9,6 +9,7 @@ The loops run in ``kernels.mle``.
 from __future__ import annotations
 
 import numpy as np
+
 from attrib.kernels import fr, mle
 from attrib.verifier.sumcheck import absorb_round
 from attrib.verifier.transcript import Transcript

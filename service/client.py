@@ -23,11 +23,12 @@ from typing import Self
 
 import grpc
 import numpy as np
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from attrib.prover.dataset import check_contributors, check_features, check_fees, check_scales, quantize_queries
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.api import attribution_pb2_grpc as pb_grpc
 from attrib.verifier import Claim, Manifest, Proof
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 MAX_MESSAGE_BYTES = 256 << 20

@@ -9,10 +9,10 @@
     info | list | cancel JOB_ID
 
 The server address comes from --server or $ATTRIB_SERVER, the token from --token-file or
-$ATTRIB_TOKEN (never from the command line, where other users can read it).  Manifests, claims and proofs are read as canonical bytes or as their
-JSON form (a file whose first non-blank character is ``{``); they are written as
-``manifest.bin``, ``claim.bin`` (plus ``claim.json``), ``proof.bin`` and, when the server
-has an on-chain verifier, ``calldata.bin``.
+$ATTRIB_TOKEN (never from the command line, where other users can read it).  Manifests,
+claims and proofs are read as canonical bytes or as their JSON form (a file whose first
+non-blank character is ``{``); they are written as ``manifest.bin``, ``claim.bin`` (plus
+``claim.json``), ``proof.bin`` and ``calldata.bin`` (the on-chain verifier's calldata).
 """
 
 from __future__ import annotations

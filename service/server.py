@@ -26,6 +26,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 import grpc
 import numpy as np
+from google.protobuf.message import DecodeError
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
 from attrib.service import worker
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.api import attribution_pb2_grpc as pb_grpc
@@ -44,10 +49,6 @@ from attrib.service.store import CANCELLED, QUEUED, RUNNING, SUCCEEDED, DatasetR
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.limits import FEE_LIMIT, MAX_CONTRIBUTOR_ID_BYTES, QUERY_LIMIT
 from attrib.verifier.messages import CLAIM_VERSION, MANIFEST_VERSION, PROOF_VERSION, Manifest
-from google.protobuf.message import DecodeError
-from google.protobuf.timestamp_pb2 import Timestamp
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 log = logging.getLogger("attrib.serve")
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from attrib.prover.attribution import Registration, RegistrationError
 from attrib.prover.storage import atomic_save_npy
 

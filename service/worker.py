@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
+
 from attrib.prover.attribution import Prover, Registration
 from attrib.prover.dataset import Dataset
 from attrib.prover.storage import atomic_write_bytes

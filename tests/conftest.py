@@ -1,6 +1,7 @@
 """Shared fixtures: the two fields, run through one parametrised fixture (as py_ecc tests its curves)."""
 
 import pytest
+
 from attrib.kernels import fp, fr
 
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from attrib.chain.node import REPO_ROOT, ensure_node_tools, missing_node_tools
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from attrib.prover import Dataset
 from attrib.prover.dataset import check_fees, quantize_queries
 from attrib.service.client import Client

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from py_ecc import optimized_bn128 as bn
+
 from attrib.verifier.encoding import (
     FIELD_BYTES,
     G1_BYTES,
@@ -48,7 +50,6 @@ from attrib.verifier.encoding import (
 from attrib.verifier.limits import MAX_SRS_LOG_N
 from attrib.verifier.polynomial import R, evaluate_multilinear, inverse
 from attrib.verifier.transcript import Transcript, keccak256
-from py_ecc import optimized_bn128 as bn
 
 SRS_DOMAIN = b"ATTRIB-V1/SRS"
 NUM_POINTS = 3  # r, -r, r^2

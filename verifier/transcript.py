@@ -9,8 +9,9 @@ Solidity contract reproduces this with ``keccak256(abi.encodePacked(...))``.
 
 from __future__ import annotations
 
-from attrib.verifier.encoding import R_MODULUS, encode_g1, encode_scalar
 from Crypto.Hash import keccak
+
+from attrib.verifier.encoding import R_MODULUS, encode_g1, encode_scalar
 
 TRANSCRIPT_DOMAIN = b"ATTRIB-V1"
 

@@ -39,6 +39,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+
 from attrib.bench.peers import PeerUnavailable
 
 BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617

@@ -30,23 +30,11 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from attrib.kernels.fixed_base import fixed_base_powers
-from attrib.verifier.hyperkzg import VerifyingKey
-from attrib.verifier.transcript import keccak256
 from py_ecc import optimized_bn128 as bn
 
-log = logging.getLogger(__name__)
-
-R: int = bn.curve_order
-DEV_DOMAIN = b"ATTRIB-V1/DEV-SRS"
-
-
-class SRSError(ValueError):
-    """A powers-of-tau file or cache that cannot be used, or a request the SRS cannot serve."""
-
-
-# The submodules raise SRSError, so they are imported once it is defined.
+from attrib.kernels.fixed_base import fixed_base_powers
 from attrib.prover.srs.cache import _Cache, ptau_fingerprint
+from attrib.prover.srs.errors import SRSError
 from attrib.prover.srs.ptau import (
     FULL_CHECK_MAX_LOG_N,
     G2_LEN,
@@ -54,6 +42,15 @@ from attrib.prover.srs.ptau import (
     _g2_from_ptau,
     _PtauFile,
 )
+from attrib.verifier.hyperkzg import VerifyingKey
+from attrib.verifier.transcript import keccak256
+
+log = logging.getLogger(__name__)
+
+R: int = bn.curve_order
+DEV_DOMAIN = b"ATTRIB-V1/DEV-SRS"
+
+
 
 
 @dataclass(frozen=True, eq=False)

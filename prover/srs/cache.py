@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from attrib.kernels import fr, g1
 from attrib.prover.srs.ptau import _PtauFile, validate_points
 from attrib.prover.storage import atomic_save_npy, atomic_write_bytes

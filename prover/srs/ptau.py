@@ -24,9 +24,10 @@ import secrets
 from pathlib import Path
 
 import numpy as np
-from attrib.kernels import fp, fr, g1
-from attrib.prover.srs import SRSError
 from py_ecc import optimized_bn128 as bn
+
+from attrib.kernels import fp, fr, g1
+from attrib.prover.srs.errors import SRSError
 
 Q: int = bn.field_modulus
 R: int = bn.curve_order

@@ -4,12 +4,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+from py_ecc import optimized_bn128 as bn
+
 from attrib.prover import Dataset, Prover, RegistrationError, SRSError
 from attrib.verifier import Claim, Manifest, Proof, verify_attribution
 from attrib.verifier.encoding import R_MODULUS as R
 from attrib.verifier.encoding import g1_affine, g1_from_affine
 from attrib.verifier.fees import compute_payouts
-from py_ecc import optimized_bn128 as bn
 
 
 def test_honest_epoch_verifies(epoch):

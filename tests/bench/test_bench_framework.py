@@ -9,12 +9,12 @@ import json
 
 import numpy as np
 import pytest
+
+from attrib import bench
 from attrib.bench import timing
 from attrib.bench.__main__ import main as bench_main
 from attrib.bench.machine import machine_record
 from attrib.bench.peers import PeerUnavailable
-
-from attrib import bench
 
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 

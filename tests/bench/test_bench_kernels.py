@@ -25,10 +25,9 @@ import pytest
 
 pytest.importorskip("pytest_benchmark")
 
+from attrib import kernels  # noqa: E402
 from attrib.bench.peers import PeerUnavailable  # noqa: E402
 from attrib.kernels import fr  # noqa: E402
-
-from attrib import kernels  # noqa: E402
 
 pytestmark = pytest.mark.bench
 

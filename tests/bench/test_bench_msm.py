@@ -14,10 +14,9 @@ import pytest
 
 pytest.importorskip("pytest_benchmark")
 
+from attrib import kernels
 from attrib.bench.peers import PeerUnavailable
 from attrib.kernels import fr, g1
-
-from attrib import kernels
 
 pytestmark = pytest.mark.bench
 

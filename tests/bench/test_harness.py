@@ -11,8 +11,8 @@ import struct
 
 import numpy as np
 import pytest
-from attrib.bench import harness, summary
 
+from attrib.bench import harness, summary
 from attrib.cli import main as attrib_main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -123,8 +123,9 @@ def test_headline_ratios_from_synthetic_ezkl_rows():
 
 def test_ezkl_model_is_the_statement(tmp_path):
     onnx = pytest.importorskip("onnx")
-    from attrib.bench.peers import ezkl as peer
     from onnx.reference import ReferenceEvaluator
+
+    from attrib.bench.peers import ezkl as peer
 
     peer.write_model(tmp_path, 32, 16, seed=4)
     model = onnx.load(str(tmp_path / "linear.onnx"))

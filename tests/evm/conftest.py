@@ -13,10 +13,11 @@ import os
 from pathlib import Path
 
 import pytest
+from epochs import integer_epoch
+
 from attrib.chain.evm import Chain, compile_solidity
 from attrib.verifier import verify_attribution
 from attrib.verifier.evm import calldata, contract_source, settlement_source
-from epochs import integer_epoch
 
 GAS_RECORDS: list[tuple[str, int, int]] = []
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from attrib.kernels import fr, g1
 from attrib.prover import Dataset, Prover
 from attrib.prover.hyperkzg import commit, open_batch

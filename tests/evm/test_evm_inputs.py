@@ -4,13 +4,14 @@ only the decoding enforces (checked with proofs that are otherwise valid), fee a
 import random
 
 import pytest
+from epochs import field_epoch
+
 from attrib.chain.evm import encode_call, words
 from attrib.verifier.encoding import Q_MODULUS as Q
 from attrib.verifier.encoding import R_MODULUS as R
 from attrib.verifier.evm import calldata
 from attrib.verifier.limits import FEE_LIMIT as MAX_FEE
 from attrib.verifier.messages import HALF_R
-from epochs import field_epoch
 
 
 def word(x: int) -> bytes:

@@ -3,10 +3,11 @@
 import dataclasses
 
 import pytest
+from epochs import integer_epoch
+
 from attrib.chain.evm import encode_call, words
 from attrib.verifier.evm import selector, settle_calldata
 from attrib.verifier.messages import Manifest
-from epochs import integer_epoch
 
 
 def error(signature: str) -> bytes:

@@ -4,14 +4,15 @@ import dataclasses
 import re
 
 import pytest
+from conftest import GAS_RECORDS, DeployedVerifier
+from epochs import integer_epoch
+from py_ecc import optimized_bn128 as bn
+
 from attrib.verifier import Claim, Manifest, Proof
 from attrib.verifier.encoding import encode_g2, g1_affine, g1_from_affine
 from attrib.verifier.evm import calldata, contract_source, render, template, verifier_constants
 from attrib.verifier.fees import compute_payouts
 from attrib.verifier.transcript import keccak256
-from conftest import GAS_RECORDS, DeployedVerifier
-from epochs import integer_epoch
-from py_ecc import optimized_bn128 as bn
 
 # ---- the generated source ------------------------------------------------------------------
 

@@ -1,9 +1,8 @@
 """`attrib export-verifier` writes the same source as verifier.evm.contract_source."""
 
+from attrib.cli import main
 from attrib.prover.srs import SRS
 from attrib.verifier.evm import contract_source
-
-from attrib.cli import main
 
 
 def test_export_verifier_matches_contract_source(tmp_path, monkeypatch):

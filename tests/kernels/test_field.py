@@ -4,9 +4,10 @@ import random
 
 import numpy as np
 import pytest
-from attrib.kernels import fp, fr, params
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from attrib.kernels import fp, fr, params
 
 CASES = 100_000
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from attrib.kernels import fp, fr, g1
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from py_ecc import optimized_bn128 as ref
+
+from attrib.kernels import fp, fr, g1
 
 R = fr.MODULUS
 Q = fp.MODULUS

@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from py_ecc import optimized_bn128 as bn
+
 from attrib.kernels import fr, g1, upoly
 from attrib.verifier.hyperkzg import VerifyingKey
-from py_ecc import optimized_bn128 as bn
 
 TEST_TAU = 0x1234_5678_9ABC_DEF0_1357_9BDF
 TEST_LOG_N = 12

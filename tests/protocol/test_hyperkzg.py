@@ -3,13 +3,14 @@
 import random
 
 import pytest
+from py_ecc import optimized_bn128 as bn
+
 from attrib.kernels import fr, g1
 from attrib.prover.hyperkzg import commit, open_batch
 from attrib.verifier.encoding import R_MODULUS as R
 from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
 from attrib.verifier.polynomial import evaluate_multilinear
 from attrib.verifier.transcript import Transcript
-from py_ecc import optimized_bn128 as bn
 
 LABEL = b"hyperkzg-test"
 

@@ -3,6 +3,7 @@
 import random
 
 import pytest
+
 from attrib.kernels import fr
 from attrib.prover.sumcheck import prove_sumcheck
 from attrib.verifier.polynomial import R, evaluate_multilinear

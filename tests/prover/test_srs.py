@@ -11,24 +11,20 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from node_tools import REPO_ROOT, require_node_tools
+from py_ecc import optimized_bn128 as bn
+
 from attrib.kernels import fp, fr, g1
 from attrib.kernels.fixed_base import fixed_base_mul
 from attrib.prover.srs import SRS, SRSError, dev_tau
 from attrib.prover.srs.cache import _sha256_file
 from attrib.prover.srs.ptau import _check_consecutive_powers
 from attrib.verifier.hyperkzg import VerifyingKey
-from py_ecc import optimized_bn128 as bn
-
-_TESTS = str(Path(__file__).resolve().parents[1])
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
-from node_tools import REPO_ROOT, require_node_tools
 
 POWER = 8  # 2^8 powers: the smallest file that still exercises everything, ~2 s to make
 N = 1 << POWER

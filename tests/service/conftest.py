@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from attrib.prover import SRS
 from attrib.service.local import LocalServer
 

@@ -7,10 +7,10 @@ import subprocess
 
 import numpy as np
 import pytest
-from attrib.service.client import ServiceError
-from attrib.verifier import Claim
 
 from attrib.cli import main
+from attrib.service.client import ServiceError
+from attrib.verifier import Claim
 
 
 @pytest.fixture

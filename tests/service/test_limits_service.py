@@ -12,15 +12,16 @@ import time
 import grpc
 import numpy as np
 import pytest
+from conftest import VERIFY_MAX_BYTES
+from py_ecc import optimized_bn128 as bn
+
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.config import ServiceConfig
 from attrib.verifier import Claim, Manifest, Proof, limits
 from attrib.verifier.encoding import g1_affine
 from attrib.verifier.hyperkzg import HyperKZGProof
-from conftest import VERIFY_MAX_BYTES
-from py_ecc import optimized_bn128 as bn
 
-FLOOD_COLUMNS = 12288          # a 786 KB manifest: about 8 s of pure-Python MSM without the bound
+FLOOD_COLUMNS = 12288          # a 786 KB manifest, 1.57 MB in all: seconds of pure-Python MSM without the bound
 
 
 def register(client, dataset_id, features, owners, scales=None):
@@ -47,13 +48,14 @@ def test_inside_edges_are_accepted(client):
 
 def flood_request(columns: int = FLOOD_COLUMNS, log_rows: int = 1) -> pb.VerifyRequest:
     """A crafted request that passes every cheap check and reaches the verifier's MSM over the columns:
-    zero totals and a zero sum-check make the final sum-check equation 0 = 0."""
+    zero totals and a zero sum-check make the final sum-check equation 0 = 0, and a second query
+    makes every combined query coefficient q*_j = 1 + δ a full-size scalar."""
     from attrib.prover import SRS
 
     vk = SRS.dev(log_rows, seed=5).verifying_key
     g = g1_affine(bn.G1)
     manifest = Manifest(vk, log_rows, 2, ("a",), (0, 2), (g,) * columns, g)
-    claim = Claim(queries=((1,) * columns,), fees=(0,), totals=((0,),), payouts=(0,))
+    claim = Claim(queries=((1,) * columns,) * 2, fees=(0, 0), totals=((0, 0),), payouts=(0,))
     layers = log_rows - min(5, log_rows - 1)
     opening = HyperKZGProof(com=(bn.G1,) * (layers - 1), tail=(0,) * (1 << (log_rows - layers)),
                             evals=((0,) * layers,) * 3, w=bn.G1, w_z=bn.G1)

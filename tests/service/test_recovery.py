@@ -8,6 +8,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.client import ServiceError
 from attrib.service.local import ServerExited

@@ -10,6 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import numpy as np
 import pytest
+from google.protobuf import descriptor_pool
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
 from attrib.prover import Dataset, Prover
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.api import attribution_pb2_grpc as pb_grpc
@@ -17,9 +21,6 @@ from attrib.service.client import ServiceError, job_state_name
 from attrib.verifier import verify_attribution
 from attrib.verifier.evm import calldata
 from attrib.verifier.fees import compute_payouts
-from google.protobuf import descriptor_pool
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 SMALL = {"rows": 1000, "cols": 8, "contributors": 7}
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from attrib.prover import Dataset, Prover
 from attrib.service.store import CANCELLED, QUEUED, RUNNING, SUCCEEDED, DataDirLocked, Store
 

@@ -1,6 +1,8 @@
 """Canonical encodings: edges of the scalar range, G1 checks, G2 word order."""
 
 import pytest
+from py_ecc import optimized_bn128 as bn
+
 from attrib.verifier.encoding import (
     Q_MODULUS,
     R_MODULUS,
@@ -13,7 +15,6 @@ from attrib.verifier.encoding import (
     encode_scalar,
     is_g1,
 )
-from py_ecc import optimized_bn128 as bn
 
 
 @pytest.mark.parametrize("value", [0, 1, R_MODULUS - 1])

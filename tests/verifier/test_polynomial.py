@@ -3,6 +3,7 @@
 import random
 
 import pytest
+
 from attrib.kernels import fr, mle
 from attrib.verifier.polynomial import R, evaluate_eq, evaluate_multilinear, interpolate_at
 
@@ -37,8 +38,9 @@ def test_interpolation():
 
 @pytest.mark.parametrize("count", [0, 1, 3, 4, 17, 70])
 def test_linear_combination_matches_products(count):
-    from attrib.verifier.hyperkzg import linear_combination
     from py_ecc import optimized_bn128 as bn
+
+    from attrib.verifier.hyperkzg import linear_combination
 
     rng = random.Random(count)
     pts = [bn.multiply(bn.G1, rng.randrange(1, R)) for _ in range(count)]

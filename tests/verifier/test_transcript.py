@@ -1,6 +1,7 @@
 """The keccak transcript: pinned vectors, word discipline, order sensitivity."""
 
 import pytest
+
 from attrib.verifier.encoding import R_MODULUS
 from attrib.verifier.transcript import TRANSCRIPT_DOMAIN, Transcript, keccak256
 
