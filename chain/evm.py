@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from attrib.chain.node import REPO_ROOT, ensure_node_tools
+from attrib.paths import user_cache_dir
 
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 1_000_000
@@ -47,11 +48,8 @@ def installed_solc_version(root: Path = REPO_ROOT) -> str:
 
 
 def cache_dir() -> Path:
-    env = os.environ.get("ATTRIB_SOLC_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "attrib" / "solc"
+    """$ATTRIB_SOLC_CACHE_DIR, else $XDG_CACHE_HOME/attrib/solc, else ~/.cache/attrib/solc."""
+    return user_cache_dir("solc", "ATTRIB_SOLC_CACHE_DIR")
 
 
 def standard_json(sources: dict[str, str]) -> dict:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
 from attrib.kernels import fr, g1
+from attrib.paths import user_cache_dir
 from attrib.prover.srs.ptau import _PtauFile, validate_points
 from attrib.prover.storage import atomic_save_npy, atomic_write_bytes
 
@@ -38,11 +38,7 @@ _SPOT_CHECKS = 64
 
 def default_cache_dir() -> Path:
     """$ATTRIB_SRS_CACHE_DIR, else $XDG_CACHE_HOME/attrib/srs, else ~/.cache/attrib/srs."""
-    env = os.environ.get("ATTRIB_SRS_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "attrib" / "srs"
+    return user_cache_dir("srs", "ATTRIB_SRS_CACHE_DIR")
 
 
 def ptau_fingerprint(ptau: _PtauFile, n: int) -> str:
