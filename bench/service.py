@@ -54,10 +54,10 @@ def _summary(latencies: list[float]) -> dict:
     return {"median_s": statistics.median(latencies), "min_s": min(latencies), "max_s": max(latencies)}
 
 
-def _check_proof(manifest: bytes, claim: bytes, proof: bytes) -> bool:
+def _check_proof(manifest: bytes, claim: bytes, proof: bytes, srs_digest: bytes) -> bool:
     from attrib.verifier import verify_attribution
 
-    return verify_attribution(manifest, claim, proof)
+    return verify_attribution(manifest, claim, proof, trusted_srs_digest=srs_digest)
 
 
 def verify_level(server, clients: int, payload: tuple[bytes, bytes, bytes], seconds: float) -> dict:
@@ -173,7 +173,8 @@ def run(args) -> dict:
         log(f"service: checking {len(all_proofs)} proofs with the Python verifier")
         with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
             checks = list(pool.map(_check_proof, [manifest] * len(all_proofs),
-                                   [p.claim.to_bytes() for p in all_proofs], [p.proof.to_bytes() for p in all_proofs]))
+                                   [p.claim.to_bytes() for p in all_proofs], [p.proof.to_bytes() for p in all_proofs],
+                                   [info.srs_digest] * len(all_proofs)))
     rejected = checks.count(False)
     for row in results:
         if row["failed"]:

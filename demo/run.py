@@ -80,7 +80,7 @@ def run_demo(contributors: int = 50, queries: int = 200, fee: int = 1_000_000, s
     proof_bytes = proof.to_bytes()
 
     start = time.perf_counter()
-    ok = verify_attribution(reg.manifest.to_bytes(), claim.to_bytes(), proof_bytes)
+    ok = verify_attribution(reg.manifest.to_bytes(), claim.to_bytes(), proof_bytes, trusted_srs_digest=srs.digest())
     timings["verify_s"] = time.perf_counter() - start
 
     reference = float_totals(data.train_features, data.query_features, owners, ds.contributors)

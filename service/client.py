@@ -220,13 +220,21 @@ class Client:
     # ---- verification and server ---------------------------------------------------
 
     def verify(self, manifest, claim, proof, trusted_srs_digest: bytes | None = None) -> tuple[bool, str]:
-        """(valid, reason) from the server's verifier; each object may be given as its bytes."""
+        """(valid, reason) from the server's verifier, which checks against its own SRS
+        (``verify_result`` also returns that digest); each object may be given as its bytes.
+        A ``trusted_srs_digest`` other than the server's is refused (ServiceError INVALID_ARGUMENT)."""
+        valid, reason, _ = self.verify_result(manifest, claim, proof, trusted_srs_digest)
+        return valid, reason
+
+    def verify_result(self, manifest, claim, proof, trusted_srs_digest: bytes | None = None
+                      ) -> tuple[bool, str, bytes]:
+        """(valid, reason, the SRS digest the server checked against)."""
         def raw(x):
-            return x if isinstance(x, (bytes, bytearray)) else x.to_bytes()
+            return bytes(x) if isinstance(x, (bytes, bytearray, memoryview)) else x.to_bytes()
 
         r = self._call(self.verifier.Verify, pb.VerifyRequest(
             manifest=raw(manifest), claim=raw(claim), proof=raw(proof), trusted_srs_digest=trusted_srs_digest or b""))
-        return r.verdict == pb.VERDICT_VALID, r.reason
+        return r.verdict == pb.VERDICT_VALID, r.reason, r.srs_digest
 
     def server_info(self) -> pb.ServerInfo:
         return self._call(self.prover.GetServerInfo, pb.GetServerInfoRequest())

@@ -146,8 +146,9 @@ def cmd_verify(client, args) -> int:
     objects = [load_object(p, cls) for p, cls in ((args.manifest, Manifest), (args.claim, Claim),
                                                    (args.proof, Proof))]
     trusted = bytes.fromhex(args.trusted_srs_digest) if args.trusted_srs_digest else None
-    valid, reason = client.verify(*objects, trusted_srs_digest=trusted)
+    valid, reason, srs_digest = client.verify_result(*objects, trusted_srs_digest=trusted)
     print("VALID" if valid else f"INVALID: {reason}")
+    print(f"checked against the server's SRS {srs_digest.hex()}", file=sys.stderr)
     return 0 if valid else 1
 
 
@@ -229,7 +230,8 @@ def add_arguments(remote: argparse.ArgumentParser) -> None:
     p.add_argument("manifest")
     p.add_argument("claim")
     p.add_argument("proof")
-    p.add_argument("--trusted-srs-digest", metavar="HEX", help="also require the manifest's SRS to be this one")
+    p.add_argument("--trusted-srs-digest", metavar="HEX",
+                   help="the SRS you trust: refused unless it is the server's own")
     p.set_defaults(remote_func=cmd_verify)
 
     p = cmds.add_parser("info", help="server versions, SRS and limits")

@@ -421,13 +421,15 @@ class VerifierServicer(pb_grpc.VerifierServiceServicer):
     Verify needs no token, so its work is bounded before any of it starts: the request's
     bytes, the manifest's columns and rows (read from the manifest's header words, in the
     server process, before anything is decoded), the number of verifications queued or
-    running, and a deadline enforced inside the pool process (worker.verify).
+    running, and a deadline enforced inside the pool process (worker.verify).  Every proof is
+    checked against this server's own SRS digest, which the response names.
     """
 
-    def __init__(self, config: ServiceConfig, pool: RequestPool, max_log_rows: int) -> None:
+    def __init__(self, config: ServiceConfig, pool: RequestPool, srs_info: dict) -> None:
         self.config = config
         self.pool = pool
-        self.max_log_rows = max_log_rows
+        self.srs_digest = srs_info["digest"]
+        self.max_log_rows = srs_info["max_log_n"]
         self.in_flight = 0
 
     def _check_bounds(self, request) -> None:
@@ -456,14 +458,15 @@ class VerifierServicer(pb_grpc.VerifierServiceServicer):
         for name in ("manifest", "claim", "proof"):
             if not getattr(request, name):
                 raise invalid(f"{name}: required")
-        trusted = request.trusted_srs_digest or None
-        if trusted is not None and len(trusted) != 32:
-            raise invalid(f"trusted_srs_digest: expected 32 bytes, got {len(trusted)}")
+        trusted = request.trusted_srs_digest
+        if trusted and trusted != self.srs_digest:
+            raise invalid(f"trusted_srs_digest: this server verifies against its own SRS only (digest "
+                          f"{self.srs_digest.hex()}), not {trusted.hex()[:64]}")
         self._check_bounds(request)
         self.in_flight += 1
         try:
-            outcome = await self.pool.run(worker.verify, request.manifest, request.claim, request.proof, trusted,
-                                          self.config.verify_deadline_s)
+            outcome = await self.pool.run(worker.verify, request.manifest, request.claim, request.proof,
+                                          self.srs_digest, self.config.verify_deadline_s)
         finally:
             self.in_flight -= 1
         if outcome[0] == "malformed":
@@ -472,7 +475,8 @@ class VerifierServicer(pb_grpc.VerifierServiceServicer):
             raise Invalid(grpc.StatusCode.DEADLINE_EXCEEDED, f"the verification ran past this server's deadline of "
                                                              f"{self.config.verify_deadline_s:g} s and was stopped")
         _, valid, reason = outcome
-        return pb.VerifyResponse(verdict=pb.VERDICT_VALID if valid else pb.VERDICT_INVALID, reason=reason)
+        return pb.VerifyResponse(verdict=pb.VERDICT_VALID if valid else pb.VERDICT_INVALID, reason=reason,
+                                 srs_digest=self.srs_digest)
 
 
 class RequestGuard(grpc.aio.ServerInterceptor):
@@ -604,7 +608,7 @@ async def serve(config: ServiceConfig, ready=None) -> int:
                      ("grpc.so_reuseport", 0)],
             maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
         pb_grpc.add_ProverServiceServicer_to_server(prover_servicer, server)
-        pb_grpc.add_VerifierServiceServicer_to_server(VerifierServicer(config, pool, srs_info["max_log_n"]), server)
+        pb_grpc.add_VerifierServiceServicer_to_server(VerifierServicer(config, pool, srs_info), server)
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         services = (PROVER_SERVICE, VERIFIER_SERVICE, health.SERVICE_NAME)
         reflection.enable_server_reflection(services + (reflection.SERVICE_NAME,), server)

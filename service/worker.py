@@ -173,9 +173,8 @@ def deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: bytes | None,
-           deadline_s: float) -> tuple:
-    """Decode and verify, stopping after ``deadline_s`` seconds.
+def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: bytes, deadline_s: float) -> tuple:
+    """Decode and verify against the SRS of ``trusted_srs_digest``, stopping after ``deadline_s`` seconds.
 
     Returns ``("malformed", field, message)`` when a field does not decode, ``("deadline",)``
     when the time ran out, else ``("verdict", valid, reason)``.
@@ -190,15 +189,18 @@ def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: byte
                 except EncodingError as exc:
                     return ("malformed", name, str(exc))
             m, c, p = decoded
-            if verify_attribution(m, c, p, trusted_srs_digest):
+            if verify_attribution(m, c, p, trusted_srs_digest=trusted_srs_digest):
                 return ("verdict", True, "")
             return ("verdict", False, rejection_reason(m, c, p, trusted_srs_digest))
     except DeadlineExceeded:
         return ("deadline",)
 
 
-def rejection_reason(manifest: Manifest, claim: Claim, proof: Proof, trusted_srs_digest: bytes | None) -> str:
+def rejection_reason(manifest: Manifest, claim: Claim, proof: Proof, trusted_srs_digest: bytes) -> str:
     """The first cheap check a rejected proof fails, else the sum-check / opening catch-all."""
+    if manifest.srs_digest != trusted_srs_digest:
+        return (f"the manifest was registered with another SRS (digest {manifest.srs_digest.hex()[:16]}…) "
+                f"than the trusted one ({trusted_srs_digest.hex()[:16]}…)")
     try:
         claim.validate(manifest.num_columns, manifest.num_contributors)
     except EncodingError as exc:
@@ -206,8 +208,6 @@ def rejection_reason(manifest: Manifest, claim: Claim, proof: Proof, trusted_srs
     if proof.num_rounds != manifest.log_rows:
         return (f"the proof has {proof.num_rounds} sum-check rounds; the manifest's 2^{manifest.log_rows} "
                 f"rows need {manifest.log_rows}")
-    if trusted_srs_digest is not None and manifest.srs_digest != trusted_srs_digest:
-        return "the manifest was registered with another SRS than the trusted one"
     if list(claim.payouts) != compute_payouts(claim.totals, claim.fees):
         return "the payouts are not the fee split of the totals"
     return "the proof does not check against the manifest's commitments (sum-check or opening)"

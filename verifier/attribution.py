@@ -98,14 +98,13 @@ def evaluate_weights(offsets, beta: int, u: list[int]) -> int:
     return total % R
 
 
-def verify_attribution_impl(manifest: Manifest, claim: Claim, proof: Proof,
-                            trusted_srs_digest: bytes | None = None) -> bool:
+def verify_attribution_impl(manifest: Manifest, claim: Claim, proof: Proof, trusted_srs_digest: bytes) -> bool:
     """The protocol of the module docstring on typed, structurally valid inputs."""
+    if manifest.srs_digest != trusted_srs_digest:
+        return False
     claim.validate(manifest.num_columns, manifest.num_contributors)
     proof.validate(manifest.log_rows)
     n = manifest.log_rows
-    if trusted_srs_digest is not None and manifest.srs_digest != trusted_srs_digest:
-        return False
     if list(claim.payouts) != compute_payouts(claim.totals, claim.fees):
         return False
     transcript = Transcript(ATTRIBUTION_LABEL)
@@ -125,28 +124,32 @@ def verify_attribution_impl(manifest: Manifest, claim: Claim, proof: Proof,
                            [proof.sigma_at_u, proof.s_at_u], proof.opening, transcript)
 
 
-def verify_attribution(manifest, claim, proof, trusted_srs_digest: bytes | None = None) -> bool:
-    """Whether ``proof`` shows that ``claim`` was computed from the data ``manifest`` commits to.
+BYTES_LIKE = (bytes, bytearray, memoryview)
 
-    Each argument may be the object or its canonical bytes.  Returns False for
-    any wrong or malformed input: bytes that do not decode and objects that do
-    not validate raise EncodingError inside, which is caught here, and nothing
-    else is (any other exception is a bug in the specification and propagates,
-    so that a test sees it).  ``trusted_srs_digest``, if given, also requires the
-    manifest to use that SRS (a ledger pins the public ceremony's digest so that
-    no one can bring an SRS whose τ they know).
+
+def verify_attribution(manifest, claim, proof, *, trusted_srs_digest: bytes) -> bool:
+    """Whether ``proof`` shows that ``claim`` was computed from the data ``manifest`` commits to,
+    with the SRS whose digest is ``trusted_srs_digest``.
+
+    Each of manifest, claim and proof may be the object or its canonical bytes (bytes,
+    bytearray or memoryview).  ``trusted_srs_digest`` is required: a manifest brings its own
+    verifying key, and a prover who chose τ could forge any totals, so the verifier names the
+    SRS it trusts (a ledger pins the public ceremony's digest).  Returns False for any wrong
+    or malformed input: bytes that do not decode and objects that do not validate raise
+    EncodingError inside, which is caught here, and nothing else is (any other exception is
+    a bug in the specification and propagates, so that a test sees it).
     """
-    if trusted_srs_digest is not None and not isinstance(trusted_srs_digest, (bytes, bytearray)):
+    if not isinstance(trusted_srs_digest, BYTES_LIKE) or len(trusted_srs_digest) != 32:
         return False
     try:
-        if isinstance(manifest, (bytes, bytearray)):
-            manifest = Manifest.from_bytes(manifest)
-        if isinstance(claim, (bytes, bytearray)):
-            claim = Claim.from_bytes(claim)
-        if isinstance(proof, (bytes, bytearray)):
-            proof = Proof.from_bytes(proof)
+        if isinstance(manifest, BYTES_LIKE):
+            manifest = Manifest.from_bytes(bytes(manifest))
+        if isinstance(claim, BYTES_LIKE):
+            claim = Claim.from_bytes(bytes(claim))
+        if isinstance(proof, BYTES_LIKE):
+            proof = Proof.from_bytes(bytes(proof))
         if not (isinstance(manifest, Manifest) and isinstance(claim, Claim) and isinstance(proof, Proof)):
             return False
-        return verify_attribution_impl(manifest, claim, proof, trusted_srs_digest)
+        return verify_attribution_impl(manifest, claim, proof, bytes(trusted_srs_digest))
     except EncodingError:
         return False

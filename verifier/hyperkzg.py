@@ -70,6 +70,12 @@ class VerifyingKey:
     max_log_n: int
     insecure: bool = False
 
+    def __post_init__(self) -> None:
+        # A point at infinity would make the pairing check hold with no τ at all (e(·, 0) = 1),
+        # so that anything "verifies" under such a key.
+        if bn.is_inf(self.g1) or bn.is_inf(self.g2) or bn.is_inf(self.tau_g2):
+            raise EncodingError("verifying key: [1]_1, [1]_2 and [τ]_2 must not be the point at infinity")
+
     def to_bytes(self) -> bytes:
         return (encode_g1(self.g1) + encode_g2(self.g2) + encode_g2(self.tau_g2)
                 + self.max_log_n.to_bytes(32, "big") + int(self.insecure).to_bytes(32, "big"))

@@ -344,7 +344,10 @@ class Claim:
         return len(self.fees)
 
     def validate(self, num_columns: int, num_contributors: int) -> None:
-        """Shapes against the manifest's k and C, and every value's type and range (EncodingError)."""
+        """The version, shapes against the manifest's k and C, and every value's type and range
+        (EncodingError): an object is accepted exactly when its bytes would be."""
+        if self.version != CLAIM_VERSION:
+            raise EncodingError(f"claim version {self.version!r} is not supported")
         if not all(_is_sequence(x) for x in (self.queries, self.fees, self.totals, self.payouts)) \
                 or not all(_is_sequence(row) for row in (*self.queries, *self.totals)):
             raise EncodingError("claim: queries, fees, totals and payouts must be sequences (rows of sequences)")
@@ -432,6 +435,8 @@ class Proof:
 
         The opening's own shapes and points are checked by verify_hyperkzg, which returns False.
         """
+        if self.version != PROOF_VERSION:
+            raise EncodingError(f"proof version {self.version!r} is not supported")
         if not _is_sequence(self.sumcheck) or len(self.sumcheck) != num_rounds:
             raise EncodingError(f"proof: {num_rounds} sum-check rounds are needed")
         for message in self.sumcheck:

@@ -288,9 +288,11 @@ class VerifyRequest(_message.Message):
     def __init__(self, manifest: _Optional[bytes] = ..., claim: _Optional[bytes] = ..., proof: _Optional[bytes] = ..., trusted_srs_digest: _Optional[bytes] = ...) -> None: ...
 
 class VerifyResponse(_message.Message):
-    __slots__ = ("verdict", "reason")
+    __slots__ = ("verdict", "reason", "srs_digest")
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    SRS_DIGEST_FIELD_NUMBER: _ClassVar[int]
     verdict: Verdict
     reason: str
-    def __init__(self, verdict: _Optional[_Union[Verdict, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    srs_digest: bytes
+    def __init__(self, verdict: _Optional[_Union[Verdict, str]] = ..., reason: _Optional[str] = ..., srs_digest: _Optional[bytes] = ...) -> None: ...

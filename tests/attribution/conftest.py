@@ -1,5 +1,7 @@
 """A small registered dataset and one proved epoch, shared by the attribution tests."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -40,3 +42,11 @@ def epoch(srs):
     fees = [10**6, 0, 7, 2**100, 123456]
     claim, proof = prover.prove(reg, queries, fees)
     return prover, reg, queries, fees, claim, proof
+
+
+@pytest.fixture(scope="session")
+def verify(srs):
+    """verify_attribution with the tests' SRS pinned, as every verifier must pin the SRS it trusts."""
+    from attrib.verifier import verify_attribution
+
+    return functools.partial(verify_attribution, trusted_srs_digest=srs.digest())

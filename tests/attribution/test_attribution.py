@@ -13,10 +13,10 @@ from attrib.verifier.encoding import g1_affine, g1_from_affine
 from attrib.verifier.fees import compute_payouts
 
 
-def test_honest_epoch_verifies(epoch):
+def test_honest_epoch_verifies(epoch, verify):
     _, reg, _, _, claim, proof = epoch
-    assert verify_attribution(reg.manifest, claim, proof)
-    assert verify_attribution(reg.manifest.to_bytes(), claim.to_bytes(), proof.to_bytes())
+    assert verify(reg.manifest, claim, proof)
+    assert verify(reg.manifest.to_bytes(), claim.to_bytes(), proof.to_bytes())
     assert verify_attribution(reg.manifest, claim, proof, trusted_srs_digest=reg.manifest.srs_digest)
     assert not verify_attribution(reg.manifest, claim, proof, trusted_srs_digest=bytes(32))
 
@@ -68,10 +68,10 @@ def claim_variants(claim):
         payouts=tuple(compute_payouts([r[:-1] for r in claim.totals], claim.fees[:-1])))
 
 
-def test_tampered_claims_fail(epoch):
+def test_tampered_claims_fail(epoch, verify):
     _, reg, _, _, claim, proof = epoch
     for name, bad in claim_variants(claim):
-        assert not verify_attribution(reg.manifest, bad, proof), name
+        assert not verify(reg.manifest, bad, proof), name
 
 
 def proof_variants(proof):
@@ -101,11 +101,11 @@ def proof_variants(proof):
     yield "w_z", dataclasses.replace(proof, opening=dataclasses.replace(op, w_z=bn.add(op.w_z, bn.G1)))
 
 
-def test_every_proof_element_matters(epoch):
+def test_every_proof_element_matters(epoch, verify):
     _, reg, _, _, claim, proof = epoch
     count = 0
     for name, bad in proof_variants(proof):
-        assert not verify_attribution(reg.manifest, claim, bad), name
+        assert not verify(reg.manifest, claim, bad), name
         count += 1
     # n = 9: 27 sum-check values, σ(u), s(u), 3 fold commitments, a 32-entry tail, 3 × 4 values, W, W'
     assert count == 3 * 9 + 2 + 3 + 32 + 3 * 4 + 2
@@ -115,7 +115,7 @@ def manifest_with(reg, **changes):
     return dataclasses.replace(reg.manifest, **changes)
 
 
-def test_changed_data_fails_against_the_same_proof(epoch, srs, make_dataset):
+def test_changed_data_fails_against_the_same_proof(epoch, srs, make_dataset, verify):
     prover, reg, queries, fees, claim, proof = epoch
     ds, features, owners, scales = make_dataset()
     variants = {}
@@ -132,51 +132,51 @@ def test_changed_data_fails_against_the_same_proof(epoch, srs, make_dataset):
     for name, ds_variant in variants.items():
         other = prover.register(ds_variant)
         assert other.manifest.digest() != reg.manifest.digest()
-        assert not verify_attribution(other.manifest, claim, proof), name
+        assert not verify(other.manifest, claim, proof), name
     # the manifest's own fields
     swapped = list(reg.manifest.contributors)
     swapped[0], swapped[1] = swapped[1], swapped[0]
-    assert not verify_attribution(manifest_with(reg, contributors=tuple(swapped)), claim, proof)
+    assert not verify(manifest_with(reg, contributors=tuple(swapped)), claim, proof)
     offs = list(reg.manifest.offsets)
     offs[1] += 1
-    assert not verify_attribution(manifest_with(reg, offsets=tuple(offs)), claim, proof)
+    assert not verify(manifest_with(reg, offsets=tuple(offs)), claim, proof)
     cols = list(reg.manifest.column_commitments)
     cols[2] = g1_affine(bn.add(g1_from_affine(*cols[2]), bn.G1))
-    assert not verify_attribution(manifest_with(reg, column_commitments=tuple(cols)), claim, proof)
+    assert not verify(manifest_with(reg, column_commitments=tuple(cols)), claim, proof)
     scale = g1_affine(bn.add(g1_from_affine(*reg.manifest.scale_commitment), bn.G1))
-    assert not verify_attribution(manifest_with(reg, scale_commitment=scale), claim, proof)
+    assert not verify(manifest_with(reg, scale_commitment=scale), claim, proof)
 
 
-def test_replay_against_another_manifest_or_epoch(epoch, srs, make_dataset):
+def test_replay_against_another_manifest_or_epoch(epoch, srs, make_dataset, verify):
     prover, reg, queries, fees, claim, proof = epoch
     other = prover.register(make_dataset(seed=9)[0])
     claim2, proof2 = prover.prove(other, queries, fees)
-    assert verify_attribution(other.manifest, claim2, proof2)
-    assert not verify_attribution(reg.manifest, claim2, proof2)
-    assert not verify_attribution(other.manifest, claim, proof)
+    assert verify(other.manifest, claim2, proof2)
+    assert not verify(reg.manifest, claim2, proof2)
+    assert not verify(other.manifest, claim, proof)
     claim3, proof3 = prover.prove(reg, queries[::-1], fees)        # another epoch
-    assert verify_attribution(reg.manifest, claim3, proof3)
-    assert not verify_attribution(reg.manifest, claim3, proof)
-    assert not verify_attribution(reg.manifest, claim, proof3)
+    assert verify(reg.manifest, claim3, proof3)
+    assert not verify(reg.manifest, claim3, proof)
+    assert not verify(reg.manifest, claim, proof3)
 
 
-def test_malformed_inputs_return_false(epoch):
+def test_malformed_inputs_return_false(epoch, verify):
     _, reg, _, _, claim, proof = epoch
     data = proof.to_bytes()
-    assert not verify_attribution(reg.manifest, claim, data[:-1])
-    assert not verify_attribution(reg.manifest, claim, data + bytes(32))
-    assert not verify_attribution(reg.manifest.to_bytes()[:-5], claim, proof)
-    assert not verify_attribution(reg.manifest, claim.to_bytes()[:100], proof)
-    assert not verify_attribution(b"", b"", b"")
-    assert not verify_attribution(None, claim, proof)
-    assert not verify_attribution(reg.manifest, "claim", proof)
+    assert not verify(reg.manifest, claim, data[:-1])
+    assert not verify(reg.manifest, claim, data + bytes(32))
+    assert not verify(reg.manifest.to_bytes()[:-5], claim, proof)
+    assert not verify(reg.manifest, claim.to_bytes()[:100], proof)
+    assert not verify(b"", b"", b"")
+    assert not verify(None, claim, proof)
+    assert not verify(reg.manifest, "claim", proof)
     flipped = bytearray(data)
     flipped[70] ^= 0xFF                                    # a sum-check value made non-canonical
-    assert not verify_attribution(reg.manifest, claim, bytes(flipped))
+    assert not verify(reg.manifest, claim, bytes(flipped))
     short = dataclasses.replace(proof, sumcheck=proof.sumcheck[:-1])
-    assert not verify_attribution(reg.manifest, claim, short)
+    assert not verify(reg.manifest, claim, short)
     wide = dataclasses.replace(claim, queries=tuple(q + (0,) for q in claim.queries))
-    assert not verify_attribution(reg.manifest, wide, proof)
+    assert not verify(reg.manifest, wide, proof)
 
 
 # ---- serialization ---------------------------------------------------------------------
@@ -213,7 +213,7 @@ def test_malformed_encodings_raise_value_errors(epoch):
 
 # ---- persistence -------------------------------------------------------------------------
 
-def test_registration_persists_and_reloads(epoch, tmp_path):
+def test_registration_persists_and_reloads(epoch, tmp_path, verify):
     prover, reg, queries, fees, claim, proof = epoch
     from attrib.prover import Registration
 
@@ -222,7 +222,7 @@ def test_registration_persists_and_reloads(epoch, tmp_path):
     assert loaded.manifest == reg.manifest
     assert np.array_equal(loaded.features, reg.features)
     claim2, proof2 = prover.prove(loaded, queries, fees)
-    assert claim2 == claim and verify_attribution(loaded.manifest, claim2, proof2)
+    assert claim2 == claim and verify(loaded.manifest, claim2, proof2)
     (tmp_path / "ds" / "manifest.bin").unlink()
     with pytest.raises(RegistrationError, match="missing manifest.bin"):
         Registration.load(tmp_path / "ds")

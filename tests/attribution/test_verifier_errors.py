@@ -10,12 +10,13 @@ import pytest
 
 from attrib.prover import hyperkzg as prover_hyperkzg
 from attrib.prover import sumcheck as prover_sumcheck
-from attrib.verifier import attribution, verify_attribution
+from attrib.verifier import Claim, Proof, attribution, verify_attribution
+from attrib.verifier.encoding import EncodingError
 
 
-def test_a_bug_in_the_spec_is_not_read_as_an_invalid_proof(epoch, monkeypatch):
+def test_a_bug_in_the_spec_is_not_read_as_an_invalid_proof(epoch, monkeypatch, verify):
     _, reg, _, _, claim, proof = epoch
-    assert verify_attribution(reg.manifest, claim, proof)
+    assert verify(reg.manifest, claim, proof)
     for name, error in (("evaluate_weights", AttributeError), ("combine_queries", IndexError),
                         ("compute_payouts", KeyError), ("combine_totals", TypeError)):
         def broken(*args, _error=error, **kwargs):
@@ -24,39 +25,74 @@ def test_a_bug_in_the_spec_is_not_read_as_an_invalid_proof(epoch, monkeypatch):
         with monkeypatch.context() as patch:
             patch.setattr(attribution, name, broken)
             with pytest.raises(error, match="a bug"):
-                verify_attribution(reg.manifest, claim, proof)
+                verify(reg.manifest, claim, proof)
 
 
 @pytest.mark.parametrize("field, value", [
     ("sumcheck", None), ("sumcheck", ((1, 2),)), ("sumcheck", "abc"), ("sigma_at_u", "1"), ("s_at_u", -1),
     ("sigma_at_u", True), ("opening", None),
 ])
-def test_malformed_typed_proofs_are_false_not_exceptions(epoch, field, value):
+def test_malformed_typed_proofs_are_false_not_exceptions(epoch, field, value, verify):
     _, reg, _, _, claim, proof = epoch
-    assert verify_attribution(reg.manifest, claim, dataclasses.replace(proof, **{field: value})) is False
+    assert verify(reg.manifest, claim, dataclasses.replace(proof, **{field: value})) is False
 
 
 @pytest.mark.parametrize("field, value", [
     ("com", None), ("tail", 5), ("evals", ((1,),)), ("evals", None), ("w", (1, 2)), ("w_z", "x"),
 ])
-def test_malformed_openings_are_false(epoch, field, value):
+def test_malformed_openings_are_false(epoch, field, value, verify):
     _, reg, _, _, claim, proof = epoch
     opening = dataclasses.replace(proof.opening, **{field: value})
-    assert verify_attribution(reg.manifest, claim, dataclasses.replace(proof, opening=opening)) is False
+    assert verify(reg.manifest, claim, dataclasses.replace(proof, opening=opening)) is False
 
 
 @pytest.mark.parametrize("field, value", [
     ("queries", None), ("queries", (("a",) * 6,) * 5), ("fees", (1.5,) * 5), ("totals", 7), ("payouts", ("1",) * 7),
 ])
-def test_malformed_typed_claims_are_false(epoch, field, value):
+def test_malformed_typed_claims_are_false(epoch, field, value, verify):
     _, reg, _, _, claim, proof = epoch
-    assert verify_attribution(reg.manifest, dataclasses.replace(claim, **{field: value}), proof) is False
+    assert verify(reg.manifest, dataclasses.replace(claim, **{field: value}), proof) is False
 
 
-@pytest.mark.parametrize("digest", ["ab" * 32, 5, None])
-def test_a_trusted_digest_of_the_wrong_type_is_false_or_ignored(epoch, digest):
+@pytest.mark.parametrize("digest", ["ab" * 32, 5, None, bytes(31), bytes(32)])
+def test_a_trusted_digest_that_is_not_the_manifests_is_false(epoch, digest):
     _, reg, _, _, claim, proof = epoch
-    assert verify_attribution(reg.manifest, claim, proof, trusted_srs_digest=digest) is (digest is None)
+    assert verify_attribution(reg.manifest, claim, proof, trusted_srs_digest=digest) is False
+
+
+def test_the_trusted_digest_is_required_and_memoryview_is_bytes(epoch):
+    _, reg, _, _, claim, proof = epoch
+    with pytest.raises(TypeError, match="trusted_srs_digest"):
+        verify_attribution(reg.manifest, claim, proof)            # a verifier always names its SRS
+    digest = reg.manifest.srs_digest
+    assert verify_attribution(memoryview(reg.manifest.to_bytes()), memoryview(claim.to_bytes()),
+                              memoryview(proof.to_bytes()), trusted_srs_digest=memoryview(digest))
+
+
+def test_objects_are_accepted_exactly_when_their_bytes_are(epoch, verify):
+    _, reg, _, _, claim, proof = epoch
+    for bad_claim, bad_proof in ((dataclasses.replace(claim, version=2), proof),
+                                 (claim, dataclasses.replace(proof, version=0))):
+        assert not verify(reg.manifest, bad_claim, bad_proof)
+        with pytest.raises(EncodingError):
+            (Claim if bad_claim is not claim else Proof).from_bytes(
+                (bad_claim if bad_claim is not claim else bad_proof).to_bytes())
+
+
+def test_a_key_with_a_point_at_infinity_is_refused(epoch):
+    """With [τ]_2 = 0 the pairing check holds for any W′: such a key must not even decode."""
+    from py_ecc import optimized_bn128 as bn
+
+    from attrib.verifier import VerifyingKey
+
+    vk = epoch[1].manifest.verifying_key
+    for change in ({"tau_g2": bn.Z2}, {"g2": bn.Z2}, {"g1": bn.Z1}):
+        with pytest.raises(EncodingError, match="infinity"):
+            dataclasses.replace(vk, **change)
+    data = bytearray(vk.to_bytes())
+    data[192:320] = bytes(128)                                      # [τ]_2 encoded as infinity
+    with pytest.raises(EncodingError, match="infinity"):
+        VerifyingKey.from_bytes(bytes(data))
 
 
 def test_the_prover_takes_every_transcript_step_from_the_verifier():

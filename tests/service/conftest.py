@@ -8,6 +8,8 @@ start their own with ``start_server``.  Every server uses a dev SRS of 2^14 powe
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -84,3 +86,11 @@ def make_rows_fixture():
 @pytest.fixture(name="make_epoch", scope="session")
 def make_epoch_fixture():
     return make_epoch
+
+
+@pytest.fixture(scope="session")
+def verify(srs):
+    """verify_attribution with the tests' SRS pinned, as every verifier must pin the SRS it trusts."""
+    from attrib.verifier import verify_attribution
+
+    return functools.partial(verify_attribution, trusted_srs_digest=srs.digest())

@@ -12,7 +12,6 @@ import time
 import grpc
 import numpy as np
 import pytest
-from conftest import VERIFY_MAX_BYTES
 from py_ecc import optimized_bn128 as bn
 
 from attrib.service.api import attribution_pb2 as pb
@@ -85,20 +84,26 @@ def test_verify_flood_is_refused_before_any_work(server):
     assert times[2] < 0.5, times                                 # measured: a few ms (see the closing note)
 
 
+def option(server, name: str) -> int:
+    """The value of one of the server's command-line options."""
+    return int(server.args[server.args.index(name) + 1])
+
+
 def test_verify_bounds_on_bytes_and_rows(server):
+    limit = option(server, "--verify-max-bytes")
     with server.client(token=None) as open_client:
-        big = pb.VerifyRequest(manifest=b"\0" * (VERIFY_MAX_BYTES + 1), claim=b"x", proof=b"x")
+        big = pb.VerifyRequest(manifest=b"\0" * (limit + 1), claim=b"x", proof=b"x")
         code, details, _ = verify_call(open_client, big)
-        assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and f"verify limit of {VERIFY_MAX_BYTES}" in details
+        assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and f"verify limit of {limit}" in details
         code, details, _ = verify_call(open_client, flood_request(columns=1, log_rows=15))
         assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and "2^15 rows exceed" in details
         code, details, _ = verify_call(open_client, pb.VerifyRequest(manifest=b"\1" * 40, claim=b"x", proof=b"x"))
         assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith("manifest: does not decode")
 
 
-def test_server_info_reports_the_verify_bounds(client):
+def test_server_info_reports_the_verify_bounds(server, client):
     info = client.server_info()
-    assert info.verify_max_bytes == VERIFY_MAX_BYTES
+    assert info.verify_max_bytes == option(server, "--verify-max-bytes")
     assert info.verify_max_columns == ServiceConfig.default("verify_max_columns")
     assert info.verify_max_log_rows == info.srs_max_log_n == 14
     assert info.verify_deadline_ms == round(ServiceConfig.default("verify_deadline_s") * 1000)

@@ -12,7 +12,6 @@ import pytest
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.client import ServiceError
 from attrib.service.local import ServerExited
-from attrib.verifier import verify_attribution
 
 LARGE = (1 << 14, 32, 40)          # rows, columns, contributors: a proof of about a second here
 
@@ -41,7 +40,7 @@ def memory_map(pid: int) -> str:
         return ""
 
 
-def test_kill_9_during_a_proof_then_restart(start_server, make_rows, make_epoch):
+def test_kill_9_during_a_proof_then_restart(start_server, make_rows, make_epoch, verify):
     server = start_server()
     with server.client() as c:
         registered = c.register("large", *make_rows(*LARGE, seed=5))
@@ -71,12 +70,12 @@ def test_kill_9_during_a_proof_then_restart(start_server, make_rows, make_epoch)
             assert final.state == pb.JOB_STATE_SUCCEEDED, final
             result = c.proof(job_id)
             assert result.claim.fees == tuple(fees)
-            assert verify_attribution(manifest, result.claim, result.proof)
+            assert verify(manifest, result.claim, result.proof)
         assert c.job(jobs[0]).attempts == 2           # started before the kill and again after
         assert [c.job(j).attempts for j in jobs[1:]] == [1, 1]
 
 
-def test_a_crashed_worker_is_replaced_and_the_job_retried(start_server, make_rows, make_epoch):
+def test_a_crashed_worker_is_replaced_and_the_job_retried(start_server, make_rows, make_epoch, verify):
     server = start_server()
     with server.client() as c:
         c.register("large", *make_rows(*LARGE, seed=5))
@@ -89,11 +88,11 @@ def test_a_crashed_worker_is_replaced_and_the_job_retried(start_server, make_row
         os.kill(proving[0], 9)
         final = c.wait(job_id, timeout=120)
         assert final.state == pb.JOB_STATE_SUCCEEDED and final.attempts == 2
-        assert verify_attribution(c.manifest("large"), c.proof(job_id).claim, c.proof(job_id).proof)
+        assert verify(c.manifest("large"), c.proof(job_id).claim, c.proof(job_id).proof)
     assert f"job {job_id}: requeued: the prove worker died (exit code -9)" in server.log()
 
 
-def test_sigterm_lets_the_running_job_finish(start_server, make_rows, make_epoch):
+def test_sigterm_lets_the_running_job_finish(start_server, make_rows, make_epoch, verify):
     server = start_server()
     with server.client() as c:
         c.register("large", *make_rows(*LARGE, seed=5))
@@ -113,7 +112,7 @@ def test_sigterm_lets_the_running_job_finish(start_server, make_rows, make_epoch
     with server.client() as c:
         assert c.job(job_id).state == pb.JOB_STATE_SUCCEEDED
         result = c.proof(job_id)
-        assert verify_attribution(c.manifest("large"), result.claim, result.proof)
+        assert verify(c.manifest("large"), result.claim, result.proof)
 
 
 def test_sigterm_after_the_grace_period_requeues(start_server, make_rows, make_epoch):

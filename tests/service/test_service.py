@@ -14,7 +14,7 @@ from google.protobuf import descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
-from attrib.prover import Dataset, Prover
+from attrib.prover import SRS, Dataset, Prover
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.api import attribution_pb2_grpc as pb_grpc
 from attrib.service.client import ServiceError, job_state_name
@@ -64,7 +64,7 @@ def test_server_info_names_the_srs_and_limits(client, srs):
     assert info.evm_calldata_available
 
 
-def test_whole_flow(client, small, srs, make_epoch):
+def test_whole_flow(client, small, srs, make_epoch, verify):
     ds, features, owners, scales = small
     assert (ds.dataset_id, ds.num_rows, ds.num_columns, ds.num_contributors) == ("small", 1000, 8, 7)
     expected = Prover(srs).register(Dataset(features, owners, scales)).manifest
@@ -87,14 +87,14 @@ def test_whole_flow(client, small, srs, make_epoch):
     result = client.proof(submitted.job_id)
     assert result.manifest_digest == expected.digest() and result.dataset_id == "small"
     assert result.claim.fees == tuple(fees)
-    assert verify_attribution(expected, result.claim, result.proof)
+    assert verify(expected, result.claim, result.proof)
     assert result.evm_calldata == calldata(expected, result.claim, result.proof)
     assert client.verify(expected, result.claim, result.proof) == (True, "")
     assert client.verify(expected, result.claim, result.proof, trusted_srs_digest=srs.digest()) == (True, "")
     assert job_state_name(client.job(submitted.job_id).state) == "SUCCEEDED"
 
 
-def test_verify_gives_reasons(client, small_proof, make_rows, srs):
+def test_verify_gives_reasons(client, small_proof, make_rows, make_epoch, srs):
     manifest = client.manifest("small")
     claim, proof = small_proof.claim, small_proof.proof
     totals = [list(row) for row in claim.totals]
@@ -110,8 +110,15 @@ def test_verify_gives_reasons(client, small_proof, make_rows, srs):
     other = Prover(srs).register(Dataset(*make_rows(1000, 8, 3, seed=9))).manifest
     assert client.verify(other, claim, proof) == (False, ("the claim does not fit the manifest: "
                                                           "claim: totals must be 3 rows of 5"))
-    valid, reason = client.verify(manifest, claim, proof, trusted_srs_digest=bytes(32))
-    assert not valid and "trusted" in reason
+    with pytest.raises(ServiceError, match="verifies against its own SRS only"):
+        client.verify(manifest, claim, proof, trusted_srs_digest=bytes(32))
+    assert client.verify_result(manifest, claim, proof) == (True, "", srs.digest())   # names the SRS it used
+    alien_srs = SRS.dev(10, seed=77)                                 # a manifest made with an SRS of its own
+    alien = Prover(alien_srs).register(Dataset(*make_rows(1000, 8, 7)))
+    alien_claim, alien_proof = Prover(alien_srs).prove(alien, *make_epoch(5, 8, seed=7))
+    assert verify_attribution(alien.manifest, alien_claim, alien_proof, trusted_srs_digest=alien_srs.digest())
+    valid, reason = client.verify(alien.manifest, alien_claim, alien_proof)
+    assert not valid and "another SRS" in reason
 
 
 def test_idempotency_key_returns_the_same_job(client, small, make_epoch):
@@ -144,7 +151,7 @@ def test_list_datasets_pages(client, small, make_rows):
 
 # ---- concurrency -----------------------------------------------------------------------
 
-def test_50_concurrent_verifies_and_10_concurrent_jobs(server, client, small, make_epoch):
+def test_50_concurrent_verifies_and_10_concurrent_jobs(server, client, small, make_epoch, verify):
     """10 jobs submitted at once all prove correctly; then 50 verify calls at once (5 per proof) all
     say VALID while the test checks every proof with the Python verifier itself; and the server
     answers GetServerInfo promptly throughout."""
@@ -165,7 +172,7 @@ def test_50_concurrent_verifies_and_10_concurrent_jobs(server, client, small, ma
         with server.client() as c:
             return c.prove("small", *epoch, timeout=120)
 
-    def verify(result):
+    def verify_remote(result):
         with server.client(token=None) as c:   # verification is open
             return c.verify(manifest, result.claim, result.proof)
 
@@ -174,11 +181,11 @@ def test_50_concurrent_verifies_and_10_concurrent_jobs(server, client, small, ma
     try:
         with ThreadPoolExecutor(60) as pool:
             proofs = list(pool.map(prove, epochs))
-            verdicts = [pool.submit(verify, proofs[i % 10]) for i in range(50)]
+            verdicts = [pool.submit(verify_remote, proofs[i % 10]) for i in range(50)]
             for (queries, fees), result in zip(epochs, proofs):
                 assert result.claim.queries == tuple(map(tuple, queries.tolist()))
                 assert result.claim.fees == tuple(fees)
-                assert verify_attribution(manifest, result.claim, result.proof)
+                assert verify(manifest, result.claim, result.proof)
             assert [v.result() for v in verdicts] == [(True, "")] * 50
     finally:
         stop.set()
