@@ -28,8 +28,6 @@ COMMANDS: dict[str, Command] = {
                      "Serve attribution.v1 (ProverService, VerifierService, health, reflection)."),
     "remote": Command("attrib.service.remote", "talk to a running prover service",
                       "Talk to a running prover service (attrib serve) over gRPC."),
-    "export-verifier": Command("attrib.export_verifier", "write the Solidity verifier contract for an SRS",
-                               "Write the Solidity AttributionVerifier for one SRS ([τ]_2 and digest compiled in)."),
     "bench": Command("attrib.bench.harness", "run the benchmarks and write a report with plots",
                      "Run the benchmark suites (ours and the peers side by side) and write DIR/results.json, "
                      "DIR/report.md and PNG plots. See bench/README.md.", entry="main"),

@@ -43,7 +43,6 @@ QUICK_PLAN: list[tuple[str, list[str]]] = [
     ("ezkl", ["--sizes", "256,1024"]),
     ("ckzg", []),
     ("service", ["--clients", "1,4", "--log-n", "12", "--verify-seconds", "2", "--jobs-per-client", "1"]),
-    ("evm", ["--configs", "12,8,4:1"]),
 ]
 FULL_PLAN: list[tuple[str, list[str]]] = [
     ("kernels", []),
@@ -54,7 +53,6 @@ FULL_PLAN: list[tuple[str, list[str]]] = [
     ("ezkl", []),
     ("ckzg", []),
     ("service", []),
-    ("evm", []),
 ]
 BUSY_LOAD = 1.0  # 1-minute load average at the start above which the report calls the machine busy
 BUSY_OTHERS = 0.25  # share of the CPU capacity other processes used during a suite, above which likewise

@@ -95,26 +95,6 @@ def proof_size(record, out: Path, plt, written, skipped) -> None:
     _finish(plt, fig, ax, out / "proof_size.png", "Proof size against N", written)
 
 
-def gas(record, out: Path, plt, written, skipped) -> None:
-    rows = _rows(record, "evm")
-    if not rows:
-        s = record.get("suites", {}).get("evm")
-        skipped.append("gas.png: the evm suite " + ("failed: " + s["error"] if s and "error" in s else "did not run"))
-        return
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    labels = [f"n={r['n']} k={r['k']}\nT={r['T']} C={r['C']}" for r in rows]
-    x = range(len(rows))
-    ax.bar(x, [r["precompile_gas"] for r in rows], label="precompiles (ecMul/ecAdd/pairing/modexp)", color="#fdae6b")
-    ax.bar(x, [r["other_gas"] for r in rows], bottom=[r["precompile_gas"] for r in rows], label="other execution",
-           color="#e6550d")
-    ax.bar(x, [r["calldata_gas"] for r in rows], bottom=[r["execution_gas"] for r in rows], label="calldata",
-           color="#bdbdbd")
-    ax.set_xticks(list(x))
-    ax.set_xticklabels(labels, fontsize=7)
-    ax.set_ylabel("gas")
-    _finish(plt, fig, ax, out / "gas.png", "EVM verifier gas by configuration", written)
-
-
 def msm(record, out: Path, plt, written, skipped) -> None:
     rows = _rows(record, "msm")
     if not rows:
@@ -159,7 +139,7 @@ def field(record, out: Path, plt, written, skipped) -> None:
     _finish(plt, fig, ax, out / "field.png", "BN254 Fr: ns per element, ours vs mcl", written)
 
 
-PLOTS = (prove_and_verify, proof_size, gas, msm, field)
+PLOTS = (prove_and_verify, proof_size, msm, field)
 
 
 def make_all(record: dict, out: Path) -> dict:

@@ -251,17 +251,6 @@ def report_markdown(record: dict) -> str:
                                [[h["figure"], h["ours_impl"], _num(h["ours"], h["unit"]), h["peer"],
                                  _num(h["peer_value"], h["unit"]), h["unit"], _ratio_cell(h["ratio"])] for h in rows]))
         lines.append("")
-    gas = _rows(record, "evm")
-    if gas:
-        lines += ["### Gas of the EVM verifier (AttributionVerifier, exact)", ""]
-        lines.append(_md_table(["n", "k", "T", "C", "execution gas", "calldata bytes", "calldata gas", "settle gas",
-                                "verdict"],
-                               [[r["n"], r["k"], r["T"], r["C"], f"{r['execution_gas']:,}", f"{r['calldata_bytes']:,}",
-                                 f"{r['calldata_gas']:,}",
-                                 f"{r['settle_gas']:,}" if r.get("settle_gas") is not None else "-",
-                                 "ok" if r.get("verified") else "WRONG"] for r in gas]))
-        lines.append("")
-
     comparison = record.get("comparison")
     if comparison:
         worse = [c for c in comparison if c["regression"]]

@@ -1,4 +1,4 @@
-"""Compile Solidity with the pinned solc-js and run it in a real EVM (pyrevm), for tests and ``bench.evm``.
+"""Compile Solidity with the pinned solc-js and run it in a real EVM (pyrevm), for the contracts' tests.
 
 ``compile_solidity(sources)`` runs the npm package ``solc`` (WebAssembly, pinned in package.json)
 through ``node`` on a standard-JSON input and caches the output by its input's hash;
@@ -8,7 +8,9 @@ deploy/call helpers that report execution gas and calldata bytes separately.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from attrib.chain.node import REPO_ROOT, ensure_node_tools
 from attrib.paths import user_cache_dir
+from attrib.verifier.transcript import keccak256
 
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 1_000_000
@@ -103,10 +106,13 @@ def compile_solidity(sources: dict[str, str], use_cache: bool = True) -> dict[st
     return artifacts
 
 
+def selector(signature: str) -> bytes:
+    """The 4-byte function selector: keccak256(signature)[:4]."""
+    return keccak256(signature.encode())[:4]
+
+
 def encode_call(signature: str, *args) -> bytes:
     """ABI calldata for ``signature`` with arguments of the types bytes, address[], bytes32, uint256, address."""
-    from attrib.verifier.evm import selector
-
     types = signature[signature.index("(") + 1:-1].split(",") if not signature.endswith("()") else []
     if len(types) != len(args):
         raise ValueError(f"{signature} takes {len(types)} arguments, got {len(args)}")
@@ -206,7 +212,8 @@ def precompile_profile(chain: Chain, to: str, data: bytes) -> dict:
     checkpoint = chain.evm.snapshot()
     sys.stdout.flush()
     saved = os.dup(1)
-    with tempfile.TemporaryFile(mode="w+b") as trace:
+    text = io.StringIO()          # the trace arrives on fd 1, or on sys.stdout where that is replaced (pytest)
+    with tempfile.TemporaryFile(mode="w+b") as trace, contextlib.redirect_stdout(text):
         os.dup2(trace.fileno(), 1)
         try:
             chain.evm.tracing = True
@@ -216,7 +223,8 @@ def precompile_profile(chain: Chain, to: str, data: bytes) -> dict:
             os.dup2(saved, 1)
             os.close(saved)
         trace.seek(0)
-        steps = [json.loads(line) for line in trace if line.startswith(b'{"pc"')]
+        lines = trace.read().decode().splitlines() + text.getvalue().splitlines()
+        steps = [json.loads(line) for line in lines if line.startswith('{"pc"')]
     chain.evm.revert(checkpoint)
     counts = {name: {"calls": 0, "gas": 0} for name in PRECOMPILES.values()}
     pairs = 0

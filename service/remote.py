@@ -12,7 +12,7 @@ The server address comes from --server or $ATTRIB_SERVER, the token from --token
 $ATTRIB_TOKEN (never from the command line, where other users can read it).  Manifests,
 claims and proofs are read as canonical bytes or as their JSON form (a file whose first
 non-blank character is ``{``); they are written as ``manifest.bin``, ``claim.bin`` (plus
-``claim.json``), ``proof.bin`` and ``calldata.bin`` (the on-chain verifier's calldata).
+``claim.json``) and ``proof.bin`` (and ``calldata.bin`` when the server has an on-chain verifier).
 """
 
 from __future__ import annotations

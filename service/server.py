@@ -395,10 +395,10 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             detail = f": {job.error}" if job.error else ""
             raise Invalid(grpc.StatusCode.FAILED_PRECONDITION, f"job_id: job {job.job_id} is {job.state}{detail}; "
                                                                "a proof exists once it has SUCCEEDED")
-        claim, proof, calldata = self.store.read_result(job.job_id)
+        claim, proof = self.store.read_result(job.job_id)
         return pb.GetProofResponse(job_id=job.job_id, dataset_id=job.dataset_id,
                                    manifest_digest=self._dataset(job.dataset_id).manifest_digest,
-                                   claim=claim, proof=proof, evm_calldata=calldata)
+                                   claim=claim, proof=proof)
 
     async def GetServerInfo(self, request, context):
         c = self.config
@@ -409,7 +409,7 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             srs_max_log_n=self.srs_info["max_log_n"], insecure_srs=self.srs_info["insecure"],
             max_rows=self.max_rows, max_columns=c.max_columns, max_queries=c.max_queries,
             queue_capacity=c.queue_capacity, queue_length=self.store.active_jobs(), workers=c.workers,
-            max_message_bytes=c.max_message_bytes, evm_calldata_available=True,
+            max_message_bytes=c.max_message_bytes, evm_calldata_available=False,
             verify_max_bytes=c.verify_max_bytes, verify_max_columns=c.verify_max_columns,
             verify_max_log_rows=self.srs_info["max_log_n"], verify_deadline_ms=round(c.verify_deadline_s * 1000),
             verify_max_in_flight=c.verify_max_in_flight)

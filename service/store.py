@@ -5,7 +5,7 @@ Layout of ``DATA_DIR``::
     LOCK                      held (flock) by the one server that uses the directory
     attrib.sqlite3            datasets and jobs (WAL, synchronous=FULL)
     datasets/<dataset_id>/    manifest.bin, features.npy, scales.npy (Registration.save)
-    jobs/<job_id>/            queries.npy; claim.bin, proof.bin, calldata.bin once proved
+    jobs/<job_id>/            queries.npy; claim.bin, proof.bin once proved
     staging/<random>/         registrations being built; emptied at every start
 
 Commit points.  A dataset exists once its row is in ``datasets``: its directory is built
@@ -49,7 +49,6 @@ LOCK_FILE = "LOCK"
 QUERIES_FILE = "queries.npy"
 CLAIM_FILE = "claim.bin"
 PROOF_FILE = "proof.bin"
-CALLDATA_FILE = "calldata.bin"
 SCHEMA_VERSION = 1
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
@@ -293,12 +292,10 @@ class Store:
         """QUEUED or RUNNING → CANCELLED; None if the job had already ended."""
         return self._transition(job_id, (QUEUED, RUNNING), CANCELLED, "finished_at = ?", (time.time(),))
 
-    def read_result(self, job_id: str) -> tuple[bytes, bytes, bytes]:
-        """(claim, proof, calldata) bytes of a proved job; calldata may be empty."""
+    def read_result(self, job_id: str) -> tuple[bytes, bytes]:
+        """(claim, proof) bytes of a proved job."""
         d = self.job_dir(job_id)
-        calldata = d / CALLDATA_FILE
-        return ((d / CLAIM_FILE).read_bytes(), (d / PROOF_FILE).read_bytes(),
-                calldata.read_bytes() if calldata.exists() else b"")
+        return (d / CLAIM_FILE).read_bytes(), (d / PROOF_FILE).read_bytes()
 
     # ---- start-up ------------------------------------------------------------------
 

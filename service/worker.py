@@ -5,7 +5,7 @@ gRPC or event-loop state is inherited):
 
 * prove workers (:func:`prove_worker`): one long-lived process per scheduler slot, driven
   over a pipe by :class:`prover.jobs.WorkerProcess`.  It proves one job at a time, sends
-  progress messages, and writes the claim, proof and EVM calldata into the job's directory.
+  progress messages, and writes the claim and proof into the job's directory.
   The scheduler stops a job (cancel, shutdown) by killing its worker.
 * the request pool (:func:`init_pool` plus :func:`register_dataset` and :func:`verify`):
   a ``ProcessPoolExecutor`` for the CPU-bound work of synchronous calls, so that
@@ -32,10 +32,9 @@ from attrib.prover.attribution import Prover, Registration
 from attrib.prover.dataset import Dataset
 from attrib.prover.storage import atomic_write_bytes
 from attrib.service.srs_spec import SRSSpec
-from attrib.service.store import CALLDATA_FILE, CLAIM_FILE, PROOF_FILE, QUERIES_FILE
+from attrib.service.store import CLAIM_FILE, PROOF_FILE, QUERIES_FILE
 from attrib.verifier import Claim, Manifest, Proof, verify_attribution
 from attrib.verifier.encoding import EncodingError
-from attrib.verifier.evm import calldata as evm_calldata
 from attrib.verifier.fees import compute_payouts
 
 PROGRESS_INTERVAL_S = 0.1
@@ -111,11 +110,10 @@ def _throttled(conn: Connection):
 
 
 def prove_job(prover: Prover, dataset_dir: Path, job_dir: Path, fees: list[int]) -> None:
-    """Prove one job and write its claim, proof and calldata (atomically) into ``job_dir``."""
+    """Prove one job and write its claim and proof (atomically) into ``job_dir``."""
     reg = Registration.load(dataset_dir)
     queries = np.load(job_dir / QUERIES_FILE, allow_pickle=False)
     claim, proof = prover.prove(reg, queries, fees)
-    atomic_write_bytes(job_dir / CALLDATA_FILE, evm_calldata(reg.manifest, claim, proof))
     atomic_write_bytes(job_dir / CLAIM_FILE, claim.to_bytes())
     atomic_write_bytes(job_dir / PROOF_FILE, proof.to_bytes())
 

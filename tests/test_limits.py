@@ -1,9 +1,8 @@
 """One home for every bound: each entry point refuses exactly outside attrib.verifier.limits.
 
 Every bound is tried at both sides of its edge through the Dataset rules, the client (which
-must refuse before anything is sent), the verifier's messages and the Solidity generator's
-constants.  The service's side is tests/service/test_limits_service.py; the EVM's own checks
-at these edges are tests/evm/test_evm_inputs.py.
+must refuse before anything is sent), and the verifier's messages.  The service's side is
+tests/service/test_limits_service.py.
 """
 
 from __future__ import annotations
@@ -119,16 +118,6 @@ def test_contributor_id_length_edge(length, ok, offline_client, srs_small):
         Dataset(features, [ident, "b"])
     with pytest.raises(ValueError, match=r"contributors\[0\]: longer than"):
         offline_client.register("d", features, [ident, "b"])
-
-
-def test_solidity_constants_are_the_specs(srs_small):
-    from attrib.verifier.evm import verifier_constants
-
-    constants = verifier_constants(srs_small.verifying_key)
-    assert constants["MAX_COLUMNS"] == limits.MAX_COLUMNS
-    assert constants["MAX_ID_BYTES"] == limits.MAX_CONTRIBUTOR_ID_BYTES
-    assert constants["MAX_FEE"] == limits.FEE_LIMIT
-    assert constants["LOG_ROWS_LIMIT"] == min(srs_small.max_log_n, limits.MAX_LOG_ROWS)
 
 
 def test_product_code_has_no_private_copy_of_a_bound():

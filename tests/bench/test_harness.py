@@ -85,8 +85,8 @@ def test_plots(tiny_run):
     for name in files:
         w, h = _png_size(tiny_run / name)
         assert w > 100 and h > 100
-    # no ezkl / evm results in this run: those plots say why they were not drawn
-    assert any(s.startswith("gas.png") for s in record["plots"]["skipped"])
+    # no ezkl or attribution results in this run: those plots say why they were not drawn
+    assert any(s.startswith("prove_vs_n.png") for s in record["plots"]["skipped"])
 
 
 def test_rebuild_and_compare(tiny_run):

@@ -19,7 +19,6 @@ from attrib.service.api import attribution_pb2 as pb
 from attrib.service.api import attribution_pb2_grpc as pb_grpc
 from attrib.service.client import ServiceError, job_state_name
 from attrib.verifier import verify_attribution
-from attrib.verifier.evm import calldata
 from attrib.verifier.fees import compute_payouts
 
 SMALL = {"rows": 1000, "cols": 8, "contributors": 7}
@@ -61,7 +60,7 @@ def test_server_info_names_the_srs_and_limits(client, srs):
     assert info.queue_capacity == 12 and info.max_queries == 256 and info.max_columns == 64
     assert info.manifest_version == info.claim_version == info.proof_version == 1
     assert info.server_version and info.grpc_version == grpc.__version__
-    assert info.evm_calldata_available
+    assert not info.evm_calldata_available          # no on-chain verifier in this version
 
 
 def test_whole_flow(client, small, srs, make_epoch, verify):
@@ -88,7 +87,7 @@ def test_whole_flow(client, small, srs, make_epoch, verify):
     assert result.manifest_digest == expected.digest() and result.dataset_id == "small"
     assert result.claim.fees == tuple(fees)
     assert verify(expected, result.claim, result.proof)
-    assert result.evm_calldata == calldata(expected, result.claim, result.proof)
+    assert result.evm_calldata == b""
     assert client.verify(expected, result.claim, result.proof) == (True, "")
     assert client.verify(expected, result.claim, result.proof, trusted_srs_digest=srs.digest()) == (True, "")
     assert job_state_name(client.job(submitted.job_id).state) == "SUCCEEDED"
