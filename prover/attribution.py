@@ -17,6 +17,7 @@ import numpy as np
 from attrib.kernels import fr, g1, linalg
 from attrib.prover.dataset import Dataset, aggregate_by_contributor, check_fees, quantize_queries
 from attrib.prover.hyperkzg import commit, open_batch
+from attrib.prover.registration import aggregate_table, prove_registration
 from attrib.prover.srs import SRS
 from attrib.prover.storage import atomic_save_npy, atomic_write_bytes
 from attrib.prover.sumcheck import prove_sumcheck
@@ -24,6 +25,7 @@ from attrib.verifier.attribution import ATTRIBUTION_LABEL, absorb_statement, com
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.fees import compute_payouts
 from attrib.verifier.messages import Claim, Manifest, Proof
+from attrib.verifier.registration import RegistrationProof
 from attrib.verifier.transcript import Transcript
 
 
@@ -33,20 +35,24 @@ class RegistrationError(ValueError):
 
 @dataclass
 class Registration:
-    """A registered dataset: its manifest and the grouped arrays behind it."""
+    """A registered dataset: its manifest, its registration proof and the grouped arrays behind it."""
 
     manifest: Manifest
+    proof: RegistrationProof
     features: np.ndarray          # (N, k) int16, rows grouped by contributor
     scales: np.ndarray            # (N,) int64
+    aggregate: np.ndarray         # (C, k) int64: G[c, j] = Σ_{i ∈ rows(c)} σ_i·Φ[i, j], what C_G commits
     timings: dict = field(default_factory=dict)
 
-    FILES = ("manifest.bin", "features.npy", "scales.npy")
+    FILES = ("manifest.bin", "registration_proof.bin", "features.npy", "scales.npy", "aggregate.npy")
 
     def save(self, directory: str | Path) -> Path:
-        """Persist atomically: the arrays first, the manifest last (its presence marks completion)."""
+        """Persist atomically: the arrays and the proof first, the manifest last (its presence marks completion)."""
         d = Path(directory)
         atomic_save_npy(d / "features.npy", self.features)
         atomic_save_npy(d / "scales.npy", self.scales)
+        atomic_save_npy(d / "aggregate.npy", self.aggregate)
+        atomic_write_bytes(d / "registration_proof.bin", self.proof.to_bytes())
         atomic_write_bytes(d / "manifest.bin", self.manifest.to_bytes())
         return d
 
@@ -59,8 +65,9 @@ class Registration:
             raise RegistrationError(f"{d}: not a complete registration (missing {', '.join(missing)})")
         try:
             manifest = Manifest.from_bytes((d / "manifest.bin").read_bytes())
+            proof = RegistrationProof.from_bytes((d / "registration_proof.bin").read_bytes())
         except EncodingError as exc:
-            raise RegistrationError(f"{d / 'manifest.bin'}: {exc}") from None
+            raise RegistrationError(f"{d}: {exc}") from None
         features = np.load(d / "features.npy", mmap_mode="r", allow_pickle=False)
         scales = np.load(d / "scales.npy", mmap_mode="r", allow_pickle=False)
         if features.dtype != np.int16 or features.shape != (manifest.num_rows, manifest.num_columns):
@@ -70,7 +77,12 @@ class Registration:
         if scales.dtype != np.int64 or scales.shape != (manifest.num_rows,):
             raise RegistrationError(f"{d / 'scales.npy'}: expected int64 ({manifest.num_rows},), "
                                     f"got {scales.dtype} {scales.shape}")
-        return cls(manifest, features, scales)
+        aggregate = np.load(d / "aggregate.npy", allow_pickle=False)
+        if aggregate.dtype != np.int64 or aggregate.shape != (manifest.num_contributors, manifest.num_columns):
+            raise RegistrationError(f"{d / 'aggregate.npy'}: expected int64 "
+                                    f"({manifest.num_contributors}, {manifest.num_columns}), "
+                                    f"got {aggregate.dtype} {aggregate.shape}")
+        return cls(manifest, proof, features, scales, aggregate)
 
 
 def log2_ceil(n: int) -> int:
@@ -97,22 +109,33 @@ class Prover:
         self.progress = progress or (lambda stage, fraction: None)
 
     def register(self, ds: Dataset) -> Registration:
-        """Commit Φ column by column and σ, and build the manifest."""
+        """Commit Φ column by column, σ and the aggregate G; build the manifest and prove G
+        (attrib.verifier.registration)."""
         if not isinstance(ds, Dataset):
             raise TypeError(f"ds: expected prover.Dataset, got {type(ds).__name__}")
         n = log2_ceil(ds.num_rows)
-        powers = self.srs.powers_for(n)      # raises naming the sizes if the SRS is too small
+        log_contributors = log2_ceil(len(ds.contributors))
+        log_columns = (ds.num_columns - 1).bit_length()
+        powers = self.srs.powers_for(max(n, log_contributors + log_columns))   # names the sizes if too small
         start = time.perf_counter()
         columns = []
         for j in range(ds.num_columns):
             columns.append(commit(powers, np.ascontiguousarray(ds.features[:, j])))
             self.progress("commit columns", (j + 1) / ds.num_columns)
         scale = commit(powers, ds.scales)
+        aggregate = aggregate_by_contributor(ds.features, ds.scales, ds.offsets)
+        aggregate_commitment = commit(powers, aggregate_table(aggregate, log_columns, log_contributors))
         manifest = Manifest(
             verifying_key=self.srs.verifying_key, log_rows=n, num_rows=ds.num_rows,
             contributors=ds.contributors, offsets=ds.offsets,
-            column_commitments=tuple(g1.to_ints(np.stack(columns))), scale_commitment=g1.to_ints(scale))
-        return Registration(manifest, ds.features, ds.scales, {"register_s": time.perf_counter() - start})
+            column_commitments=tuple(g1.to_ints(np.stack(columns))), scale_commitment=g1.to_ints(scale),
+            aggregate_commitment=g1.to_ints(aggregate_commitment))
+        committed = time.perf_counter()
+        proof = prove_registration(powers, manifest, ds.features, ds.scales, aggregate, self.progress)
+        done = time.perf_counter()
+        return Registration(manifest, proof, ds.features, ds.scales, aggregate,
+                            {"commit_s": committed - start, "registration_proof_s": done - committed,
+                             "register_s": done - start})
 
     def _check_registration(self, reg: Registration) -> None:
         if not isinstance(reg, Registration):
@@ -133,7 +156,7 @@ class Prover:
         powers = self.srs.powers_for(n)
 
         offsets = np.asarray(manifest.offsets)
-        totals = exact_totals(aggregate_by_contributor(reg.features, reg.scales, manifest.offsets), q)
+        totals = exact_totals(reg.aggregate, q)
         claim = Claim(queries=tuple(map(tuple, q.tolist())), fees=tuple(fee_list),
                       totals=tuple(map(tuple, totals)), payouts=tuple(compute_payouts(totals, fee_list)))
         self.progress("totals", 1.0)

@@ -41,3 +41,41 @@ def prove_sumcheck(tables: list[np.ndarray], transcript: Transcript, progress=No
         if progress:
             progress(j + 1, rounds)
     return messages, point, [fr.to_ints(t)[0] for t in current]
+
+
+def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[int]]], degree: int,
+                         transcript: Transcript, progress=None) -> tuple[list[list[int]], list[int], list[int]]:
+    """Prove Σ_x Σ_k c_k·Π_{j ∈ terms[k]} tables[j](x) for terms (c_k, [table indices]) of at most
+    ``degree`` factors; return (messages, point u, [tables[j](u)]).
+
+    Each round's message is Σ_k c_k·(p_k(0), p_k(2), …, p_k(degree)); a term with fewer factors
+    is padded with the all-ones table, so every term is evaluated at the same points.  Each
+    table is folded once per round, however many terms share it.
+    """
+    if not tables or not terms:
+        raise ValueError("prove_sumcheck_terms needs tables and terms")
+    size = tables[0].shape[0]
+    if size < 2 or size & (size - 1) or any(t.shape[0] != size for t in tables):
+        raise ValueError("tables must share one power-of-two length >= 2")
+    if any(not 1 <= len(idx) <= degree for _, idx in terms):
+        raise ValueError(f"every term has 1 to {degree} factors")
+    rounds = size.bit_length() - 1
+    current = list(tables)
+    ones = fr.from_ints([1] * size)
+    messages: list[list[int]] = []
+    point: list[int] = []
+    for j in range(rounds):
+        message = [0] * degree
+        for coeff, idx in terms:
+            factors = [current[i] for i in idx] + [ones] * (degree - len(idx))
+            for d, v in enumerate(fr.to_ints(mle.round_evals(factors))):
+                message[d] = (message[d] + coeff * v) % fr.MODULUS
+        u = absorb_round(transcript, message)
+        u_arr = fr.from_ints([u])
+        current = [mle.fold(t, u_arr) for t in current]
+        ones = ones[: ones.shape[0] // 2]
+        messages.append(message)
+        point.append(u)
+        if progress:
+            progress(j + 1, rounds)
+    return messages, point, [fr.to_ints(t)[0] for t in current]

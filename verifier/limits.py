@@ -29,6 +29,8 @@ MAX_DATASET_ROWS = 1 << 24                # N ≤ 2^24: the int64 exactness boun
 MAX_COLUMNS = 1 << 20                     # k ≤ 2^20 feature columns
 MAX_QUERIES = 1 << 24                     # T ≤ 2^24 queries in one epoch
 MAX_CONTRIBUTOR_ID_BYTES = 1024           # a contributor id is 1 to 1024 bytes of UTF-8
+MAX_CONTRIBUTORS = 1 << 16                # C ≤ 2^16: the epoch's per-inference sums S_t stay below 2^96
+MAGNITUDE_LIMBS = 5                       # |A[c,t]| < 2^80 in five 16-bit limbs (the epoch's range checks)
 MAX_ENCODING_VERSION = 1 << 32            # a version word above this is not ours
 
 # ---- the SRS -------------------------------------------------------------------------------

@@ -28,18 +28,20 @@ from attrib.verifier.encoding import (
 from attrib.verifier.hyperkzg import HyperKZGProof, VerifyingKey
 from attrib.verifier.limits import (
     FEE_LIMIT,
+    MAGNITUDE_LIMBS,
     MAX_COLUMNS,
     MAX_CONTRIBUTOR_ID_BYTES,
+    MAX_CONTRIBUTORS,
     MAX_ENCODING_VERSION,
     MAX_LOG_ROWS,
     MAX_QUERIES,
 )
 from attrib.verifier.transcript import keccak256
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 CLAIM_VERSION = 1
 PROOF_VERSION = 1
-MANIFEST_DOMAIN = b"ATTRIB-V1/MANIFEST"
+MANIFEST_DOMAIN = b"ATTRIB-V2/MANIFEST"
 CONTRIBUTORS_DOMAIN = b"ATTRIB-V1/CONTRIBUTORS"
 SUMCHECK_DEGREE = 3
 HALF_R = (R_MODULUS - 1) // 2
@@ -168,7 +170,11 @@ class Manifest:
     Rows are grouped by contributor: contributor c owns rows [offsets[c],
     offsets[c+1]); rows N..2^n − 1 are padding.  ``column_commitments[j]`` is the
     HyperKZG commitment of feature column j, ``scale_commitment`` that of the
-    per-example scales σ (zero on padding).  Commitments are affine (x, y) pairs.
+    per-example scales σ (zero on padding), and ``aggregate_commitment`` that of the
+    contributor aggregate G[c, j] = Σ_{i ∈ rows(c)} σ_i·Φ[i, j], laid out c-major at
+    index j + 2^mk·c (so that a growing C never moves an entry), zero elsewhere; the
+    registration proof (attrib.verifier.registration) shows it is exactly that.
+    Commitments are affine (x, y) pairs.
     """
 
     verifying_key: VerifyingKey
@@ -178,6 +184,7 @@ class Manifest:
     offsets: tuple
     column_commitments: tuple
     scale_commitment: tuple
+    aggregate_commitment: tuple
     version: int = MANIFEST_VERSION
 
     def __post_init__(self) -> None:
@@ -190,6 +197,16 @@ class Manifest:
     @property
     def num_contributors(self) -> int:
         return len(self.contributors)
+
+    @property
+    def log_contributors(self) -> int:
+        """mC = ⌈log₂ C⌉, at least 1 (a single contributor still has a 1-variable payout table)."""
+        return max(1, (self.num_contributors - 1).bit_length())
+
+    @property
+    def log_columns(self) -> int:
+        """mk = ⌈log₂ k⌉: G has 2^mk entries per contributor."""
+        return (self.num_columns - 1).bit_length()
 
     @property
     def srs_digest(self) -> bytes:
@@ -211,6 +228,8 @@ class Manifest:
             raise EncodingError(f"manifest: {self.num_rows} rows do not fit 2^{self.log_rows}")
         if not self.contributors or len(set(self.contributors)) != len(self.contributors):
             raise EncodingError("manifest: contributors must be non-empty and unique")
+        if len(self.contributors) > MAX_CONTRIBUTORS:
+            raise EncodingError(f"manifest: {len(self.contributors)} contributors exceed {MAX_CONTRIBUTORS}")
         if not all(isinstance(c, str) and c for c in self.contributors):
             raise EncodingError("manifest: every contributor id must be a non-empty string")
         if any(len(c.encode()) > MAX_CONTRIBUTOR_ID_BYTES for c in self.contributors):
@@ -222,29 +241,51 @@ class Manifest:
             raise EncodingError("manifest: offsets must be strictly increasing")
         if not 1 <= len(self.column_commitments) <= MAX_COLUMNS:
             raise EncodingError(f"manifest: 1 to {MAX_COLUMNS} feature columns are needed")
-        for p in (*self.column_commitments, self.scale_commitment):
+        for p in (*self.column_commitments, self.scale_commitment, self.aggregate_commitment):
             g1_from_affine(*p)
 
     def commitment_points(self) -> tuple[list, object]:
         """Column commitments and the scale commitment as py_ecc points."""
         return [g1_from_affine(*p) for p in self.column_commitments], g1_from_affine(*self.scale_commitment)
 
-    def digest_preimage(self) -> bytes:
-        """The words the digest covers: everything but the id strings, which enter by hash."""
-        parts = [word(self.version), self.verifying_key.to_bytes(), word(self.log_rows), word(self.num_rows),
-                 word(self.num_columns), word(self.num_contributors), contributors_hash(list(self.contributors))]
-        parts += [word(o) for o in self.offsets]
-        parts += [encode_g1(g1_from_affine(*p)) for p in (*self.column_commitments, self.scale_commitment)]
-        return b"".join(parts)
+    def aggregate_point(self):
+        """C_G as a py_ecc point."""
+        return g1_from_affine(*self.aggregate_commitment)
+
+    def _body(self) -> tuple[bytes, bytes]:
+        """(the offsets' words, the column and scale commitments' words)."""
+        offsets = b"".join(word(o) for o in self.offsets)
+        points = b"".join(encode_g1(g1_from_affine(*p)) for p in (*self.column_commitments, self.scale_commitment))
+        return offsets, points
+
+    def header_words(self) -> bytes:
+        """What the digest covers, in a fixed number of words: the sizes, C_G and hashes of the
+        variable-length parts, so that a ledger can keep (digest, C_G, sizes) and check an epoch
+        against them without the rest.
+
+            version ‖ SRS digest ‖ n0 ‖ N ‖ k ‖ C ‖ mC ‖ mk ‖ L_M ‖ C_G ‖ keccak(offsets)
+            ‖ keccak(C_0 … C_{k−1} ‖ C_σ) ‖ contributors hash
+        """
+        offsets, points = self._body()
+        return b"".join([word(self.version), self.srs_digest, word(self.log_rows), word(self.num_rows),
+                         word(self.num_columns), word(self.num_contributors), word(self.log_contributors),
+                         word(self.log_columns), word(MAGNITUDE_LIMBS),
+                         encode_g1(g1_from_affine(*self.aggregate_commitment)), keccak256(offsets), keccak256(points),
+                         contributors_hash(list(self.contributors))])
 
     def digest(self) -> bytes:
-        """keccak256(MANIFEST_DOMAIN ‖ digest_preimage()): what a ledger stores."""
-        return keccak256(MANIFEST_DOMAIN + self.digest_preimage())
+        """keccak256(MANIFEST_DOMAIN ‖ header_words()): what a ledger stores."""
+        return keccak256(MANIFEST_DOMAIN + self.header_words())
 
     def to_bytes(self) -> bytes:
+        """version ‖ VK ‖ n0 ‖ N ‖ k ‖ C ‖ contributors hash ‖ offsets ‖ C_j… ‖ C_σ ‖ C_G ‖ ids."""
+        offsets, points = self._body()
         ids = b"".join(word(len(c.encode())) + c.encode().ljust(-(-len(c.encode()) // 32) * 32, b"\0")
                        for c in self.contributors)
-        return self.digest_preimage() + ids
+        sizes = [word(self.log_rows), word(self.num_rows), word(self.num_columns), word(self.num_contributors)]
+        return b"".join([word(self.version), self.verifying_key.to_bytes(), *sizes,
+                         contributors_hash(list(self.contributors)), offsets, points,
+                         encode_g1(g1_from_affine(*self.aggregate_commitment)), ids])
 
     @staticmethod
     def _read_header(rd: Reader) -> tuple[bytes, ManifestHeader]:
@@ -277,6 +318,7 @@ class Manifest:
         offsets = tuple(rd.uint(1 << MAX_LOG_ROWS, "offset") for _ in range(c + 1))
         cols = tuple(g1_affine(rd.g1()) for _ in range(k))
         scale = g1_affine(rd.g1())
+        aggregate = g1_affine(rd.g1())
         contributors = []
         for _ in range(c):
             length = rd.uint(MAX_CONTRIBUTOR_ID_BYTES, "contributor id length")
@@ -290,7 +332,7 @@ class Manifest:
         rd.finish()
         if contributors_hash(contributors) != ids_hash:
             raise EncodingError("manifest: contributor ids do not match their hash")
-        return cls(vk, log_rows, num_rows, tuple(contributors), offsets, cols, scale, version)
+        return cls(vk, log_rows, num_rows, tuple(contributors), offsets, cols, scale, aggregate, version)
 
     def to_json(self) -> str:
         return json.dumps({
@@ -304,6 +346,7 @@ class Manifest:
             "offsets": list(self.offsets),
             "column_commitments": [[hex(x), hex(y)] for x, y in self.column_commitments],
             "scale_commitment": [hex(v) for v in self.scale_commitment],
+            "aggregate_commitment": [hex(v) for v in self.aggregate_commitment],
             "digest": self.digest().hex(),
         }, indent=1)
 
@@ -317,6 +360,7 @@ class Manifest:
                 tuple(obj["contributors"]), tuple(parse_int(o, "offset") for o in obj["offsets"]),
                 tuple((parse_int(x, "x"), parse_int(y, "y")) for x, y in obj["column_commitments"]),
                 tuple(parse_int(v, "scale_commitment") for v in obj["scale_commitment"]),
+                tuple(parse_int(v, "aggregate_commitment") for v in obj["aggregate_commitment"]),
                 parse_int(obj.get("version", MANIFEST_VERSION), "version"))
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, EncodingError):

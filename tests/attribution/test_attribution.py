@@ -201,7 +201,7 @@ def test_malformed_encodings_raise_value_errors(epoch):
         with pytest.raises(ValueError):
             cls.from_bytes(data + b"\0" * 32)
         with pytest.raises(ValueError, match="version"):
-            cls.from_bytes((2).to_bytes(32, "big") + data[32:])
+            cls.from_bytes((99).to_bytes(32, "big") + data[32:])
     import json
     obj = json.loads(reg.manifest.to_json())
     obj["offsets"][1] += 1

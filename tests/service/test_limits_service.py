@@ -53,7 +53,7 @@ def flood_request(columns: int = FLOOD_COLUMNS, log_rows: int = 1) -> pb.VerifyR
 
     vk = SRS.dev(log_rows, seed=5).verifying_key
     g = g1_affine(bn.G1)
-    manifest = Manifest(vk, log_rows, 2, ("a",), (0, 2), (g,) * columns, g)
+    manifest = Manifest(vk, log_rows, 2, ("a",), (0, 2), (g,) * columns, g, g)
     claim = Claim(queries=((1,) * columns,) * 2, fees=(0, 0), totals=((0, 0),), payouts=(0,))
     layers = log_rows - min(5, log_rows - 1)
     opening = HyperKZGProof(com=(bn.G1,) * (layers - 1), tail=(0,) * (1 << (log_rows - layers)),

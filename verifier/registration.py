@@ -1,0 +1,223 @@
+"""Verifying a registration: the manifest's aggregate commitment C_G is exactly the σ-weighted
+per-contributor sum of the committed rows (DESIGN §3b; PROTOCOL-V2 §3).
+
+Statement.  For the committed columns Φ_j (j < k), scales σ and offsets (contributor c owns
+rows [off_c, off_{c+1})), with G laid out at index j + 2^mk·c:
+
+    G[c, j] = Σ_{i ∈ rows(c)} σ_i·Φ[i, j]   for all c < 2^mC, j < 2^mk   (0 outside C × k)     (R1)
+    C_G has no coefficient at an index ≥ 2^(mC+mk)                                              (R2)
+
+Let nR = max(n0, mC + mk).  After absorbing the manifest digest (which binds every
+commitment, the offsets and the sizes), the verifier draws r_j ∈ F^mk, r_c ∈ F^mC, ξ ∈ F^nR
+and λ.  With s = Φ·eq(r_j, ·) (committed as C_s = Σ_j eq(r_j, j)·C_j: no work for the
+prover) and w_i = eq(r_c, c(i)) on rows i < N (0 on padding), one degree-3 sum-check over
+nR variables proves
+
+    Σ_x [ w(x)·σ(x)·s(x) − G(x)·( E(x) + λ·K_hi(x) ) ] = 0                                      (S)
+
+with E(x) = eq((r_j, r_c), x_{<mC+mk})·Π_{i ≥ mC+mk}(1 − x_i) and
+K_hi(x) = eq(ξ, x) − eq(ξ_{<nG}, x_{<nG})·Π_{i ≥ nG}(1 − ξ_i)(1 − x_i), nG = mC + mk.
+The first part sums to G̃_true(r_j, r_c) and the second to G̃(r_j, r_c) + λ·⟨G, K_hi⟩: (S) holds
+for random r, ξ, λ only if (R1) and (R2) do.  The final point u is checked with the
+verifier's own w̃(u), Ẽ(u), K̃_hi(u) and one batched HyperKZG opening of C_σ, C_s, C_G at u.
+
+What a cheating registrant would try, and what stops it:
+
+| tries | stopped by |
+|---|---|
+| C_G off in one cell (c, j) | (S) at random (r_j, r_c): both sides are multilinear, SZ error (mC+mk)/r |
+| junk coefficients of C_G beyond C × k (to be paid later) | ⟨G, K_hi⟩ = 0 at random ξ, weighted by random λ |
+| junk coefficients beyond 2^nR | HyperKZG at nR variables bounds the degree (< 2^nR) |
+| rows moved between contributors | the offsets are in the digest; w̃ is computed by the verifier from them |
+| a column commitment swapped or changed | C_s is formed by the verifier from the digest-bound C_j |
+| a proof of another manifest (replay) | the digest is absorbed first: every challenge differs |
+| an SRS whose τ it knows | trusted_srs_digest is required and compared first |
+
+Not proven here: that Φ and σ are within their bounds (|φ| < 2^15, σ < 2^24) — audited, not
+proved; an epoch's range checks do not depend on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from attrib.verifier.attribution import evaluate_range_indicator
+from attrib.verifier.encoding import EncodingError, encode_scalar
+from attrib.verifier.hyperkzg import HyperKZGProof, linear_combination, verify_hyperkzg
+from attrib.verifier.limits import MAX_ENCODING_VERSION, MAX_LOG_ROWS
+from attrib.verifier.messages import Manifest, Reader, word
+from attrib.verifier.polynomial import R, evaluate_eq
+from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
+from attrib.verifier.transcript import Transcript
+
+REGISTRATION_LABEL = b"register"
+REGISTRATION_VERSION = 1
+REGISTRATION_DEGREE = 3
+
+
+# ---- kernels the verifier evaluates itself ---------------------------------------------------
+
+def evaluate_zero_extended_eq(p: list[int], u: list[int]) -> int:
+    """eq(p, u_{<|p|})·Π_{i ≥ |p|}(1 − u_i): the MLE of the indicator of the Boolean point p,
+    as a table of 2^|p| entries zero-padded to 2^|u|."""
+    acc = evaluate_eq(p, u[:len(p)])
+    for x in u[len(p):]:
+        acc = acc * (1 - x) % R
+    return acc
+
+
+def evaluate_degree_kernel(xi: list[int], u: list[int], nominal: int) -> int:
+    """K̃_hi(ξ, u) = eq(ξ, u) − eq(ξ_{<m}, u_{<m})·Π_{i ≥ m}(1 − ξ_i)(1 − u_i), m = ``nominal``:
+    ⟨f, K_hi⟩ = Σ_{i ≥ 2^m} f[i]·eq(ξ, i), so ⟨f, K_hi⟩ = 0 at a random ξ forces every
+    coefficient of index ≥ 2^m to 0."""
+    low = evaluate_eq(xi[:nominal], u[:nominal])
+    for a, b in zip(xi[nominal:], u[nominal:], strict=True):
+        low = low * (1 - a) % R * (1 - b) % R
+    return (evaluate_eq(xi, u) - low) % R
+
+
+def eq_of_index(point: list[int], index: int) -> int:
+    """eq(point, bits(index)) = Π_b (point_b if bit b of index is set, else 1 − point_b)."""
+    acc = 1
+    for b, x in enumerate(point):
+        acc = acc * (x if (index >> b) & 1 else 1 - x) % R
+    return acc
+
+
+def evaluate_row_weights(offsets, r_c: list[int], u: list[int]) -> int:
+    """w̃(u) = Σ_c eq(r_c, bits c)·(I_[0, off_{c+1})(u) − I_[0, off_c)(u)), in O(C·(mC + |u|))."""
+    below = [evaluate_range_indicator(o, u) for o in offsets]
+    return sum(eq_of_index(r_c, c) * (below[c + 1] - below[c]) for c in range(len(offsets) - 1)) % R
+
+
+# ---- the transcript steps (the prover calls these too) -----------------------------------------
+
+@dataclass(frozen=True)
+class RegistrationChallenges:
+    r_j: list[int]        # mk coordinates: the columns
+    r_c: list[int]        # mC coordinates: the contributors
+    xi: list[int]         # nR coordinates: the degree kernel
+    lam: int              # weight of the degree claim
+
+
+def registration_rounds(manifest: Manifest) -> int:
+    """nR = max(n0, mC + mk)."""
+    return max(manifest.log_rows, manifest.log_contributors + manifest.log_columns)
+
+
+def draw_registration_challenges(transcript: Transcript, manifest: Manifest) -> RegistrationChallenges:
+    """Absorb the manifest digest; draw r_j, r_c, ξ, λ (in that order)."""
+    transcript.absorb_words(manifest.digest())
+    r_j = [transcript.challenge_scalar() for _ in range(manifest.log_columns)]
+    r_c = [transcript.challenge_scalar() for _ in range(manifest.log_contributors)]
+    xi = [transcript.challenge_scalar() for _ in range(registration_rounds(manifest))]
+    return RegistrationChallenges(r_j, r_c, xi, transcript.challenge_scalar())
+
+
+def column_weights(r_j: list[int], num_columns: int) -> list[int]:
+    """eq(r_j, bits j) for j < k: C_s = Σ_j eq(r_j, j)·C_j and s = Φ·eq(r_j, ·)."""
+    return [eq_of_index(r_j, j) for j in range(num_columns)]
+
+
+# ---- the proof -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RegistrationProof:
+    """Sum-check messages (nR rounds × 3 values), σ̃(u), s̃(u), G̃(u), and their HyperKZG opening."""
+
+    sumcheck: tuple
+    sigma_at_u: int
+    s_at_u: int
+    g_at_u: int
+    opening: HyperKZGProof
+    version: int = REGISTRATION_VERSION
+
+    def to_bytes(self) -> bytes:
+        parts = [word(self.version), word(len(self.sumcheck))]
+        parts += [encode_scalar(v) for msg in self.sumcheck for v in msg]
+        parts += [encode_scalar(v) for v in (self.sigma_at_u, self.s_at_u, self.g_at_u)]
+        return b"".join(parts) + self.opening.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data) -> RegistrationProof:
+        rd = Reader(data, "registration proof")
+        version = rd.uint(MAX_ENCODING_VERSION, "version")
+        if version != REGISTRATION_VERSION:
+            raise EncodingError(f"registration proof version {version} is not supported")
+        n = rd.uint(MAX_LOG_ROWS, "rounds")
+        if n < 1:
+            raise EncodingError("registration proof: at least one sum-check round")
+        sumcheck = tuple(tuple(rd.scalar() for _ in range(REGISTRATION_DEGREE)) for _ in range(n))
+        sigma, s, g = rd.scalar(), rd.scalar(), rd.scalar()
+        opening = HyperKZGProof.from_bytes(rd.take(HyperKZGProof.size(n)), n)
+        rd.finish()
+        return cls(sumcheck, sigma, s, g, opening, version)
+
+    def validate(self, num_rounds: int) -> None:
+        """Version, shapes and scalar ranges, as the bytes would be checked (EncodingError)."""
+        if self.version != REGISTRATION_VERSION:
+            raise EncodingError(f"registration proof version {self.version!r} is not supported")
+        if not isinstance(self.sumcheck, (tuple, list)) or len(self.sumcheck) != num_rounds:
+            raise EncodingError(f"registration proof: {num_rounds} sum-check rounds are needed")
+        if not all(isinstance(m, (tuple, list)) and len(m) == REGISTRATION_DEGREE for m in self.sumcheck):
+            raise EncodingError(f"registration proof: a message has {REGISTRATION_DEGREE} values")
+        scalars = (*(v for m in self.sumcheck for v in m), self.sigma_at_u, self.s_at_u, self.g_at_u)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < R for v in scalars):
+            raise EncodingError("registration proof: a scalar is not an integer in [0, r)")
+        if not isinstance(self.opening, HyperKZGProof):
+            raise EncodingError("registration proof: the opening is not a HyperKZGProof")
+
+
+def final_registration_value(manifest: Manifest, ch: RegistrationChallenges, u: list[int],
+                             sigma: int, s: int, g: int) -> int:
+    """w̃(u)·σ̃(u)·s̃(u) − G̃(u)·(Ẽ(u) + λ·K̃_hi(u)): the summand of (S) at the sum-check's point."""
+    n_g = manifest.log_columns + manifest.log_contributors
+    weights = evaluate_row_weights(manifest.offsets, ch.r_c, u)
+    kernel = evaluate_zero_extended_eq(ch.r_j + ch.r_c, u) + ch.lam * evaluate_degree_kernel(ch.xi, u, n_g)
+    return (weights * sigma % R * s - g * kernel) % R
+
+
+def verify_registration_impl(manifest: Manifest, proof: RegistrationProof, trusted_srs_digest: bytes) -> bool:
+    """The protocol of the module docstring on typed, structurally valid inputs."""
+    if manifest.srs_digest != trusted_srs_digest:
+        return False
+    n = registration_rounds(manifest)
+    if n > manifest.verifying_key.max_log_n:
+        return False
+    proof.validate(n)
+    transcript = Transcript(REGISTRATION_LABEL)
+    ch = draw_registration_challenges(transcript, manifest)
+    result = verify_sumcheck(SumcheckParams(n, REGISTRATION_DEGREE, 0), [list(m) for m in proof.sumcheck],
+                             transcript)
+    if result is None:
+        return False
+    u, last = result
+    if last != final_registration_value(manifest, ch, u, proof.sigma_at_u, proof.s_at_u, proof.g_at_u):
+        return False
+    columns, scale = manifest.commitment_points()
+    s_commitment = linear_combination(list(zip(columns, column_weights(ch.r_j, manifest.num_columns))))
+    return verify_hyperkzg(manifest.verifying_key, [scale, s_commitment, manifest.aggregate_point()], u,
+                           [proof.sigma_at_u, proof.s_at_u, proof.g_at_u], proof.opening, transcript)
+
+
+def verify_registration(manifest, proof, *, trusted_srs_digest: bytes) -> bool:
+    """Whether ``proof`` shows that the manifest's C_G is the aggregate of its committed rows, for
+    the SRS of ``trusted_srs_digest`` (required).  Either argument may be the object or its bytes
+    (bytes, bytearray, memoryview).  False for anything wrong or malformed; it never raises on
+    bad input (only EncodingError is caught: anything else is a bug a test must see)."""
+    bytes_like = (bytes, bytearray, memoryview)
+    if not isinstance(trusted_srs_digest, bytes_like) or len(trusted_srs_digest) != 32:
+        return False
+    try:
+        if isinstance(manifest, bytes_like):
+            manifest = Manifest.from_bytes(bytes(manifest))
+        if isinstance(proof, bytes_like):
+            proof = RegistrationProof.from_bytes(bytes(proof))
+        if not (isinstance(manifest, Manifest) and isinstance(proof, RegistrationProof)):
+            return False
+        return verify_registration_impl(manifest, proof, bytes(trusted_srs_digest))
+    except EncodingError:
+        return False
+
+
+__all__ = ["RegistrationProof", "verify_registration"]
