@@ -20,6 +20,9 @@ cdef extern from "mle.h" nogil:
     void mle_round_evals(uint64_t *evals, const uint64_t *const *f, int nf, int64_t m)
 
 
+MAX_FACTORS = MLE_MAX_FACTORS       # the most tables one round_evals call multiplies
+
+
 def _table(f, str what="f"):
     f = FR.check(f, what)
     m = f.shape[0]

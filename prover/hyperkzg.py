@@ -44,6 +44,13 @@ def _scalar(x: int) -> np.ndarray:
     return fr.from_ints([x])
 
 
+def _padded(table: np.ndarray, size: int) -> np.ndarray:
+    """A copy of ``table`` zero-padded to ``size`` entries."""
+    out = fr.zeros(size)
+    out[: table.shape[0]] = table
+    return out
+
+
 def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, point: list[int],
                transcript: Transcript, values: list[int] | None = None, progress=None
                ) -> tuple[list[int], HyperKZGProof]:
@@ -55,8 +62,9 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     """
     n = len(point)
     size = 1 << n
-    if n < 1 or any(t.shape[0] != size for t in tables):
-        raise ValueError(f"every table must have 2^{n} = {size} entries for a point of {n} coordinates")
+    if n < 1 or any(t.shape[0] > size or t.shape[0] & (t.shape[0] - 1) for t in tables):
+        raise ValueError(f"every table must have a power-of-two length of at most 2^{n} = {size} entries "
+                         f"for a point of {n} coordinates (shorter ones are zero-padded)")
     if size > powers.shape[0]:
         raise ValueError(f"opening 2^{n} entries needs an SRS of 2^{n} powers, it has {powers.shape[0]}")
     step = progress or (lambda stage, fraction: None)
@@ -64,12 +72,13 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     u = fr.from_ints(point)
     if values is None:
         eq = mle.eq_table(u)
-        values = [fr.to_ints(fr.inner(t, eq)) for t in tables]
+        values = [fr.to_ints(fr.inner(_padded(t, size), eq)) for t in tables]
     rho = absorb_opening_claim(transcript, commitments, point, values)
 
-    combined = tables[0].copy()
+    combined = _padded(tables[0], size)
     for rho_k, t in zip(challenge_powers(rho, len(tables))[1:], tables[1:]):
-        fr.add(combined, fr.scale(_scalar(rho_k), t), out=combined)
+        head = combined[: t.shape[0]]
+        fr.add(head, fr.scale(_scalar(rho_k), t), out=head)
 
     folds = [combined]
     for i in range(layers):

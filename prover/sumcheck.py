@@ -45,20 +45,22 @@ def prove_sumcheck(tables: list[np.ndarray], transcript: Transcript, progress=No
 
 def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[int]]], degree: int,
                          transcript: Transcript, progress=None) -> tuple[list[list[int]], list[int], list[int]]:
-    """Prove Σ_x Σ_k c_k·Π_{j ∈ terms[k]} tables[j](x) for terms (c_k, [table indices]) of at most
-    ``degree`` factors; return (messages, point u, [tables[j](u)]).
+    """Prove Σ_x Σ_k c_k·Π_{j ∈ terms[k]} tables[j](x) for terms (c_k, [table indices]) whose
+    product has degree at most ``degree`` in each variable; return (messages, point u, [tables[j](u)]).
 
     Each round's message is Σ_k c_k·(p_k(0), p_k(2), …, p_k(degree)); a term with fewer factors
-    is padded with the all-ones table, so every term is evaluated at the same points.  Each
-    table is folded once per round, however many terms share it.
+    is padded with the all-ones table, so every term is evaluated at the same points.  A term may
+    have more factors than ``degree`` (up to the kernels' four) when some of them do not depend on
+    each variable (eq(τ_c, ·) and π(t) over cells): the caller vouches for its degree.  Each table
+    is folded once per round, however many terms share it.
     """
     if not tables or not terms:
         raise ValueError("prove_sumcheck_terms needs tables and terms")
     size = tables[0].shape[0]
     if size < 2 or size & (size - 1) or any(t.shape[0] != size for t in tables):
         raise ValueError("tables must share one power-of-two length >= 2")
-    if any(not 1 <= len(idx) <= degree for _, idx in terms):
-        raise ValueError(f"every term has 1 to {degree} factors")
+    if any(not 1 <= len(idx) <= max(degree, mle.MAX_FACTORS) for _, idx in terms):
+        raise ValueError(f"every term has 1 to {max(degree, mle.MAX_FACTORS)} factors")
     rounds = size.bit_length() - 1
     current = list(tables)
     ones = fr.from_ints([1] * size)
@@ -68,7 +70,7 @@ def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[i
         message = [0] * degree
         for coeff, idx in terms:
             factors = [current[i] for i in idx] + [ones] * (degree - len(idx))
-            for d, v in enumerate(fr.to_ints(mle.round_evals(factors))):
+            for d, v in enumerate(fr.to_ints(mle.round_evals(factors))[:degree]):
                 message[d] = (message[d] + coeff * v) % fr.MODULUS
         u = absorb_round(transcript, message)
         u_arr = fr.from_ints([u])
@@ -79,3 +81,36 @@ def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[i
         if progress:
             progress(j + 1, rounds)
     return messages, point, [fr.to_ints(t)[0] for t in current]
+
+
+def prove_sumcheck_pairs(pairs: list[tuple[np.ndarray, np.ndarray]], num_rounds: int, transcript: Transcript
+                         ) -> tuple[list[list[int]], list[int]]:
+    """Prove Σ_{x ∈ {0,1}^n} Σ_p a_p(x)·b_p(x) for pairs of tables of 2^{m_p} ≤ 2^n entries, each read
+    as zero-padded to 2^n; return (messages [p(0), p(2)] per round, point).
+
+    A pair is kept at its own size: after its m_p rounds it is the scalar product c = a·b at index 0,
+    and each later round adds c·(1 − X)² to the round polynomial (p(0) = p(2) = c) and binds
+    a, b to a·(1 − u), b·(1 − u), exactly as folding the zero-padded tables would.
+    """
+    current = [(a, b) for a, b in pairs]
+    if any(a.shape != b.shape or a.shape[0] > 1 << num_rounds for a, b in current):
+        raise ValueError(f"each pair's tables share one length of at most 2^{num_rounds}")
+    messages: list[list[int]] = []
+    point: list[int] = []
+    for _ in range(num_rounds):
+        p0 = p2 = 0
+        for a, b in current:
+            if a.shape[0] > 1:
+                e0, e2 = fr.to_ints(mle.round_evals([a, b]))
+            else:
+                e0 = e2 = fr.to_ints(a)[0] * fr.to_ints(b)[0] % fr.MODULUS
+            p0, p2 = p0 + e0, p2 + e2
+        message = [p0 % fr.MODULUS, p2 % fr.MODULUS]
+        u = absorb_round(transcript, message)
+        u_arr = fr.from_ints([u])
+        keep = fr.from_ints([(1 - u) % fr.MODULUS])
+        current = [(mle.fold(a, u_arr), mle.fold(b, u_arr)) if a.shape[0] > 1 else (fr.mul(a, keep), fr.mul(b, keep))
+                   for a, b in current]
+        messages.append(message)
+        point.append(u)
+    return messages, point

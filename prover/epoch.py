@@ -1,0 +1,411 @@
+"""The epoch prover (protocol v2): the witness of the fee split, its commitments, six sum-checks,
+the batching sum-check and one HyperKZG batch.
+
+The mirror of ``attrib.verifier.epoch`` (read its docstring for the statement, the bounds and the
+transcript order): every challenge, every claim and every kernel comes from the verifier's own
+functions; this module computes the witness (exact integers, in numpy where the bounds keep
+int64 exact) and the tables, and runs the sum-checks on the kernels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from attrib.kernels import fr, mle
+from attrib.prover.hyperkzg import commit, open_batch
+from attrib.prover.sumcheck import prove_sumcheck_pairs, prove_sumcheck_terms
+from attrib.verifier.epoch import (
+    DEGREES,
+    EPOCH_LABEL,
+    FEE_SHIFT,
+    FINALS,
+    LOOKUP_BITS,
+    MAX_LOG_CONTRIBUTORS,
+    MAX_LOG_INFERENCES,
+    PER_INFERENCE,
+    PI_SPLIT,
+    QUERY_SHIFT,
+    SLOTS,
+    STAGES,
+    TABLES,
+    EpochClaim,
+    EpochProof,
+    EpochShape,
+    Taus,
+    absorb_claim,
+    absorb_phase,
+    batch_claims,
+    combined_kernels,
+    draw_points,
+    epoch_shape,
+)
+from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS, Kernel
+from attrib.verifier.limits import MAGNITUDE_LIMBS
+from attrib.verifier.messages import Manifest
+from attrib.verifier.transcript import Transcript
+
+R = fr.MODULUS
+LIMB_MASK = (1 << LIMB_BITS) - 1
+
+
+# ---- the witness --------------------------------------------------------------------------
+
+@dataclass
+class EpochWitness:
+    """Every integer of one epoch (padded to the shape), and its exact outcome."""
+
+    shape: EpochShape
+    queries: np.ndarray           # (Tp, kp) int64, zero padded
+    fees: list                    # Tp ints (0 on padding)
+    limbs: np.ndarray             # (5, Cp·Tp) int64, cell t + Tp·c
+    sign: np.ndarray              # (Cp·Tp,) int64: B = [A < 0]
+    per_t: dict                   # name → Tp ints (F, S, PI_LO, PI_HI, E, D, KAPPA, Z)
+    payouts: list                 # Cp ints
+    remainders: list              # Cp ints: ε_c = R_c mod 2^128
+    totals: list                  # C × T exact ints: A[c][t]
+    slots: np.ndarray             # X: int64, row + 2^row_bits·slot
+    multiplicities: np.ndarray    # Mu: int64, 2^16 counts
+
+
+def _limbs_of(value: int, count: int) -> list[int]:
+    if not 0 <= value < 1 << (LIMB_BITS * count):
+        raise ArithmeticError(f"{value} does not fit {count} limbs of {LIMB_BITS} bits")
+    return [(value >> (LIMB_BITS * i)) & LIMB_MASK for i in range(count)]
+
+
+def compute_witness(shape: EpochShape, aggregate: np.ndarray, queries: np.ndarray, fees: list[int]) -> EpochWitness:
+    """A = G·Qᵀ exactly, its sign and magnitude limbs, the per-inference division with its carry,
+    the per-contributor payouts, the slot table X and the lookup multiplicities."""
+    c_real, k = aggregate.shape
+    t_real = queries.shape[0]
+    tp, cp, kp = 1 << shape.m_t, 1 << shape.m_c, 1 << shape.m_k
+    # A = hi·2^32 + lo exactly: G's halves times |q| < 2^15 over k ≤ 2^20 columns stay inside int64
+    lo_g = aggregate & 0xFFFFFFFF
+    hi_g = aggregate >> 32
+    a_lo = lo_g @ queries.T
+    a_hi = hi_g @ queries.T + (a_lo >> 32)
+    a_lo &= 0xFFFFFFFF
+    negative = a_hi < 0
+    mag_lo = np.where(negative, (-a_lo) & 0xFFFFFFFF, a_lo)
+    mag_hi = np.where(negative, -a_hi - (a_lo > 0), a_hi)
+    if (mag_hi >> 48).any():
+        raise ArithmeticError("|A| ≥ 2^80: the aggregate or the queries are outside their bounds")
+    cells = np.zeros((MAGNITUDE_LIMBS, cp, tp), dtype=np.int64)
+    for i, part in enumerate((mag_lo & LIMB_MASK, mag_lo >> 16, mag_hi & LIMB_MASK, (mag_hi >> 16) & LIMB_MASK,
+                              mag_hi >> 32)):
+        cells[i, :c_real, :t_real] = part
+    sign = np.zeros((cp, tp), dtype=np.int64)
+    sign[:c_real, :t_real] = negative
+    positive = 1 - sign
+    totals = [[(h << 32) + lo if not neg else -((mh << 32) + ml) for h, lo, neg, mh, ml in zip(*rows)]
+              for rows in zip(a_hi.tolist(), a_lo.tolist(), negative.tolist(), mag_hi.tolist(), mag_lo.tolist())]
+
+    # S_t = Σ_c A⁺[c,t], limb by limb (each limb sum < Cp·2^16 ≤ 2^32)
+    limb_sums = [(cells[i] * positive).sum(axis=0).tolist() for i in range(MAGNITUDE_LIMBS)]
+    s = [sum(limb_sums[i][t] << (LIMB_BITS * i) for i in range(MAGNITUDE_LIMBS)) for t in range(tp)]
+    fee = list(fees) + [0] * (tp - t_real)
+    per_t = {name: [] for name in PER_INFERENCE}
+    pis = []
+    for t in range(tp):
+        z = int(s[t] == 0)
+        s_prime, f_prime = s[t] + z, (1 - z) * fee[t]
+        pi, e = divmod(f_prime << FEE_SHIFT, s_prime)
+        pi_lo, pi_hi = pi & ((1 << PI_SPLIT) - 1), pi >> PI_SPLIT
+        kappa = ((f_prime << (FEE_SHIFT - PI_SPLIT)) - pi_hi * s_prime)
+        for name, v in (("F", fee[t]), ("S", s[t]), ("PI_LO", pi_lo), ("PI_HI", pi_hi), ("E", e),
+                        ("D", s_prime - 1 - e), ("KAPPA", kappa), ("Z", z)):
+            per_t[name].append(v)
+        pis.append(pi)
+
+    # R_c = Σ_t π_t·A⁺[c,t] via 16-bit limbs of π and of A⁺: each partial sum < Tp·2^32 ≤ 2^48
+    pi_limbs = np.array([_limbs_of(p, 14) for p in pis], dtype=np.int64)            # (Tp, 14)
+    partial = np.stack([(cells[i] * positive) @ pi_limbs for i in range(MAGNITUDE_LIMBS)])   # (5, Cp, 14)
+    payouts, remainders = [], []
+    for c in range(cp):
+        r_c = sum(int(partial[i, c, a]) << (LIMB_BITS * (i + a)) for i in range(MAGNITUDE_LIMBS) for a in range(14))
+        payouts.append(r_c >> FEE_SHIFT)
+        remainders.append(r_c & ((1 << FEE_SHIFT) - 1))
+
+    rows = 1 << shape.row_bits
+    slots = np.zeros((1 << SLOT_BITS, rows), dtype=np.int64)
+    for name, (first, count) in SLOTS.items():
+        values = per_t[name] if name in per_t else (payouts if name == "P" else remainders)
+        slots[first:first + count, :len(values)] = np.array([_limbs_of(v, count) for v in values]).T
+    q = np.zeros((tp, kp), dtype=np.int64)
+    q[:t_real, :k] = queries
+    looked_up = np.concatenate([cells.reshape(-1), slots.reshape(-1), (q + QUERY_SHIFT).reshape(-1)])
+    multiplicities = np.bincount(looked_up, minlength=1 << LOOKUP_BITS).astype(np.int64)
+    return EpochWitness(shape, q, fee, cells.reshape(MAGNITUDE_LIMBS, -1), sign.reshape(-1), per_t, payouts,
+                        remainders, totals, slots.reshape(-1), multiplicities)
+
+
+# ---- tables ---------------------------------------------------------------------------------
+
+def _fr(values) -> np.ndarray:
+    """Python ints or an int64 array as an Fr element array."""
+    if isinstance(values, np.ndarray):
+        return fr.from_int64(np.ascontiguousarray(values, dtype=np.int64))
+    return fr.from_ints([v % R for v in values])
+
+
+def _scalar(x: int) -> np.ndarray:
+    return fr.from_ints([x % R])
+
+
+def _constant(x: int, size: int) -> np.ndarray:
+    """A table of ``size`` entries, each the element x."""
+    return np.repeat(_scalar(x), size, axis=0)
+
+
+def _reciprocals(alpha: int, values: np.ndarray, shift: int = 0) -> np.ndarray:
+    """1/(α − shift − v) for every entry (batch inversion)."""
+    return fr.inv(fr.sub(_constant(alpha - shift, values.shape[0]), _fr(values)))
+
+
+def kernel_table(kernel: Kernel, bits: int) -> np.ndarray:
+    """The kernel as a table of 2^bits entries (zero beyond its own nominal size, except K_hi)."""
+    out = fr.zeros(1 << bits)
+    m = kernel.bits
+    if kernel.kind == "eq":
+        values = mle.eq_table(fr.from_ints(list(kernel.point)))
+        out[: values.shape[0]] = values
+    elif kernel.kind == "ones":
+        out[: 1 << m] = _constant(1, 1 << m)
+    elif kernel.kind == "range":
+        out[kernel.lo: kernel.hi] = _constant(1, kernel.hi - kernel.lo)
+    elif kernel.kind == "limb":
+        row_bits = m - SLOT_BITS
+        rows = mle.eq_table(fr.from_ints(list(kernel.point)))
+        for i in range(kernel.limbs):
+            start = (kernel.slot + i) << row_bits
+            out[start: start + rows.shape[0]] = fr.scale(_scalar(1 << (LIMB_BITS * i)), rows)
+    elif kernel.kind == "degree":
+        xi = list(kernel.point)
+        full = mle.eq_table(fr.from_ints(xi))
+        high = 1
+        for x in xi[m:]:
+            high = high * (1 - x) % R
+        head = full[: 1 << m]
+        fr.sub(head, fr.scale(_scalar(high), mle.eq_table(fr.from_ints(xi[:m]))), out=head)
+        out[: full.shape[0]] = full
+    else:
+        raise ValueError(f"unknown kernel kind {kernel.kind!r}")
+    return out
+
+
+def _evaluate(table: np.ndarray, point: list[int]) -> int:
+    """The MLE of ``table`` (2^|point| entries) at ``point``."""
+    return fr.to_ints(fr.inner(table, mle.eq_table(fr.from_ints(point)))) if point else fr.to_ints(table)[0]
+
+
+def _partial(table_cm: np.ndarray, weights: list[int]) -> np.ndarray:
+    """Σ_row weights[row]·table[row, :] over the rows of a (rows × width) int64 table, as Fr."""
+    width = table_cm.shape[1]
+    acc = fr.zeros(width)
+    for row, w in enumerate(weights):
+        if row < table_cm.shape[0] and w:
+            fr.add(acc, fr.scale(_scalar(w), _fr(table_cm[row])), out=acc)
+    return acc
+
+
+# ---- the prover -----------------------------------------------------------------------------
+
+@dataclass
+class EpochResult:
+    """An epoch's claim and proof, and what stays with the prover (the sidecar and the totals)."""
+
+    claim: EpochClaim
+    proof: EpochProof
+    payouts: list                 # C ints, manifest order
+    totals: list                  # C × T exact ints A[c][t]
+    queries: np.ndarray           # T × k
+    fees: list                    # T ints
+
+
+def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, queries: np.ndarray,
+                fees: list[int], seq: int = 0, progress=None) -> EpochResult:
+    """Prove the fee split of one epoch (queries T × k int64 with |q| < 2^15, fees < 2^96)."""
+    step = progress or (lambda stage, fraction: None)
+    t_real = queries.shape[0]
+    shape = epoch_shape(manifest, t_real)
+    if shape.m_t > MAX_LOG_INFERENCES or shape.m_c > MAX_LOG_CONTRIBUTORS:
+        raise ValueError(f"an epoch has at most 2^{MAX_LOG_INFERENCES} queries and 2^{MAX_LOG_CONTRIBUTORS} "
+                         "contributors")
+    if powers.shape[0] < 1 << shape.n:
+        raise ValueError(f"this epoch needs an SRS of 2^{shape.n} powers, it has {powers.shape[0]}")
+    wit = compute_witness(shape, aggregate, queries, fees)
+    step("witness", 1.0)
+    tp, cp = 1 << shape.m_t, 1 << shape.m_c
+
+    # the public commitments and the claim (E1)
+    q_table = wit.queries.reshape(-1)
+    f_table = _fr(wit.fees)
+    p_table = _fr(wit.payouts)
+    claim = EpochClaim(manifest.digest(), seq, t_real, _point(commit(powers, q_table)),
+                       _point(commit(powers, f_table)), _point(commit(powers, p_table)),
+                       sum(wit.fees), sum(wit.payouts[: manifest.num_contributors]))
+    transcript = Transcript(EPOCH_LABEL)
+    absorb_claim(transcript, claim)
+
+    # phase 1 (E2): limbs, sign, slots, multiplicities → α
+    phase1_tables = [wit.limbs[i] for i in range(MAGNITUDE_LIMBS)] + [wit.sign, wit.slots, wit.multiplicities]
+    phase1 = tuple(_point(commit(powers, t)) for t in phase1_tables)
+    absorb_phase(transcript, phase1)
+    alpha = transcript.challenge_scalar()
+    step("phase 1", 1.0)
+
+    # phase 2 (E3): the LogUp helpers → τ
+    iota = np.arange(1 << LOOKUP_BITS, dtype=np.int64)
+    helpers = [_reciprocals(alpha, wit.limbs[i]) for i in range(MAGNITUDE_LIMBS)]
+    h_x = _reciprocals(alpha, wit.slots)
+    h_q = _reciprocals(alpha, q_table, QUERY_SHIFT)
+    g_t = fr.mul(_reciprocals(alpha, iota), _fr(wit.multiplicities))
+    phase2_tables = helpers + [h_x, h_q, g_t]
+    phase2 = tuple(_point(commit(powers, t)) for t in phase2_tables)
+    absorb_phase(transcript, phase2)
+    taus = Taus(draw_points(transcript, shape.n))
+    step("phase 2", 1.0)
+
+    # E4: v_A = Ã(τ_cell), v_S = S̃(τ_t), v_P = P̃(τ_c), v_ε = ε̃(τ_c) → λ
+    limbs = [_fr(wit.limbs[i]) for i in range(MAGNITUDE_LIMBS)]
+    magnitude = fr.zeros(tp * cp)
+    for i, table in enumerate(limbs):
+        fr.add(magnitude, fr.scale(_scalar(1 << (LIMB_BITS * i)), table), out=magnitude)
+    sign = _fr(wit.sign)
+    signed = fr.sub(magnitude, fr.scale(_scalar(2), fr.mul(sign, magnitude)))          # A = (1 − 2B)·M
+    v_a = _evaluate(signed, taus.cell(shape))
+    del signed
+    v_s = _evaluate(_fr(wit.per_t["S"]), taus.t(shape))
+    v_p = _evaluate(p_table, taus.c(shape))
+    v_e = _evaluate(_fr(wit.remainders), taus.c(shape))
+    values = (v_a, v_s, v_p, v_e)
+    transcript.absorb_scalars(values)
+    lam = transcript.challenge_scalar()
+    lam_pows = [pow(lam, i, R) for i in range(4 + MAGNITUDE_LIMBS)]
+
+    rounds, finals, points = [], [], {}
+    per_t = {name: _fr(v) for name, v in wit.per_t.items()}
+
+    def run(stage, tables, terms, final_values):
+        if shape.rounds(stage):
+            messages, point, _ = prove_sumcheck_terms(tables, terms, DEGREES[stage], transcript)
+        else:
+            messages, point = [], []
+        vals = final_values(point)
+        assert len(vals) == len(FINALS[stage])
+        transcript.absorb_scalars(vals)
+        rounds.append(tuple(map(tuple, messages)))
+        finals.append(tuple(vals))
+        points[stage] = point
+        step(f"{stage} sum-check", 1.0)
+
+    # cells: I1 (A = (1 − 2B)·M), I4, I5, B boolean, the five helpers
+    eq_cell = mle.eq_table(fr.from_ints(taus.cell(shape)))
+    eq_t = np.tile(mle.eq_table(fr.from_ints(taus.t(shape))), (cp, 1))
+    eq_c = np.repeat(mle.eq_table(fr.from_ints(taus.c(shape))), tp, axis=0)
+    pi_cells = np.tile(_fr([(hi << PI_SPLIT) + lo for lo, hi in zip(wit.per_t["PI_LO"], wit.per_t["PI_HI"])]),
+                       (cp, 1))
+    tables = [eq_cell, eq_t, eq_c, pi_cells, magnitude, sign] + limbs + helpers
+    EQ, EQT, EQC, PI, M, B = range(6)
+    L = list(range(6, 6 + MAGNITUDE_LIMBS))
+    H = list(range(6 + MAGNITUDE_LIMBS, 6 + 2 * MAGNITUDE_LIMBS))
+    lp = lam_pows
+    terms = [(lp[0], [EQ, M]), (-2 * lp[0], [EQ, B, M]), (lp[1], [EQT, M]), (-lp[1], [EQT, B, M]),
+             (lp[2], [EQC, PI, M]), (-lp[2], [EQC, PI, B, M]), (lp[3], [EQ, B]), (-lp[3], [EQ, B, B])]
+    for i in range(MAGNITUDE_LIMBS):
+        terms += [(lp[4 + i] * alpha, [EQ, H[i]]), (-lp[4 + i], [EQ, H[i], L[i]]), (-lp[4 + i], [EQ])]
+    terms = [(c % R, idx) for c, idx in terms]
+    pi_lo, pi_hi = per_t["PI_LO"], per_t["PI_HI"]
+    run("cells", tables, terms,
+        lambda u: [_evaluate(t, u) for t in limbs] + [_evaluate(sign, u)] + [_evaluate(h, u) for h in helpers]
+        + [_evaluate(pi_lo, u[: shape.m_t]), _evaluate(pi_hi, u[: shape.m_t])])
+    del eq_cell, eq_t, eq_c, pi_cells, tables
+
+    # inferences: D1–D5
+    eq = mle.eq_table(fr.from_ints(taus.t(shape)))
+    names = list(PER_INFERENCE)
+    tables = [eq] + [per_t[n] for n in names]
+    E, F, S, PL, PH, Ee, D, K, Z = 0, *range(1, 9)
+    terms = [(lp[0], [E, PL, S]), (lp[0], [E, PL, Z]), (lp[0], [E, Ee]), (-lp[0] * (1 << PI_SPLIT), [E, K]),
+             (lp[1], [E, PH, S]), (lp[1], [E, PH, Z]), (lp[1], [E, K]),
+             (-lp[1] * (1 << (FEE_SHIFT - PI_SPLIT)), [E, F]), (lp[1] * (1 << (FEE_SHIFT - PI_SPLIT)), [E, Z, F]),
+             (lp[2], [E, S]), (lp[2], [E, Z]), (-lp[2], [E]), (-lp[2], [E, Ee]), (-lp[2], [E, D]),
+             (lp[3], [E, Z]), (-lp[3], [E, Z, Z]), (lp[4], [E, Z, S])]
+    run("inferences", tables, [(c % R, idx) for c, idx in terms],
+        lambda u: [_evaluate(per_t[n], u) for n in names])
+
+    # the slot table X, the queries and the range table: their LogUp helpers
+    x_table = _fr(wit.slots)
+    run("slots", [mle.eq_table(fr.from_ints(taus.prefix(shape.slots))), x_table, h_x],
+        [(alpha, [0, 2]), (R - 1, [0, 2, 1]), (R - 1, [0])],
+        lambda u: [_evaluate(x_table, u), _evaluate(h_x, u)])
+    q_fr = _fr(q_table)
+    run("queries", [mle.eq_table(fr.from_ints(taus.prefix(shape.queries))), q_fr, h_q],
+        [((alpha - QUERY_SHIFT) % R, [0, 2]), (R - 1, [0, 2, 1]), (R - 1, [0])],
+        lambda u: [_evaluate(q_fr, u), _evaluate(h_q, u)])
+    mu = _fr(wit.multiplicities)
+    run("lookup", [mle.eq_table(fr.from_ints(taus.prefix(LOOKUP_BITS))), g_t, _fr(iota), mu],
+        [(alpha, [0, 1]), (R - 1, [0, 1, 2]), (R - 1, [0, 3])],
+        lambda u: [_evaluate(mu, u), _evaluate(g_t, u)])
+
+    # G·Q: v_A = Σ_j G̃(j, τ_c)·Q̃(j, τ_t)
+    g_rows = np.zeros((cp, 1 << shape.m_k), dtype=np.int64)
+    g_rows[: aggregate.shape[0], : aggregate.shape[1]] = aggregate
+    g_vec = _partial(g_rows, fr.to_ints(mle.eq_table(fr.from_ints(taus.c(shape)))))
+    q_vec = _partial(wit.queries, fr.to_ints(mle.eq_table(fr.from_ints(taus.t(shape)))))
+    run("gq", [g_vec, q_vec], [(1, [0, 1])], lambda u: [_evaluate(g_vec, u), _evaluate(q_vec, u)])
+
+    # batching: every claim to one point, then one opening
+    claims = batch_claims(shape, claim, taus, points, _finals_by_stage(finals), values)
+    gamma = transcript.challenge_scalar()
+    g_table = _fr(_aggregate_layout(aggregate, shape))
+    committed = limbs + [sign, x_table, mu] + helpers + [h_x, h_q, g_t, q_fr, f_table, p_table, g_table]
+    kernels = combined_kernels(claims, gamma)
+    pairs = []
+    for index, table in enumerate(committed):
+        parts = kernels.get(index, [])
+        bits = max([shape.bits()[TABLES[index]]] + [k.bits if k.kind != "degree" else shape.n for k, _ in parts])
+        padded = fr.zeros(1 << bits)
+        padded[: table.shape[0]] = table
+        kernel_sum = fr.zeros(1 << bits)
+        for kernel, coefficient in parts:
+            fr.add(kernel_sum, fr.scale(_scalar(coefficient), kernel_table(kernel, bits)), out=kernel_sum)
+        pairs.append((padded, kernel_sum))
+    batch_messages, x = prove_sumcheck_pairs(pairs, shape.n, transcript)
+    evaluations = [_evaluate_extended(t, x) for t in committed]
+    step("batching sum-check", 1.0)
+    commitments = [*phase1, *phase2, claim.queries_commitment, claim.fees_commitment, claim.payouts_commitment,
+                   manifest.aggregate_point()]
+    _, opening = open_batch(powers, committed, commitments, x, transcript, values=evaluations, progress=step)
+    proof = EpochProof(phase1, phase2, values, tuple(rounds), tuple(finals), tuple(map(tuple, batch_messages)),
+                       tuple(evaluations), opening)
+    c, t_count = manifest.num_contributors, t_real
+    return EpochResult(claim, proof, wit.payouts[:c], [row[:t_count] for row in wit.totals[:c]],
+                       queries, list(fees))
+
+
+def _point(commitment: np.ndarray):
+    from attrib.kernels import g1
+
+    return g1.to_py_ecc(commitment)
+
+
+def _finals_by_stage(finals) -> dict:
+    return {stage: dict(zip(FINALS[stage], values, strict=True)) for stage, values in zip(STAGES, finals)}
+
+
+def _aggregate_layout(aggregate: np.ndarray, shape: EpochShape) -> np.ndarray:
+    table = np.zeros((1 << shape.m_c, 1 << shape.m_k), dtype=np.int64)
+    table[: aggregate.shape[0], : aggregate.shape[1]] = aggregate
+    return table.reshape(-1)
+
+
+def _evaluate_extended(table: np.ndarray, x: list[int]) -> int:
+    """The zero-padded table's MLE at x: f̃(x_{<m})·Π_{i ≥ m}(1 − x_i)."""
+    m = table.shape[0].bit_length() - 1
+    value = _evaluate(table, x[:m])
+    for v in x[m:]:
+        value = value * (1 - v) % R
+    return value
