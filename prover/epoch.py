@@ -65,8 +65,8 @@ class EpochWitness:
     payouts: list                 # Cp ints
     remainders: list              # Cp ints: ε_c = R_c mod 2^128
     totals: list                  # C × T exact ints: A[c][t]
-    slots: np.ndarray             # X: int64, row + 2^row_bits·slot
-    multiplicities: np.ndarray    # Mu: int64, 2^16 counts
+    slots: np.ndarray | None = None           # X: int64, row + 2^row_bits·slot (fill_tables)
+    multiplicities: np.ndarray | None = None  # Mu: int64, 2^16 counts (fill_tables)
 
 
 def _limbs_of(value: int, count: int) -> list[int]:
@@ -76,8 +76,8 @@ def _limbs_of(value: int, count: int) -> list[int]:
 
 
 def compute_witness(shape: EpochShape, aggregate: np.ndarray, queries: np.ndarray, fees: list[int]) -> EpochWitness:
-    """A = G·Qᵀ exactly, its sign and magnitude limbs, the per-inference division with its carry,
-    the per-contributor payouts, the slot table X and the lookup multiplicities."""
+    """A = G·Qᵀ exactly, its sign and magnitude limbs, the per-inference division with its carry
+    and the per-contributor payouts (fill_tables then lays them out in X and counts the lookups)."""
     c_real, k = aggregate.shape
     t_real = queries.shape[0]
     tp, cp, kp = 1 << shape.m_t, 1 << shape.m_c, 1 << shape.m_k
@@ -128,17 +128,26 @@ def compute_witness(shape: EpochShape, aggregate: np.ndarray, queries: np.ndarra
         payouts.append(r_c >> FEE_SHIFT)
         remainders.append(r_c & ((1 << FEE_SHIFT) - 1))
 
+    q = np.zeros((tp, kp), dtype=np.int64)
+    q[:t_real, :k] = queries
+    return EpochWitness(shape, q, fee, cells.reshape(MAGNITUDE_LIMBS, -1), sign.reshape(-1), per_t, payouts,
+                        remainders, totals)
+
+
+def fill_tables(wit: EpochWitness) -> None:
+    """The slot table X (each per-inference and per-contributor value as 16-bit limbs) and the
+    multiplicities Mu of every looked-up entry (limbs, X, Q + 2^15) in the table [0, 2^16)."""
+    shape = wit.shape
+    cp = 1 << shape.m_c
     rows = 1 << shape.row_bits
     slots = np.zeros((1 << SLOT_BITS, rows), dtype=np.int64)
     for name, (first, count) in SLOTS.items():
-        values = per_t[name] if name in per_t else (payouts if name == "P" else remainders)
+        values = wit.per_t[name] if name in wit.per_t else (wit.payouts if name == "P" else wit.remainders)[:cp]
         slots[first:first + count, :len(values)] = np.array([_limbs_of(v, count) for v in values]).T
-    q = np.zeros((tp, kp), dtype=np.int64)
-    q[:t_real, :k] = queries
-    looked_up = np.concatenate([cells.reshape(-1), slots.reshape(-1), (q + QUERY_SHIFT).reshape(-1)])
-    multiplicities = np.bincount(looked_up, minlength=1 << LOOKUP_BITS).astype(np.int64)
-    return EpochWitness(shape, q, fee, cells.reshape(MAGNITUDE_LIMBS, -1), sign.reshape(-1), per_t, payouts,
-                        remainders, totals, slots.reshape(-1), multiplicities)
+    wit.slots = slots.reshape(-1)
+    looked_up = np.concatenate([wit.limbs.reshape(-1), wit.slots, (wit.queries + QUERY_SHIFT).reshape(-1)])
+    in_table = looked_up[(looked_up >= 0) & (looked_up < 1 << LOOKUP_BITS)]    # all of them, when honest
+    wit.multiplicities = np.bincount(in_table, minlength=1 << LOOKUP_BITS).astype(np.int64)
 
 
 # ---- tables ---------------------------------------------------------------------------------
@@ -196,8 +205,10 @@ def kernel_table(kernel: Kernel, bits: int) -> np.ndarray:
 
 
 def _evaluate(table: np.ndarray, point: list[int]) -> int:
-    """The MLE of ``table`` (2^|point| entries) at ``point``."""
-    return fr.to_ints(fr.inner(table, mle.eq_table(fr.from_ints(point)))) if point else fr.to_ints(table)[0]
+    """Σ_{i < 2^|point|} table[i]·eq(point, i): the MLE at ``point`` of the table's first 2^|point|
+    entries (a longer table's tail is what the verifier's zero-extended kernels ignore)."""
+    head = table[: 1 << len(point)]
+    return fr.to_ints(fr.inner(head, mle.eq_table(fr.from_ints(point)))) if point else fr.to_ints(head)[0]
 
 
 def _partial(table_cm: np.ndarray, weights: list[int]) -> np.ndarray:
@@ -236,6 +247,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     if powers.shape[0] < 1 << shape.n:
         raise ValueError(f"this epoch needs an SRS of 2^{shape.n} powers, it has {powers.shape[0]}")
     wit = compute_witness(shape, aggregate, queries, fees)
+    fill_tables(wit)
     step("witness", 1.0)
     tp, cp = 1 << shape.m_t, 1 << shape.m_c
 
