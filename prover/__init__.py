@@ -1,7 +1,7 @@
 """The fast implementation: SRS, datasets, registration, proving, storage, service, CLI."""
 
-from attrib.prover.attribution import Prover, Registration, RegistrationError
+from attrib.prover.attribution import Epoch, Prover, Registration, RegistrationError
 from attrib.prover.dataset import Dataset
 from attrib.prover.srs import SRS, SRSError
 
-__all__ = ["SRS", "SRSError", "Dataset", "Prover", "Registration", "RegistrationError"]
+__all__ = ["SRS", "SRSError", "Dataset", "Epoch", "Prover", "Registration", "RegistrationError"]

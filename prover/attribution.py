@@ -1,9 +1,9 @@
-"""Registration and proving of attribution statements (DESIGN §2–3).
+"""Registering datasets and proving epochs (DESIGN §3b; protocol v2).
 
-``Prover.register`` commits each feature column and the scales through the
-small-scalar MSM and builds the manifest; ``Prover.prove`` computes the epoch's
-exact totals and payouts and proves them with one sum-check and one batched
-HyperKZG opening.  The transcript steps are the verifier's own functions.
+``Prover.register`` commits each feature column, the scales and the contributor aggregate G,
+builds the manifest and proves G (attrib.prover.registration); ``Prover.prove`` proves an
+epoch's fee split against G (attrib.prover.epoch) and returns an :class:`Epoch`, whose claim
+has twelve words whatever C and T.  The transcript steps are the verifier's own functions.
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
-from attrib.kernels import fr, g1, linalg
+from attrib.kernels import g1
 from attrib.prover.dataset import Dataset, aggregate_by_contributor, check_fees, quantize_queries
-from attrib.prover.hyperkzg import commit, open_batch
+from attrib.prover.epoch import prove_epoch
+from attrib.prover.hyperkzg import commit
+from attrib.prover.payouts import open_payouts
 from attrib.prover.registration import aggregate_table, prove_registration
 from attrib.prover.srs import SRS
 from attrib.prover.storage import atomic_save_npy, atomic_write_bytes
-from attrib.prover.sumcheck import prove_sumcheck
-from attrib.verifier.attribution import ATTRIBUTION_LABEL, absorb_statement, combine_queries
+from attrib.verifier.attribution import Claim, Proof, epoch_shape
 from attrib.verifier.encoding import EncodingError
-from attrib.verifier.fees import compute_payouts
-from attrib.verifier.messages import Claim, Manifest, Proof
+from attrib.verifier.messages import Manifest
+from attrib.verifier.payouts import PayoutOpening
 from attrib.verifier.registration import RegistrationProof
-from attrib.verifier.transcript import Transcript
 
 
 class RegistrationError(ValueError):
@@ -89,16 +89,6 @@ def log2_ceil(n: int) -> int:
     return max(1, (n - 1).bit_length())
 
 
-def exact_totals(contributor_features: np.ndarray, queries: np.ndarray) -> list[list[int]]:
-    """A = G·Qᵀ as exact Python ints (C × T), G split into 32-bit halves so int64 never overflows."""
-    lo = contributor_features & 0xFFFFFFFF
-    hi = contributor_features >> 32
-    a_lo = lo @ queries.T
-    a_hi = hi @ queries.T
-    return [[(h << 32) + low for h, low in zip(row_hi, row_lo)]
-            for row_hi, row_lo in zip(a_hi.tolist(), a_lo.tolist())]
-
-
 class Prover:
     """Registers datasets and proves epochs against one SRS."""
 
@@ -145,40 +135,43 @@ class Prover:
                                     f"(manifest SRS digest {reg.manifest.srs_digest.hex()[:16]}…, "
                                     f"this prover's {self.srs.digest().hex()[:16]}…)")
 
-    def prove(self, reg: Registration, queries, fees) -> tuple[Claim, Proof]:
-        """Totals, payouts and their proof for one epoch of T queries with T fees."""
+    def prove(self, reg: Registration, queries, fees, seq: int = 0) -> Epoch:
+        """Prove one epoch of T queries (integers with |q| < 2^15, or floats, quantized per query)
+        with T fees (integers below 2^96): its claim, proof, payouts and exact totals."""
         self._check_registration(reg)
         manifest = reg.manifest
         q = quantize_queries(queries, manifest.num_columns)
         fee_list = check_fees(fees, q.shape[0])
-        n = manifest.log_rows
-        size = 1 << n
-        powers = self.srs.powers_for(n)
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 1 << 64:
+            raise ValueError(f"seq: expected an integer in [0, 2^64), got {seq!r}")
+        shape = epoch_shape(manifest, q.shape[0])
+        powers = self.srs.powers_for(shape.n)      # names the sizes if the SRS is too small
+        start = time.perf_counter()
+        result = prove_epoch(powers, manifest, np.asarray(reg.aggregate), q, fee_list, seq, self.progress)
+        return Epoch(manifest, result.claim, result.proof, result.payouts, result.totals, q, fee_list, powers,
+                     {"prove_s": time.perf_counter() - start})
 
-        offsets = np.asarray(manifest.offsets)
-        totals = exact_totals(reg.aggregate, q)
-        claim = Claim(queries=tuple(map(tuple, q.tolist())), fees=tuple(fee_list),
-                      totals=tuple(map(tuple, totals)), payouts=tuple(compute_payouts(totals, fee_list)))
-        self.progress("totals", 1.0)
 
-        transcript = Transcript(ATTRIBUTION_LABEL)
-        delta, beta = absorb_statement(transcript, manifest, claim)
-        qstar = combine_queries(claim.queries, delta)
+@dataclass
+class Epoch:
+    """One proved epoch: what goes to the ledger (``claim``, ``proof``), what is published beside it
+    (``queries``, ``fees``, ``payouts``: the sidecar), and what stays with the prover (``totals``,
+    the exact C × T influences, which the proof keeps private)."""
 
-        s = fr.zeros(size)
-        s[: manifest.num_rows] = linalg.matvec_small_int(np.asarray(reg.features), fr.from_ints(qstar))
-        sigma = fr.from_int64(np.concatenate([np.asarray(reg.scales), np.zeros(size - manifest.num_rows, np.int64)]))
-        beta_pows = fr.from_ints([pow(beta, c, fr.MODULUS) for c in range(manifest.num_contributors)])
-        w = np.concatenate([np.repeat(beta_pows, np.diff(offsets), axis=0), fr.zeros(size - manifest.num_rows)])
-        self.progress("tables", 1.0)
+    manifest: Manifest
+    claim: Claim
+    proof: Proof
+    payouts: list                 # C ints, manifest order
+    totals: list                  # C × T exact ints A[c][t]
+    queries: np.ndarray           # T × k int64
+    fees: list                    # T ints
+    powers: np.ndarray = field(repr=False)
+    timings: dict = field(default_factory=dict)
 
-        messages, u, (_, sigma_u, s_u) = prove_sumcheck(
-            [w, sigma, s], transcript, lambda done, total: self.progress("sum-check", done / total))
-
-        columns = g1.from_ints(list(manifest.column_commitments))
-        s_commitment = g1.to_py_ecc(g1.msm(columns, fr.from_ints(qstar), check=False))
-        scale_commitment = g1.to_py_ecc(g1.from_ints([manifest.scale_commitment])[0])
-        _, opening = open_batch(powers, [sigma, s], [scale_commitment, s_commitment], u, transcript,
-                                values=[sigma_u, s_u], progress=self.progress)
-        proof = Proof(sumcheck=tuple(map(tuple, messages)), sigma_at_u=sigma_u, s_at_u=s_u, opening=opening)
-        return claim, proof
+    def open_payouts(self, indices) -> PayoutOpening:
+        """One succinct opening of the payouts at any set of contributor indices (manifest order)."""
+        indices = [int(c) for c in indices]
+        if not indices or len(set(indices)) != len(indices) or not all(0 <= c < len(self.payouts) for c in indices):
+            raise ValueError(f"indices: distinct contributor indices from 0 to {len(self.payouts) - 1}")
+        _, opening = open_payouts(self.powers, self.claim, self.payouts, self.manifest.log_contributors, indices)
+        return opening

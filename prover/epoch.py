@@ -1,7 +1,7 @@
 """The epoch prover (protocol v2): the witness of the fee split, its commitments, six sum-checks,
 the batching sum-check and one HyperKZG batch.
 
-The mirror of ``attrib.verifier.epoch`` (read its docstring for the statement, the bounds and the
+The mirror of ``attrib.verifier.attribution`` (read its docstring for the statement, the bounds and the
 transcript order): every challenge, every claim and every kernel comes from the verifier's own
 functions; this module computes the witness (exact integers, in numpy where the bounds keep
 int64 exact) and the tables, and runs the sum-checks on the kernels.
@@ -16,7 +16,7 @@ import numpy as np
 from attrib.kernels import fr, mle
 from attrib.prover.hyperkzg import commit, open_batch
 from attrib.prover.sumcheck import prove_sumcheck_pairs, prove_sumcheck_terms
-from attrib.verifier.epoch import (
+from attrib.verifier.attribution import (
     DEGREES,
     EPOCH_LABEL,
     FEE_SHIFT,
@@ -30,9 +30,9 @@ from attrib.verifier.epoch import (
     SLOTS,
     STAGES,
     TABLES,
-    EpochClaim,
-    EpochProof,
+    Claim,
     EpochShape,
+    Proof,
     Taus,
     absorb_claim,
     absorb_phase,
@@ -227,8 +227,8 @@ def _partial(table_cm: np.ndarray, weights: list[int]) -> np.ndarray:
 class EpochResult:
     """An epoch's claim and proof, and what stays with the prover (the sidecar and the totals)."""
 
-    claim: EpochClaim
-    proof: EpochProof
+    claim: Claim
+    proof: Proof
     payouts: list                 # C ints, manifest order
     totals: list                  # C × T exact ints A[c][t]
     queries: np.ndarray           # T × k
@@ -255,7 +255,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     q_table = wit.queries.reshape(-1)
     f_table = _fr(wit.fees)
     p_table = _fr(wit.payouts)
-    claim = EpochClaim(manifest.digest(), seq, t_real, _point(commit(powers, q_table)),
+    claim = Claim(manifest.digest(), seq, t_real, _point(commit(powers, q_table)),
                        _point(commit(powers, f_table)), _point(commit(powers, p_table)),
                        sum(wit.fees), sum(wit.payouts[: manifest.num_contributors]))
     transcript = Transcript(EPOCH_LABEL)
@@ -391,7 +391,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     commitments = [*phase1, *phase2, claim.queries_commitment, claim.fees_commitment, claim.payouts_commitment,
                    manifest.aggregate_point()]
     _, opening = open_batch(powers, committed, commitments, x, transcript, values=evaluations, progress=step)
-    proof = EpochProof(phase1, phase2, values, tuple(rounds), tuple(finals), tuple(map(tuple, batch_messages)),
+    proof = Proof(phase1, phase2, values, tuple(rounds), tuple(finals), tuple(map(tuple, batch_messages)),
                        tuple(evaluations), opening)
     c, t_count = manifest.num_contributors, t_real
     return EpochResult(claim, proof, wit.payouts[:c], [row[:t_count] for row in wit.totals[:c]],

@@ -1,15 +1,16 @@
 """The attribution protocol as an executable specification, in pure Python.
 
 Depends on py_ecc and a keccak implementation only, and on nothing else of
-this project.  Read it in this order: encoding, transcript, polynomial,
-sumcheck, hyperkzg, messages, fees, attribution, registration.
+this project.  Read it in this order: limits, encoding, transcript, polynomial,
+sumcheck, hyperkzg, messages, registration, fees, kernels, attribution, payouts.
 """
 
-from attrib.verifier.attribution import verify_attribution
+from attrib.verifier.attribution import Claim, Proof, verify_attribution
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.hyperkzg import VerifyingKey
-from attrib.verifier.messages import Claim, Manifest, Proof
+from attrib.verifier.messages import Manifest
+from attrib.verifier.payouts import PayoutOpening, verify_payouts
 from attrib.verifier.registration import RegistrationProof, verify_registration
 
-__all__ = ["Claim", "EncodingError", "Manifest", "Proof", "RegistrationProof", "VerifyingKey", "verify_attribution",
-           "verify_registration"]
+__all__ = ["Claim", "EncodingError", "Manifest", "PayoutOpening", "Proof", "RegistrationProof", "VerifyingKey",
+           "verify_attribution", "verify_payouts", "verify_registration"]

@@ -1,33 +1,40 @@
-"""The fee split: how one epoch's fees are paid out to contributors.
+"""The fee split (DESIGN §3b): how one epoch's fees are paid out to contributors.
 
-For each inference t with fee F_t, contributor c earns a share in proportion
-to its positive influence:
+For totals A[c,t] (contributor c, inference t) and fees F_t (0 ≤ F_t < 2^96):
 
-    payout_t[c] = floor(F_t · max(A[c,t], 0) / Σ_c' max(A[c',t], 0))
+    A⁺ = max(A, 0),   S_t = Σ_c A⁺[c,t]
+    π_t = ⌊F_t·2^128 / S_t⌋       (π_t = 0 when S_t = 0: the fee stays with the payer)
+    P_c = ⌊Σ_t π_t·A⁺[c,t] / 2^128⌋
 
-and payout[c] = Σ_t payout_t[c].  Dust rule: the floors leave at most C − 1
-units of each fee undistributed; that remainder, and the whole fee of an
-inference with no positive influence at all, is not paid to anyone (it stays
-with the payer).  Every verifier (Python, EVM) computes exactly this.
+One division per inference and one per contributor.  Σ_c P_c ≤ Σ_t F_t, and P_c is ⌊E_c⌋ or
+⌊E_c⌋ − 1 for the exact share E_c = Σ_t F_t·A⁺[c,t]/S_t (each cell's rounding is below
+A⁺/2^128 < 2^−48).  The dust ΣF − ΣP, which returns to the payer, is at most
+Σ_{t: S_t = 0} F_t + C: the fees of inferences nobody influenced positively, plus at most one
+unit per contributor.  The epoch proof (attrib.verifier.attribution) proves exactly this rule;
+these functions are its reference, on Python integers.
 """
 
 from __future__ import annotations
 
+FEE_SHIFT = 128
 
-def split_fee(fee: int, influences: list[int]) -> list[int]:
-    """One inference's payouts: floor(fee · max(a, 0) / Σ max(a', 0))."""
-    positive = [a if a > 0 else 0 for a in influences]
-    total = sum(positive)
-    if total == 0:
-        return [0] * len(influences)
-    return [fee * a // total for a in positive]
+
+def inference_rates(totals: list[list[int]], fees: list[int]) -> list[int]:
+    """π_t = ⌊F_t·2^128 / S_t⌋ for each inference (0 when S_t = 0)."""
+    rates = []
+    for t, fee in enumerate(fees):
+        s = sum(row[t] for row in totals if row[t] > 0)
+        rates.append((fee << FEE_SHIFT) // s if s else 0)
+    return rates
 
 
 def compute_payouts(totals: list[list[int]], fees: list[int]) -> list[int]:
-    """payout[c] = Σ_t split_fee(F_t, A[·, t])[c], for totals A[c][t] (C × T)."""
-    payouts = [0] * len(totals)
-    for t, fee in enumerate(fees):
-        for c, share in enumerate(split_fee(fee, [row[t] for row in totals])):
-            payouts[c] += share
-    return payouts
+    """P_c = ⌊Σ_t π_t·max(A[c,t], 0) / 2^128⌋ for totals A[c][t] (C × T) and fees F (T)."""
+    rates = inference_rates(totals, fees)
+    return [sum(p * a for p, a in zip(rates, row) if a > 0) >> FEE_SHIFT for row in totals]
 
+
+def dust_bound(totals: list[list[int]], fees: list[int]) -> int:
+    """The most the dust ΣF − ΣP can be: the fees nobody influenced, plus one unit per contributor."""
+    unpaid = sum(fee for t, fee in enumerate(fees) if all(row[t] <= 0 for row in totals))
+    return unpaid + len(totals)

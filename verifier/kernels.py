@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from attrib.verifier.attribution import evaluate_range_indicator
-from attrib.verifier.polynomial import R, evaluate_eq
+from attrib.verifier.polynomial import R, evaluate_eq, evaluate_range_indicator
 
 LIMB_BITS = 16
 SLOT_BITS = 6                                   # the slot table X has 2^6 = 64 slots per row

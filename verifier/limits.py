@@ -7,8 +7,9 @@ half-open range its values must lie in.
 Why these values (DESIGN §2): features and queries are 16-bit signed fixed point and scales
 24-bit unsigned, so that a per-contributor sum Σ σ_i·φ_ij over up to MAX_DATASET_ROWS rows is
 exact in int64 (2^24 · 2^15 · 2^24 = 2^63) and every total A[c,t] = Σ_j G[c,j]·Q[t,j] stays
-far below r/2 (|A| < 2^63 · 2^15 · 2^20 = 2^98), so that it is recovered from its field
-element without ambiguity.  Fees are below 2^128, so a fee times a total fits 256 bits on the EVM.
+far below r/2.  An epoch's range checks hold |A| < 2^80 (five 16-bit limbs), C and T ≤ 2^16 and
+fees below 2^96, so that every field equation of the fee split is an integer equation
+(attrib.verifier.attribution states each bound).
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ FEATURE_LIMIT = 1 << (FEATURE_BITS - 1)   # |φ| < 2^15: int16 without −2^15, 
 QUERY_LIMIT = FEATURE_LIMIT               # |q| < 2^15
 SCALE_BITS = 24
 SCALE_LIMIT = 1 << SCALE_BITS             # 0 ≤ σ < 2^24
-FEE_LIMIT = 1 << 128                      # 0 ≤ F < 2^128
+FEE_LIMIT = 1 << 96                       # 0 ≤ F < 2^96 (so 2^128·F < 2^224: the division's bound)
 
 # ---- sizes ---------------------------------------------------------------------------------
 
 MAX_LOG_ROWS = 32                         # a manifest has 2^log_rows ≤ 2^32 rows (padding included)
 MAX_DATASET_ROWS = 1 << 24                # N ≤ 2^24: the int64 exactness bound above (the prover's)
 MAX_COLUMNS = 1 << 20                     # k ≤ 2^20 feature columns
-MAX_QUERIES = 1 << 24                     # T ≤ 2^24 queries in one epoch
+MAX_QUERIES = 1 << 16                     # T ≤ 2^16 queries in one epoch (payouts < 2^112 in seven limbs)
 MAX_CONTRIBUTOR_ID_BYTES = 1024           # a contributor id is 1 to 1024 bytes of UTF-8
 MAX_CONTRIBUTORS = 1 << 16                # C ≤ 2^16: the epoch's per-inference sums S_t stay below 2^96
 MAGNITUDE_LIMBS = 5                       # |A[c,t]| < 2^80 in five 16-bit limbs (the epoch's range checks)

@@ -1,10 +1,9 @@
-"""The objects that travel between prover, ledger and verifiers: Manifest, Claim, Proof.
+"""The manifest a ledger registers, and the word-level helpers every message uses.
 
-Every object has a canonical binary form (`to_bytes` / `from_bytes`, a
-sequence of 32-byte words, versioned, rejected cleanly when malformed) and a
-JSON form (`to_json` / `from_json`).  Large integers appear in JSON as hex
-strings.  Signed integers (queries, totals) are encoded as field elements:
-a negative a is r − |a|, and a decoded value above (r − 1)/2 is read as negative.
+Every object has a canonical binary form (`to_bytes` / `from_bytes`, a sequence of 32-byte
+words, versioned, rejected cleanly when malformed); the manifest also has a JSON form
+(`to_json` / `from_json`), with large integers as hex strings.  The epoch's Claim and Proof
+are in attrib.verifier.attribution, the registration proof in attrib.verifier.registration.
 """
 
 from __future__ import annotations
@@ -16,35 +15,27 @@ from typing import NamedTuple
 from attrib.verifier.encoding import (
     FIELD_BYTES,
     G1_BYTES,
-    R_MODULUS,
     EncodingError,
     decode_g1,
     decode_scalar,
     encode_g1,
-    encode_scalar,
     g1_affine,
     g1_from_affine,
 )
-from attrib.verifier.hyperkzg import HyperKZGProof, VerifyingKey
+from attrib.verifier.hyperkzg import VerifyingKey
 from attrib.verifier.limits import (
-    FEE_LIMIT,
     MAGNITUDE_LIMBS,
     MAX_COLUMNS,
     MAX_CONTRIBUTOR_ID_BYTES,
     MAX_CONTRIBUTORS,
     MAX_ENCODING_VERSION,
     MAX_LOG_ROWS,
-    MAX_QUERIES,
 )
 from attrib.verifier.transcript import keccak256
 
 MANIFEST_VERSION = 2
-CLAIM_VERSION = 1
-PROOF_VERSION = 1
 MANIFEST_DOMAIN = b"ATTRIB-V2/MANIFEST"
 CONTRIBUTORS_DOMAIN = b"ATTRIB-V1/CONTRIBUTORS"
-SUMCHECK_DEGREE = 3
-HALF_R = (R_MODULUS - 1) // 2
 VK_BYTES = 384
 
 
@@ -54,36 +45,6 @@ def word(x: int) -> bytes:
     if not 0 <= x < 1 << 256:
         raise EncodingError(f"{x} does not fit a 32-byte word")
     return x.to_bytes(32, "big")
-
-
-def encode_signed(a: int) -> bytes:
-    """A signed integer |a| ≤ (r − 1)/2 as a field element: negative a ↦ r − |a|."""
-    if not -HALF_R <= a <= HALF_R:
-        raise EncodingError(f"signed value {a} is outside ±(r − 1)/2")
-    return encode_scalar(a % R_MODULUS)
-
-
-def encode_signed_words(values) -> bytes:
-    """encode_signed of every value, concatenated (one range check for the lot)."""
-    values = list(values)
-    if values and not (-HALF_R <= min(values) and max(values) <= HALF_R):
-        bad = next(a for a in values if not -HALF_R <= a <= HALF_R)
-        raise EncodingError(f"signed value {bad} is outside ±(r − 1)/2")
-    r = R_MODULUS
-    return b"".join((a % r).to_bytes(32, "big") for a in values)
-
-
-def decode_signed(data: bytes) -> int:
-    x = decode_scalar(data)
-    return x - R_MODULUS if x > HALF_R else x
-
-
-def _is_int(x) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _is_sequence(x) -> bool:
-    return isinstance(x, (tuple, list))
 
 
 class Reader:
@@ -111,9 +72,6 @@ class Reader:
 
     def scalar(self) -> int:
         return decode_scalar(self.take(FIELD_BYTES))
-
-    def signed(self) -> int:
-        return decode_signed(self.take(FIELD_BYTES))
 
     def g1(self):
         return decode_g1(self.take(G1_BYTES))
@@ -371,160 +329,4 @@ class Manifest:
         return manifest
 
 
-# ---- Claim ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Claim:
-    """One epoch: queries Q (T × k), fees F (T), totals A (C × T), payouts (C); exact integers."""
-
-    queries: tuple
-    fees: tuple
-    totals: tuple
-    payouts: tuple
-    version: int = CLAIM_VERSION
-
-    @property
-    def num_queries(self) -> int:
-        return len(self.fees)
-
-    def validate(self, num_columns: int, num_contributors: int) -> None:
-        """The version, shapes against the manifest's k and C, and every value's type and range
-        (EncodingError): an object is accepted exactly when its bytes would be."""
-        if self.version != CLAIM_VERSION:
-            raise EncodingError(f"claim version {self.version!r} is not supported")
-        if not all(_is_sequence(x) for x in (self.queries, self.fees, self.totals, self.payouts)) \
-                or not all(_is_sequence(row) for row in (*self.queries, *self.totals)):
-            raise EncodingError("claim: queries, fees, totals and payouts must be sequences (rows of sequences)")
-        T = len(self.fees)
-        if not 1 <= T <= MAX_QUERIES:
-            raise EncodingError(f"claim: an epoch has 1 to {MAX_QUERIES} queries, not {T}")
-        if len(self.queries) != T or any(len(q) != num_columns for q in self.queries):
-            raise EncodingError(f"claim: queries must be {T} rows of {num_columns}")
-        if len(self.totals) != num_contributors or any(len(a) != T for a in self.totals):
-            raise EncodingError(f"claim: totals must be {num_contributors} rows of {T}")
-        if len(self.payouts) != num_contributors:
-            raise EncodingError(f"claim: payouts must have {num_contributors} entries")
-        for f in self.fees:
-            if not _is_int(f) or not 0 <= f < FEE_LIMIT:
-                raise EncodingError(f"claim: fee {f!r} outside [0, 2^128)")
-        for v in (*(x for q in self.queries for x in q), *(x for a in self.totals for x in a)):
-            if not _is_int(v) or not -HALF_R <= v <= HALF_R:
-                raise EncodingError(f"claim: value {v!r} is not an integer within ±(r − 1)/2")
-        if not all(_is_int(p) and 0 <= p < 1 << 256 for p in self.payouts):
-            raise EncodingError("claim: payouts must be non-negative integers")
-
-    def to_bytes(self) -> bytes:
-        T = len(self.fees)
-        k = len(self.queries[0]) if self.queries else 0
-        parts = [word(self.version), word(T), word(k), word(len(self.totals))]
-        parts.append(encode_signed_words(x for q in self.queries for x in q))
-        parts += [word(f) for f in self.fees]
-        parts.append(encode_signed_words(a for row in self.totals for a in row))
-        parts += [word(p) for p in self.payouts]
-        return b"".join(parts)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "Claim":
-        rd = Reader(data, "claim")
-        version = rd.uint(MAX_ENCODING_VERSION, "version")
-        if version != CLAIM_VERSION:
-            raise EncodingError(f"claim version {version} is not supported")
-        limit = len(rd.data) // 32
-        T = rd.uint(min(limit, MAX_QUERIES), "num_queries")
-        k = rd.uint(min(limit, MAX_COLUMNS), "num_columns")
-        C = rd.uint(limit, "num_contributors")
-        queries = tuple(tuple(rd.signed() for _ in range(k)) for _ in range(T))
-        fees = tuple(rd.uint(FEE_LIMIT - 1, "fee") for _ in range(T))
-        totals = tuple(tuple(rd.signed() for _ in range(T)) for _ in range(C))
-        payouts = tuple(rd.uint((1 << 256) - 1, "payout") for _ in range(C))
-        rd.finish()
-        return cls(queries, fees, totals, payouts, version)
-
-    def to_json(self) -> str:
-        return json.dumps({"version": self.version, "queries": [list(q) for q in self.queries],
-                           "fees": list(self.fees), "totals": [list(a) for a in self.totals],
-                           "payouts": list(self.payouts)})
-
-    @classmethod
-    def from_json(cls, text) -> "Claim":
-        obj = load_json(text, "claim")
-        try:
-            return cls(tuple(tuple(parse_int(x, "query") for x in q) for q in obj["queries"]),
-                       tuple(parse_int(f, "fee") for f in obj["fees"]),
-                       tuple(tuple(parse_int(x, "total") for x in a) for a in obj["totals"]),
-                       tuple(parse_int(p, "payout") for p in obj["payouts"]),
-                       parse_int(obj.get("version", CLAIM_VERSION), "version"))
-        except (KeyError, TypeError) as exc:
-            raise EncodingError(f"claim JSON is malformed: {exc!r}") from None
-
-
-# ---- Proof ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Proof:
-    """Sum-check messages (n rounds × 3 values), σ̃(u), s̃(u), and their HyperKZG opening."""
-
-    sumcheck: tuple
-    sigma_at_u: int
-    s_at_u: int
-    opening: HyperKZGProof
-    version: int = PROOF_VERSION
-
-    @property
-    def num_rounds(self) -> int:
-        return len(self.sumcheck)
-
-    def validate(self, num_rounds: int) -> None:
-        """Shapes for a manifest of 2^num_rounds rows, and every scalar's type and range (EncodingError).
-
-        The opening's own shapes and points are checked by verify_hyperkzg, which returns False.
-        """
-        if self.version != PROOF_VERSION:
-            raise EncodingError(f"proof version {self.version!r} is not supported")
-        if not _is_sequence(self.sumcheck) or len(self.sumcheck) != num_rounds:
-            raise EncodingError(f"proof: {num_rounds} sum-check rounds are needed")
-        for message in self.sumcheck:
-            if not _is_sequence(message) or len(message) != SUMCHECK_DEGREE:
-                raise EncodingError(f"proof: a sum-check message has {SUMCHECK_DEGREE} values")
-        scalars = (*(v for m in self.sumcheck for v in m), self.sigma_at_u, self.s_at_u)
-        if not all(_is_int(v) and 0 <= v < R_MODULUS for v in scalars):
-            raise EncodingError("proof: a scalar is not an integer in [0, r)")
-        if not isinstance(self.opening, HyperKZGProof):
-            raise EncodingError("proof: the opening is not a HyperKZGProof")
-
-    def to_bytes(self) -> bytes:
-        parts = [word(self.version), word(len(self.sumcheck))]
-        parts += [encode_scalar(v) for msg in self.sumcheck for v in msg]
-        parts += [encode_scalar(self.sigma_at_u), encode_scalar(self.s_at_u), self.opening.to_bytes()]
-        return b"".join(parts)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "Proof":
-        rd = Reader(data, "proof")
-        version = rd.uint(MAX_ENCODING_VERSION, "version")
-        if version != PROOF_VERSION:
-            raise EncodingError(f"proof version {version} is not supported")
-        n = rd.uint(MAX_LOG_ROWS, "rounds")
-        if n < 1:
-            raise EncodingError("proof: at least one sum-check round")
-        sumcheck = tuple(tuple(rd.scalar() for _ in range(SUMCHECK_DEGREE)) for _ in range(n))
-        sigma, s = rd.scalar(), rd.scalar()
-        opening = HyperKZGProof.from_bytes(rd.take(HyperKZGProof.size(n)), n)
-        rd.finish()
-        return cls(sumcheck, sigma, s, opening, version)
-
-    def to_json(self) -> str:
-        return json.dumps({"version": self.version, "bytes": self.to_bytes().hex()})
-
-    @classmethod
-    def from_json(cls, text) -> "Proof":
-        obj = load_json(text, "proof")
-        try:
-            return cls.from_bytes(bytes.fromhex(obj["bytes"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, EncodingError):
-                raise
-            raise EncodingError(f"proof JSON is malformed: {exc!r}") from None
-
-
-__all__ = ["Claim", "Manifest", "Proof", "contributors_hash"]
+__all__ = ["Manifest", "ManifestHeader", "contributors_hash"]

@@ -55,3 +55,23 @@ def interpolate_at(evals: list[int], x: int) -> int:
                 den = den * (t - s) % R
         total = (total + evals[t] * num * inverse(den)) % R
     return total
+
+
+def evaluate_range_indicator(t: int, u: list[int]) -> int:
+    """Σ_{i < t} eq(i, u): the MLE of the indicator of [0, t) at u, for 0 ≤ t ≤ 2^n.
+
+    An index i < t first differs from t at some bit k with t_k = 1, i_k = 0 and
+    agrees above it; the bits below k are free and their eq factors sum to 1:
+    Σ_{k: t_k = 1} (1 − u_k)·Π_{m > k} eq(t_m, u_m).
+    """
+    n = len(u)
+    if t >= 1 << n:
+        return 1
+    total, prefix = 0, 1
+    for k in range(n - 1, -1, -1):
+        if (t >> k) & 1:
+            total = (total + prefix * (1 - u[k])) % R
+            prefix = prefix * u[k] % R
+        else:
+            prefix = prefix * (1 - u[k]) % R
+    return total

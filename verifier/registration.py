@@ -41,12 +41,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from attrib.verifier.attribution import evaluate_range_indicator
 from attrib.verifier.encoding import EncodingError, encode_scalar
 from attrib.verifier.hyperkzg import HyperKZGProof, linear_combination, verify_hyperkzg
 from attrib.verifier.limits import MAX_ENCODING_VERSION, MAX_LOG_ROWS
 from attrib.verifier.messages import Manifest, Reader, word
-from attrib.verifier.polynomial import R, evaluate_eq
+from attrib.verifier.polynomial import R, evaluate_eq, evaluate_range_indicator
 from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
 from attrib.verifier.transcript import Transcript
 

@@ -14,7 +14,7 @@ from attrib.prover import SRS, Dataset, Prover
 from attrib.prover import epoch as prover_epoch
 from attrib.prover.epoch import prove_epoch
 from attrib.verifier.encoding import R_MODULUS as R
-from attrib.verifier.epoch import EpochClaim, EpochProof, epoch_shape, verify_epoch
+from attrib.verifier.attribution import Claim, Proof, epoch_shape, verify_attribution
 
 FEE_LIMIT = 1 << 96
 
@@ -58,7 +58,7 @@ def small(srs16):
 
 
 def verify(srs, manifest, claim, proof) -> bool:
-    return verify_epoch(manifest, claim, proof, trusted_srs_digest=srs.digest())
+    return verify_attribution(manifest, claim, proof, trusted_srs_digest=srs.digest())
 
 
 @pytest.mark.parametrize("rows, cols, contributors, t_count", [
@@ -71,7 +71,7 @@ def test_honest_epochs_verify_and_pay_by_the_rule(srs16, rows, cols, contributor
     fees = [int(x) for x in rng.integers(0, 2**62, t_count)]
     epoch = prove(srs16, reg, queries, fees)
     assert verify(srs16, reg.manifest, epoch.claim, epoch.proof)
-    assert verify_epoch(reg.manifest.to_bytes(), memoryview(epoch.claim.to_bytes()), epoch.proof.to_bytes(),
+    assert verify_attribution(reg.manifest.to_bytes(), memoryview(epoch.claim.to_bytes()), epoch.proof.to_bytes(),
                         trusted_srs_digest=srs16.digest())
     expected_totals = (reg.aggregate.astype(object) @ queries.astype(object).T).tolist()
     assert epoch.totals == expected_totals
@@ -79,8 +79,8 @@ def test_honest_epochs_verify_and_pay_by_the_rule(srs16, rows, cols, contributor
     assert epoch.claim.total_fees == sum(fees) and epoch.claim.total_paid == sum(epoch.payouts)
     assert sum(fees) - sum(epoch.payouts) <= sum(f for t, f in enumerate(fees)
                                                  if all(row[t] <= 0 for row in expected_totals)) + contributors
-    assert EpochClaim.from_bytes(epoch.claim.to_bytes()) == epoch.claim
-    assert EpochProof.from_bytes(epoch.proof.to_bytes()) == epoch.proof
+    assert Claim.from_bytes(epoch.claim.to_bytes()) == epoch.claim
+    assert Proof.from_bytes(epoch.proof.to_bytes()) == epoch.proof
 
 
 def test_the_claim_does_not_grow(small, srs16):
@@ -164,9 +164,9 @@ def test_replay_on_another_manifest_and_malformed_bytes(small, srs16):
     reg, queries, fees, epoch = small
     other = register(srs16, 60, 3, 5, seed=1)
     assert not verify(srs16, other.manifest, epoch.claim, epoch.proof)
-    assert not verify_epoch(reg.manifest, epoch.claim, epoch.proof, trusted_srs_digest=bytes(32))
+    assert not verify_attribution(reg.manifest, epoch.claim, epoch.proof, trusted_srs_digest=bytes(32))
     with pytest.raises(TypeError, match="trusted_srs_digest"):
-        verify_epoch(reg.manifest, epoch.claim, epoch.proof)
+        verify_attribution(reg.manifest, epoch.claim, epoch.proof)
     data = epoch.proof.to_bytes()
     for bad in (data[:-1], data + bytes(32), b"", b"\x00" * 96):
         assert not verify(srs16, reg.manifest, epoch.claim, bad)

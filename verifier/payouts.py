@@ -1,0 +1,147 @@
+"""Opening payouts: any set I of contributors' payouts against an epoch's payout commitment C_P,
+in one succinct opening (PROTOCOL-V2 §7).
+
+With γ drawn after absorbing the claim (which binds the manifest digest, seq and C_P), the
+indices and the values v_c, one degree-2 sum-check over mC variables proves
+
+    Σ_x P(x)·κ(x) = Σ_{c ∈ I} γ^{#c}·v_c,   κ = Σ_{c ∈ I} γ^{#c}·eq(bits c, ·)
+
+(#c the position of c in I), reducing it to P̃(x) at a random point, which one HyperKZG
+opening of C_P checks.  κ̃(x) costs the verifier O(|I|·mC); the proof is mC rounds plus one
+opening whatever |I|.
+
+| a cheating prover tries | stopped by |
+|---|---|
+| a wrong value for one index | the γ-combination at random γ, then the sum-check (SZ 2·mC/r) |
+| the value of another index | eq(bits c, ·) differs at every Boolean point but c |
+| an opening against another epoch's C_P | the claim (digest, seq, C_P) is absorbed first |
+| an index ≥ C | refused before any work (payouts beyond C are 0 by the epoch's degree claim) |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from attrib.verifier.attribution import Claim
+from attrib.verifier.encoding import EncodingError, encode_scalar
+from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
+from attrib.verifier.limits import MAX_ENCODING_VERSION
+from attrib.verifier.messages import Manifest, Reader, word
+from attrib.verifier.polynomial import R
+from attrib.verifier.registration import eq_of_index
+from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
+from attrib.verifier.transcript import Transcript
+
+PAYOUT_LABEL = b"payout"
+OPENING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PayoutOpening:
+    """Sum-check messages (mC rounds × 2), P̃(x), and its HyperKZG opening."""
+
+    sumcheck: tuple
+    value_at_x: int
+    opening: HyperKZGProof
+    version: int = OPENING_VERSION
+
+    def to_bytes(self) -> bytes:
+        parts = [word(self.version), word(len(self.sumcheck))]
+        parts += [encode_scalar(v) for msg in self.sumcheck for v in msg]
+        return b"".join(parts) + encode_scalar(self.value_at_x) + self.opening.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data) -> PayoutOpening:
+        rd = Reader(data, "payout opening")
+        version = rd.uint(MAX_ENCODING_VERSION, "version")
+        if version != OPENING_VERSION:
+            raise EncodingError(f"payout opening version {version} is not supported")
+        n = rd.uint(64, "rounds")
+        if n < 1:
+            raise EncodingError("payout opening: at least one round")
+        sumcheck = tuple(tuple(rd.scalar() for _ in range(2)) for _ in range(n))
+        value = rd.scalar()
+        opening = HyperKZGProof.from_bytes(rd.take(HyperKZGProof.size(n)), n)
+        rd.finish()
+        return cls(sumcheck, value, opening, version)
+
+    def validate(self, rounds: int) -> None:
+        if self.version != OPENING_VERSION:
+            raise EncodingError(f"payout opening version {self.version!r} is not supported")
+        if not isinstance(self.sumcheck, (tuple, list)) or len(self.sumcheck) != rounds:
+            raise EncodingError(f"payout opening: {rounds} rounds are needed")
+        values = [v for m in self.sumcheck if isinstance(m, (tuple, list)) and len(m) == 2 for v in m]
+        if len(values) != 2 * rounds or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < R
+                                                for v in (*values, self.value_at_x)):
+            raise EncodingError("payout opening: a message or value is malformed")
+        if not isinstance(self.opening, HyperKZGProof):
+            raise EncodingError("payout opening: the opening is not a HyperKZGProof")
+
+
+def draw_payout_challenge(transcript: Transcript, claim: Claim, indices: list[int], values: list[int]) -> int:
+    """Absorb the claim, the indices and the values; draw γ."""
+    transcript.absorb_words(claim.words())
+    transcript.absorb_scalars([len(indices), *indices])
+    transcript.absorb_scalars(values)
+    return transcript.challenge_scalar()
+
+
+def payout_kernel_at(indices: list[int], gamma: int, x: list[int]) -> int:
+    """κ̃(x) = Σ_{c ∈ I} γ^{#c}·eq(bits c, x)."""
+    total, power = 0, 1
+    for c in indices:
+        total = (total + power * eq_of_index(x, c)) % R
+        power = power * gamma % R
+    return total
+
+
+def check_indices(manifest: Manifest, indices, values) -> None:
+    """Distinct contributor indices below C, one integer value in [0, r) each (EncodingError)."""
+    indices, values = list(indices), list(values)
+    if not indices or len(indices) != len(values) or len(set(indices)) != len(indices):
+        raise EncodingError("payouts: one value per index, at least one, and no index twice")
+    if not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c < manifest.num_contributors
+               for c in indices):
+        raise EncodingError(f"payouts: an index is not a contributor (0 to {manifest.num_contributors - 1})")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < R for v in values):
+        raise EncodingError("payouts: a value is not an integer in [0, r)")
+
+
+def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_digest: bytes) -> bool:
+    """Whether ``opening`` shows that the epoch's committed payouts are ``values`` at the contributor
+    ``indices`` (manifest order), for the SRS of ``trusted_srs_digest`` (required).  The manifest,
+    claim and opening may be objects or bytes.  False for anything wrong or malformed."""
+    bytes_like = (bytes, bytearray, memoryview)
+    if not isinstance(trusted_srs_digest, bytes_like) or len(trusted_srs_digest) != 32:
+        return False
+    if not (isinstance(indices, (list, tuple)) and isinstance(values, (list, tuple))):
+        return False
+    try:
+        if isinstance(manifest, bytes_like):
+            manifest = Manifest.from_bytes(bytes(manifest))
+        if isinstance(claim, bytes_like):
+            claim = Claim.from_bytes(bytes(claim))
+        if isinstance(opening, bytes_like):
+            opening = PayoutOpening.from_bytes(bytes(opening))
+        if not (isinstance(manifest, Manifest) and isinstance(claim, Claim) and isinstance(opening, PayoutOpening)):
+            return False
+        if manifest.srs_digest != bytes(trusted_srs_digest) or bytes(claim.manifest_digest) != manifest.digest():
+            return False
+        claim.validate()
+        indices, values = list(indices), list(values)
+        check_indices(manifest, indices, values)
+        n = manifest.log_contributors
+        opening.validate(n)
+        transcript = Transcript(PAYOUT_LABEL)
+        gamma = draw_payout_challenge(transcript, claim, indices, values)
+        claimed = sum(v * pow(gamma, i, R) for i, v in enumerate(values)) % R
+        result = verify_sumcheck(SumcheckParams(n, 2, claimed), [list(m) for m in opening.sumcheck], transcript)
+        if result is None:
+            return False
+        x, last = result
+        if last != opening.value_at_x * payout_kernel_at(indices, gamma, x) % R:
+            return False
+        return verify_hyperkzg(manifest.verifying_key, [claim.payouts_commitment], x, [opening.value_at_x],
+                               opening.opening, transcript)
+    except EncodingError:
+        return False
