@@ -15,10 +15,11 @@ from attrib.demo.tracin import (
     spearman,
     tracin_features,
 )
-from attrib.prover.attribution import Prover
+from attrib.prover.attribution import Prover, required_log_n
 from attrib.prover.dataset import Dataset
 from attrib.prover.srs import SRS
-from attrib.verifier import verify_attribution
+from attrib.verifier import verify_attribution, verify_payouts, verify_registration
+from attrib.verifier.fees import dust_bound
 
 
 class Progress:
@@ -60,7 +61,7 @@ def run_demo(contributors: int = 50, queries: int = 200, fee: int = 1_000_000, s
         f"{ds.num_columns} features (4 checkpoints × 8 projected dims), {len(ds.contributors)} contributors, "
         f"{queries} inferences; model accuracy {data.accuracy:.1%}")
 
-    n = max(1, (ds.num_rows - 1).bit_length())
+    n = required_log_n(ds.num_rows, ds.num_columns, len(ds.contributors), queries)
     start = time.perf_counter()
     srs = SRS.from_ptau(ptau, max_log_n=n) if ptau else SRS.dev(n, seed=seed)
     timings["srs_s"] = time.perf_counter() - start
@@ -71,41 +72,56 @@ def run_demo(contributors: int = 50, queries: int = 200, fee: int = 1_000_000, s
     start = time.perf_counter()
     reg = prover.register(ds)
     timings["register_s"] = time.perf_counter() - start
-    say(f"registered: manifest digest {reg.manifest.digest().hex()}")
+    start = time.perf_counter()
+    registered = verify_registration(reg.manifest.to_bytes(), reg.proof.to_bytes(), trusted_srs_digest=srs.digest())
+    timings["verify_registration_s"] = time.perf_counter() - start
+    say(f"registered: manifest digest {reg.manifest.digest().hex()}; registration proof "
+        f"{len(reg.proof.to_bytes()):,} bytes, verified: {'OK' if registered else 'FAILED'}")
 
     fees = [fee] * queries
     start = time.perf_counter()
-    claim, proof = prover.prove(reg, data.query_features, fees)
+    epoch = prover.prove(reg, data.query_features, fees)
     timings["prove_s"] = time.perf_counter() - start
+    claim, proof = epoch.claim, epoch.proof
     proof_bytes = proof.to_bytes()
 
     start = time.perf_counter()
     ok = verify_attribution(reg.manifest.to_bytes(), claim.to_bytes(), proof_bytes, trusted_srs_digest=srs.digest())
     timings["verify_s"] = time.perf_counter() - start
 
+    top = int(np.argmax(epoch.payouts))
+    opening = epoch.open_payouts([top])
+    opened = verify_payouts(reg.manifest, claim, [top], [epoch.payouts[top]], opening,
+                            trusted_srs_digest=srs.digest())
+
     reference = float_totals(data.train_features, data.query_features, owners, ds.contributors)
-    proven = np.array(claim.totals, dtype=float)
+    proven = np.array(epoch.totals, dtype=float)
     rho = [spearman(proven[:, t], reference[:, t]) for t in range(queries)]
     top10 = [set(np.argsort(-proven[:, t])[:10]) == set(np.argsort(-reference[:, t])[:10])
              for t in range(queries)]
     ref_pay = float_payouts(reference, np.array(fees, dtype=float))
-    deviation = np.abs(np.array(claim.payouts, dtype=float) - ref_pay).max() / fee
+    deviation = np.abs(np.array(epoch.payouts, dtype=float) - ref_pay).max() / fee
 
     say("")
     say(f"{'contributor':<18}{'rows':>6}{'payout':>14}{'share':>8}{'float ref':>14}")
-    order = np.argsort(-np.array(claim.payouts))
+    order = np.argsort(-np.array(epoch.payouts))
     for c in order[:10]:
         rows = reg.manifest.offsets[c + 1] - reg.manifest.offsets[c]
-        say(f"{ds.contributors[c]:<18}{rows:>6}{claim.payouts[c]:>14,}{claim.payouts[c] / sum(fees):>8.2%}"
+        say(f"{ds.contributors[c]:<18}{rows:>6}{epoch.payouts[c]:>14,}{epoch.payouts[c] / sum(fees):>8.2%}"
             f"{ref_pay[c]:>14,.1f}")
     say(f"{'… ' + str(len(order) - 10) + ' more':<18}")
-    dust = sum(fees) - sum(claim.payouts)
-    say(f"fees {sum(fees):,}; paid {sum(claim.payouts):,}; undistributed dust {dust:,}")
+    dust = claim.total_fees - claim.total_paid
+    say(f"fees {claim.total_fees:,}; paid {claim.total_paid:,}; undistributed dust {dust:,} "
+        f"(at most {dust_bound(epoch.totals, fees):,} by the fee rule)")
     say("")
     say(f"fidelity vs float TracIn totals: Spearman min {min(rho):.6f} (median {np.median(rho):.6f}), "
         f"identical top-10 in {np.mean(top10):.0%} of inferences, max payout deviation {deviation:.5%} of a fee")
-    say(f"proof: {len(proof_bytes):,} bytes; verified by the pure-Python verifier: {'OK' if ok else 'FAILED'}")
+    say(f"claim: {len(claim.to_bytes())} bytes (whatever the number of contributors and inferences); "
+        f"proof: {len(proof_bytes):,} bytes; verified by the pure-Python verifier: {'OK' if ok else 'FAILED'}")
+    say(f"payout of {ds.contributors[top]} opened against the claim ({len(opening.to_bytes()):,} bytes): "
+        f"{'OK' if opened else 'FAILED'}")
     say("timings: " + ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in timings.items()))
+    ok = ok and registered and opened
     return {"ok": ok, "timings": timings, "proof_bytes": len(proof_bytes), "spearman_min": min(rho),
             "top10_identical": float(np.mean(top10)), "payout_deviation": deviation}
 

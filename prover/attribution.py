@@ -22,7 +22,7 @@ from attrib.prover.payouts import open_payouts
 from attrib.prover.registration import aggregate_table, prove_registration
 from attrib.prover.srs import SRS
 from attrib.prover.storage import atomic_save_npy, atomic_write_bytes
-from attrib.verifier.attribution import Claim, Proof, epoch_shape
+from attrib.verifier.attribution import Claim, EpochShape, Proof, epoch_shape
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.messages import Manifest
 from attrib.verifier.payouts import PayoutOpening
@@ -87,6 +87,12 @@ class Registration:
 
 def log2_ceil(n: int) -> int:
     return max(1, (n - 1).bit_length())
+
+
+def required_log_n(num_rows: int, num_columns: int, num_contributors: int, num_queries: int) -> int:
+    """The SRS (as log₂ of its powers) that registering such a dataset and proving such an epoch need."""
+    m_c, m_k = log2_ceil(num_contributors), (num_columns - 1).bit_length()
+    return max(log2_ceil(num_rows), m_c + m_k, EpochShape(log2_ceil(num_queries), m_c, m_k).n)
 
 
 class Prover:

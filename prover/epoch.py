@@ -33,12 +33,14 @@ from attrib.verifier.attribution import (
     Claim,
     EpochShape,
     Proof,
-    Taus,
     absorb_claim,
-    absorb_phase,
+    absorb_finals,
+    absorb_phase1,
+    absorb_phase2,
+    absorb_values,
     batch_claims,
     combined_kernels,
-    draw_points,
+    draw_batching_challenge,
     epoch_shape,
 )
 from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS, Kernel
@@ -264,8 +266,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     # phase 1 (E2): limbs, sign, slots, multiplicities → α
     phase1_tables = [wit.limbs[i] for i in range(MAGNITUDE_LIMBS)] + [wit.sign, wit.slots, wit.multiplicities]
     phase1 = tuple(_point(commit(powers, t)) for t in phase1_tables)
-    absorb_phase(transcript, phase1)
-    alpha = transcript.challenge_scalar()
+    alpha = absorb_phase1(transcript, phase1)
     step("phase 1", 1.0)
 
     # phase 2 (E3): the LogUp helpers → τ
@@ -276,8 +277,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     g_t = fr.mul(_reciprocals(alpha, iota), _fr(wit.multiplicities))
     phase2_tables = helpers + [h_x, h_q, g_t]
     phase2 = tuple(_point(commit(powers, t)) for t in phase2_tables)
-    absorb_phase(transcript, phase2)
-    taus = Taus(draw_points(transcript, shape.n))
+    taus = absorb_phase2(transcript, phase2, shape)
     step("phase 2", 1.0)
 
     # E4: v_A = Ã(τ_cell), v_S = S̃(τ_t), v_P = P̃(τ_c), v_ε = ε̃(τ_c) → λ
@@ -293,9 +293,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     v_p = _evaluate(p_table, taus.c(shape))
     v_e = _evaluate(_fr(wit.remainders), taus.c(shape))
     values = (v_a, v_s, v_p, v_e)
-    transcript.absorb_scalars(values)
-    lam = transcript.challenge_scalar()
-    lam_pows = [pow(lam, i, R) for i in range(4 + MAGNITUDE_LIMBS)]
+    lam_pows = absorb_values(transcript, values)
 
     rounds, finals, points = [], [], {}
     per_t = {name: _fr(v) for name, v in wit.per_t.items()}
@@ -307,7 +305,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
             messages, point = [], []
         vals = final_values(point)
         assert len(vals) == len(FINALS[stage])
-        transcript.absorb_scalars(vals)
+        absorb_finals(transcript, vals)
         rounds.append(tuple(map(tuple, messages)))
         finals.append(tuple(vals))
         points[stage] = point
@@ -371,7 +369,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
 
     # batching: every claim to one point, then one opening
     claims = batch_claims(shape, claim, taus, points, _finals_by_stage(finals), values)
-    gamma = transcript.challenge_scalar()
+    gamma = draw_batching_challenge(transcript)
     g_table = _fr(_aggregate_layout(aggregate, shape))
     committed = limbs + [sign, x_table, mu] + helpers + [h_x, h_q, g_t, q_fr, f_table, p_table, g_table]
     kernels = combined_kernels(claims, gamma)

@@ -63,9 +63,10 @@ Limits of this instantiation: C ≤ 2^16, T ≤ 2^16, |A| < 2^80 (five limbs), F
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from attrib.verifier.encoding import EncodingError, encode_g1, encode_scalar
+from attrib.verifier.encoding import EncodingError, encode_g1, encode_scalar, g1_affine, g1_from_affine
 from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
 from attrib.verifier.kernels import (
     LIMB_BITS,
@@ -79,8 +80,8 @@ from attrib.verifier.kernels import (
     ones_kernel,
     range_kernel,
 )
-from attrib.verifier.limits import MAGNITUDE_LIMBS, MAX_CONTRIBUTORS, MAX_ENCODING_VERSION, MAX_QUERIES
-from attrib.verifier.messages import Manifest, Reader, word
+from attrib.verifier.limits import MAGNITUDE_LIMBS, MAX_CONTRIBUTORS, MAX_ENCODING_VERSION, MAX_QUERIES, QUERY_LIMIT
+from attrib.verifier.messages import Manifest, Reader, load_json, parse_int, word
 from attrib.verifier.polynomial import R, evaluate_eq
 from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
 from attrib.verifier.transcript import Transcript
@@ -89,7 +90,7 @@ EPOCH_LABEL = b"epoch"
 CLAIM_VERSION = 1
 PROOF_VERSION = 1
 LOOKUP_BITS = 16                              # the range table is [0, 2^16)
-QUERY_SHIFT = 1 << 15                         # Q + 2^15 is looked up: −2^15 ≤ q < 2^15
+QUERY_SHIFT = QUERY_LIMIT                   # Q + 2^15 is looked up: −2^15 ≤ q < 2^15
 MAX_LOG_INFERENCES = MAX_QUERIES.bit_length() - 1          # T ≤ 2^16 (P < 2^112 in seven limbs)
 MAX_LOG_CONTRIBUTORS = MAX_CONTRIBUTORS.bit_length() - 1   # C ≤ 2^16 (S < 2^96 in six limbs)
 PI_SPLIT = 112                                # π = 2^112·π^hi + π^lo
@@ -220,6 +221,36 @@ class Claim:
         rd.finish()
         return cls(digest, seq, t, q, f, p, total_fees, total_paid, version)
 
+    def to_json(self) -> str:
+        """The claim's fields, commitments as [x, y] hex pairs and integers as decimal (ΣF, ΣP)."""
+        def affine(point):
+            x, y = g1_affine(point)
+            return [hex(x), hex(y)]
+
+        return json.dumps({"version": self.version, "manifest_digest": bytes(self.manifest_digest).hex(),
+                           "seq": self.seq, "num_queries": self.num_queries,
+                           "queries_commitment": affine(self.queries_commitment),
+                           "fees_commitment": affine(self.fees_commitment),
+                           "payouts_commitment": affine(self.payouts_commitment),
+                           "total_fees": str(self.total_fees), "total_paid": str(self.total_paid)}, indent=1)
+
+    @classmethod
+    def from_json(cls, text) -> Claim:
+        obj = load_json(text, "claim")
+        try:
+            points = [g1_from_affine(*(parse_int(v, name) for v in obj[name]))
+                      for name in ("queries_commitment", "fees_commitment", "payouts_commitment")]
+            claim = cls(bytes.fromhex(obj["manifest_digest"]), parse_int(obj["seq"], "seq"),
+                        parse_int(obj["num_queries"], "num_queries"), *points,
+                        parse_int(obj["total_fees"], "total_fees"), parse_int(obj["total_paid"], "total_paid"),
+                        parse_int(obj.get("version", CLAIM_VERSION), "version"))
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, EncodingError):
+                raise
+            raise EncodingError(f"claim JSON is malformed: {exc!r}") from None
+        claim.validate()
+        return claim
+
     def validate(self) -> None:
         if self.version != CLAIM_VERSION:
             raise EncodingError(f"epoch claim version {self.version!r} is not supported")
@@ -269,6 +300,19 @@ class Proof:
 
     def __hash__(self) -> int:
         return hash(self.to_bytes())
+
+    def to_json(self) -> str:
+        return json.dumps({"version": self.version, "bytes": self.to_bytes().hex()})
+
+    @classmethod
+    def from_json(cls, text) -> Proof:
+        obj = load_json(text, "proof")
+        try:
+            return cls.from_bytes(bytes.fromhex(obj["bytes"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, EncodingError):
+                raise
+            raise EncodingError(f"proof JSON is malformed: {exc!r}") from None
 
     @classmethod
     def from_bytes(cls, data) -> Proof:
@@ -328,13 +372,33 @@ def absorb_claim(transcript: Transcript, claim_: Claim) -> None:
     transcript.absorb_words(claim_.words())
 
 
-def absorb_phase(transcript: Transcript, commitments) -> None:
-    """E2 / E3: a phase's commitments."""
+def absorb_phase1(transcript: Transcript, commitments) -> int:
+    """E2: C_L0..4, C_B, C_X, C_Mu; draw α (the LogUp challenge)."""
     transcript.absorb_g1(list(commitments))
+    return transcript.challenge_scalar()
 
 
-def draw_points(transcript: Transcript, count: int) -> list[int]:
-    return [transcript.challenge_scalar() for _ in range(count)]
+def absorb_phase2(transcript: Transcript, commitments, shape: EpochShape) -> Taus:
+    """E3: C_H0..4, C_Hx, C_Hq, C_Gt; draw τ (n coordinates)."""
+    transcript.absorb_g1(list(commitments))
+    return Taus([transcript.challenge_scalar() for _ in range(shape.n)])
+
+
+def absorb_values(transcript: Transcript, values) -> list[int]:
+    """E4: v_A, v_S, v_P, v_ε; draw λ and return its powers λ^0 … λ^8."""
+    transcript.absorb_scalars(list(values))
+    lam = transcript.challenge_scalar()
+    return [pow(lam, i, R) for i in range(4 + MAGNITUDE_LIMBS)]
+
+
+def absorb_finals(transcript: Transcript, finals) -> None:
+    """A stage's final values, absorbed after its rounds (they feed the batching claims)."""
+    transcript.absorb_scalars(list(finals))
+
+
+def draw_batching_challenge(transcript: Transcript) -> int:
+    """γ, which weighs the linear claims of every stage into one."""
+    return transcript.challenge_scalar()
 
 
 @dataclass(frozen=True)
@@ -501,13 +565,9 @@ def verify_attribution_impl(manifest: Manifest, claim_: Claim, proof: Proof, tru
     proof.validate(shape)
     transcript = Transcript(EPOCH_LABEL)
     absorb_claim(transcript, claim_)
-    absorb_phase(transcript, proof.phase1)
-    alpha = transcript.challenge_scalar()
-    absorb_phase(transcript, proof.phase2)
-    taus = Taus(draw_points(transcript, shape.n))
-    transcript.absorb_scalars(proof.values)
-    lam = transcript.challenge_scalar()
-    lam_pows = [pow(lam, i, R) for i in range(4 + MAGNITUDE_LIMBS)]
+    alpha = absorb_phase1(transcript, proof.phase1)
+    taus = absorb_phase2(transcript, proof.phase2, shape)
+    lam_pows = absorb_values(transcript, proof.values)
     finals = stage_finals(proof)
     points = {}
     claims_of_stage = {"cells": cells_claim(proof.values, lam_pows), "inferences": 0, "slots": 0, "queries": 0,
@@ -521,7 +581,7 @@ def verify_attribution_impl(manifest: Manifest, claim_: Claim, proof: Proof, tru
             if result is None:
                 return False
             point, last = result
-        transcript.absorb_scalars(proof.finals[STAGES.index(stage)])
+        absorb_finals(transcript, proof.finals[STAGES.index(stage)])
         f = finals[stage]
         expected = {
             "cells": lambda: cells_final(shape, taus, point, f, alpha, lam_pows),
@@ -535,7 +595,7 @@ def verify_attribution_impl(manifest: Manifest, claim_: Claim, proof: Proof, tru
             return False
         points[stage] = point
     claims = batch_claims(shape, claim_, taus, points, finals, proof.values)
-    gamma = transcript.challenge_scalar()
+    gamma = draw_batching_challenge(transcript)
     result = verify_sumcheck(SumcheckParams(shape.n, 2, batched_value(claims, gamma)),
                              [list(m) for m in proof.batch_rounds], transcript)
     if result is None:

@@ -13,8 +13,8 @@ from py_ecc import optimized_bn128 as bn
 from attrib.prover import SRS, Dataset, Prover
 from attrib.prover import epoch as prover_epoch
 from attrib.prover.epoch import prove_epoch
-from attrib.verifier.encoding import R_MODULUS as R
 from attrib.verifier.attribution import Claim, Proof, epoch_shape, verify_attribution
+from attrib.verifier.encoding import R_MODULUS as R
 
 FEE_LIMIT = 1 << 96
 

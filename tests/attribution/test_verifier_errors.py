@@ -8,7 +8,10 @@ import inspect
 
 import pytest
 
+from attrib.prover import epoch as prover_epoch
 from attrib.prover import hyperkzg as prover_hyperkzg
+from attrib.prover import payouts as prover_payouts
+from attrib.prover import registration as prover_registration
 from attrib.prover import sumcheck as prover_sumcheck
 from attrib.verifier import Claim, Proof, attribution, verify_attribution
 from attrib.verifier.encoding import EncodingError
@@ -17,8 +20,8 @@ from attrib.verifier.encoding import EncodingError
 def test_a_bug_in_the_spec_is_not_read_as_an_invalid_proof(epoch, monkeypatch, verify):
     _, reg, _, _, claim, proof = epoch
     assert verify(reg.manifest, claim, proof)
-    for name, error in (("evaluate_weights", AttributeError), ("combine_queries", IndexError),
-                        ("compute_payouts", KeyError), ("combine_totals", TypeError)):
+    for name, error in (("cells_final", AttributeError), ("batch_claims", IndexError),
+                        ("combined_kernels", KeyError), ("evaluate_kernel", TypeError)):
         def broken(*args, _error=error, **kwargs):
             raise _error("a bug")
 
@@ -29,8 +32,8 @@ def test_a_bug_in_the_spec_is_not_read_as_an_invalid_proof(epoch, monkeypatch, v
 
 
 @pytest.mark.parametrize("field, value", [
-    ("sumcheck", None), ("sumcheck", ((1, 2),)), ("sumcheck", "abc"), ("sigma_at_u", "1"), ("s_at_u", -1),
-    ("sigma_at_u", True), ("opening", None),
+    ("phase1", None), ("phase2", ((1, 2),)), ("values", "abcd"), ("values", (1, 2, 3, -1)), ("values", (True,) * 4),
+    ("rounds", None), ("finals", ((),) * 6), ("batch_rounds", "x"), ("evaluations", ("1",) * 20), ("opening", None),
 ])
 def test_malformed_typed_proofs_are_false_not_exceptions(epoch, field, value, verify):
     _, reg, _, _, claim, proof = epoch
@@ -47,7 +50,8 @@ def test_malformed_openings_are_false(epoch, field, value, verify):
 
 
 @pytest.mark.parametrize("field, value", [
-    ("queries", None), ("queries", (("a",) * 6,) * 5), ("fees", (1.5,) * 5), ("totals", 7), ("payouts", ("1",) * 7),
+    ("manifest_digest", None), ("seq", -1), ("num_queries", 0), ("num_queries", 1.5), ("total_fees", "1"),
+    ("total_paid", True), ("queries_commitment", (1, 2)), ("fees_commitment", None),
 ])
 def test_malformed_typed_claims_are_false(epoch, field, value, verify):
     _, reg, _, _, claim, proof = epoch
@@ -98,6 +102,6 @@ def test_a_key_with_a_point_at_infinity_is_refused(epoch):
 def test_the_prover_takes_every_transcript_step_from_the_verifier():
     """Challenge order and absorbed values are the verifier's functions: the prover never touches the
     transcript itself (it used to spell out r, q, z and W' a second time)."""
-    for module in (prover_hyperkzg, prover_sumcheck):
+    for module in (prover_hyperkzg, prover_sumcheck, prover_registration, prover_epoch, prover_payouts):
         source = inspect.getsource(module)
         assert ".challenge_scalar(" not in source and "transcript.absorb" not in source, module.__name__
