@@ -141,6 +141,8 @@ def run(args) -> dict:
     client_counts = [int(c) for c in str(args.clients).split(",") if c.strip()]
     verify_s = args.verify_seconds if args.verify_seconds is not None else (4.0 if args.quick else 10.0)
     jobs_per_client = args.jobs_per_client or (1 if args.quick else 2)
+    from attrib.prover.attribution import required_log_n
+
     n, k, t = 1 << args.log_n, args.columns, args.queries
     rng = np.random.default_rng(args.seed)
     owners = np.sort(np.concatenate([np.arange(args.contributors), rng.integers(0, args.contributors,
@@ -151,9 +153,10 @@ def run(args) -> dict:
     capacity = max(64, max(client_counts) * jobs_per_client)
     results, warnings, all_proofs = [], [], []
     with tempfile.TemporaryDirectory(prefix="attrib-bench-service-") as tmp:
-        server_args = ["--dev-srs", str(args.log_n), "--workers", str(args.workers), "--queue-capacity",
+        srs_log_n = required_log_n(n, k, args.contributors, t)
+        server_args = ["--dev-srs", str(srs_log_n), "--workers", str(args.workers), "--queue-capacity",
                        str(capacity), "--max-queries", str(max(t, 4096))]
-        log(f"service: starting attrib serve (dev SRS 2^{args.log_n}, {args.workers} prove workers)")
+        log(f"service: starting attrib serve (dev SRS 2^{srs_log_n}, {args.workers} prove workers)")
         with LocalServer(Path(tmp) / "data", TOKEN, server_args) as server, server.client() as c:
             info = c.server_info()
             t0 = time.perf_counter()

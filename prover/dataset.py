@@ -17,6 +17,7 @@ from attrib.verifier.limits import (
     FEE_LIMIT,
     MAX_COLUMNS,
     MAX_CONTRIBUTOR_ID_BYTES,
+    MAX_CONTRIBUTORS,
     MAX_DATASET_ROWS,
     MAX_QUERIES,
     QUERY_LIMIT,
@@ -104,7 +105,8 @@ def check_scales(scales, num_rows: int) -> np.ndarray:
 
 
 def check_contributors(contributors, num_rows: int) -> list[str]:
-    """Contributor ids: one non-empty string of at most MAX_CONTRIBUTOR_ID_BYTES UTF-8 bytes per row."""
+    """Contributor ids: one non-empty string of at most MAX_CONTRIBUTOR_ID_BYTES UTF-8 bytes per row,
+    at most MAX_CONTRIBUTORS distinct."""
     if isinstance(contributors, (str, bytes)) or not hasattr(contributors, "__len__"):
         raise TypeError("contributors: expected a sequence of strings, one per row")
     if len(contributors) != num_rows:
@@ -118,6 +120,8 @@ def check_contributors(contributors, num_rows: int) -> list[str]:
         if len(c.encode()) > MAX_CONTRIBUTOR_ID_BYTES:
             raise ValueError(f"contributors[{i}]: longer than {MAX_CONTRIBUTOR_ID_BYTES} bytes of UTF-8")
         ids.append(c)
+    if len(set(ids)) > MAX_CONTRIBUTORS:
+        raise ValueError(f"contributors: {len(set(ids))} distinct ids exceed the supported {MAX_CONTRIBUTORS}")
     return ids
 
 

@@ -28,13 +28,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from attrib.prover.dataset import check_contributors, check_features, check_fees, check_scales, quantize_queries
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.api import attribution_pb2_grpc as pb_grpc
-from attrib.verifier import Claim, Manifest, Proof
+from attrib.verifier import Claim, Manifest, PayoutOpening, Proof
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 MAX_MESSAGE_BYTES = 256 << 20
 CHUNK_BYTES = 1024 * 1024          # about 1 MiB of rows per upload message
 TERMINAL_STATES = frozenset({pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED})
-_UNARY_METHODS = ("GetManifest", "ListDatasets", "SubmitProveJob", "GetJob", "CancelJob", "GetProof",
+_UNARY_METHODS = ("GetManifest", "ListDatasets", "SubmitProveJob", "GetJob", "CancelJob", "GetProof", "OpenPayouts",
                   "GetServerInfo")
 SERVICE_CONFIG = json.dumps({"methodConfig": [{
     "name": [{"service": "attribution.v1.ProverService", "method": m} for m in _UNARY_METHODS]
@@ -67,6 +67,7 @@ class ProofResult:
     claim: Claim
     proof: Proof
     evm_calldata: bytes
+    payouts: list                 # C ints, manifest order
 
 
 def job_state_name(state: int) -> str:
@@ -205,7 +206,12 @@ class Client:
     def proof(self, job_id: str) -> ProofResult:
         r = self._call(self.prover.GetProof, pb.GetProofRequest(job_id=job_id))
         return ProofResult(r.job_id, r.dataset_id, r.manifest_digest, Claim.from_bytes(r.claim),
-                           Proof.from_bytes(r.proof), r.evm_calldata)
+                           Proof.from_bytes(r.proof), r.evm_calldata, [int(p) for p in r.payouts])
+
+    def open_payouts(self, job_id: str, indices) -> tuple[list[int], PayoutOpening]:
+        """(the payouts at ``indices``, one opening of them against the job's claim)."""
+        r = self._call(self.prover.OpenPayouts, pb.OpenPayoutsRequest(job_id=job_id, indices=[int(c) for c in indices]))
+        return [int(v) for v in r.values], PayoutOpening.from_bytes(r.opening)
 
     def prove(self, dataset_id: str, queries, fees, idempotency_key: str | None = None,
               on_event: Callable[[pb.JobEvent], None] | None = None, timeout: float | None = None) -> ProofResult:

@@ -6,6 +6,7 @@
     prove DATASET_ID EPOCH.npz|.json [--out DIR]    submit queries and fees; watch; save the proof
     watch JOB_ID [--out DIR]                         progress bar until the job ends; save the proof
     verify MANIFEST CLAIM PROOF                      the server's verdict (exit 1 if invalid)
+    open JOB_ID INDEX…                               one opening of those contributors' payouts
     info | list | cancel JOB_ID
 
 The server address comes from --server or $ATTRIB_SERVER, the token from --token-file or
@@ -93,9 +94,10 @@ def save_result(client, job_id: str, out: Path) -> None:
     (out / "claim.bin").write_bytes(result.claim.to_bytes())
     (out / "claim.json").write_text(result.claim.to_json())
     (out / "proof.bin").write_bytes(result.proof.to_bytes())
+    (out / "payouts.json").write_text(json.dumps([str(p) for p in result.payouts]))
     if result.evm_calldata:
         (out / "calldata.bin").write_bytes(result.evm_calldata)
-    print(f"wrote the manifest, claim and proof of job {job_id} to {out}")
+    print(f"wrote the manifest, claim, proof and payouts of job {job_id} to {out}")
 
 
 def watch_and_save(client, job_id: str, out: str | None) -> int:
@@ -150,6 +152,17 @@ def cmd_verify(client, args) -> int:
     print("VALID" if valid else f"INVALID: {reason}")
     print(f"checked against the server's SRS {srs_digest.hex()}", file=sys.stderr)
     return 0 if valid else 1
+
+
+def cmd_open(client, args) -> int:
+    values, opening = client.open_payouts(args.job_id, args.indices)
+    if args.out:
+        Path(args.out).write_bytes(opening.to_bytes())
+    for c, v in zip(args.indices, values):
+        print(f"{c}\t{v}")
+    print(f"one opening of {len(values)} payouts: {len(opening.to_bytes()):,} bytes"
+          + (f", written to {args.out}" if args.out else ""), file=sys.stderr)
+    return 0
 
 
 def cmd_info(client, args) -> int:
@@ -233,6 +246,12 @@ def add_arguments(remote: argparse.ArgumentParser) -> None:
     p.add_argument("--trusted-srs-digest", metavar="HEX",
                    help="the SRS you trust: refused unless it is the server's own")
     p.set_defaults(remote_func=cmd_verify)
+
+    p = cmds.add_parser("open", help="open a proved job's payouts at contributor indices (one succinct opening)")
+    p.add_argument("job_id")
+    p.add_argument("indices", nargs="+", type=int, help="contributor indices, manifest order")
+    p.add_argument("--out", help="write the opening's bytes here")
+    p.set_defaults(remote_func=cmd_open)
 
     p = cmds.add_parser("info", help="server versions, SRS and limits")
     p.set_defaults(remote_func=cmd_info)

@@ -39,6 +39,7 @@ from attrib.service.config import (
     DEFAULT_PAGE_SIZE,
     MAX_CONCURRENT_RPCS,
     MAX_ID_CHARS,
+    MAX_OPENED_PAYOUTS,
     MAX_PAGE_SIZE,
     MAX_RESPONSE_BYTES,
     ServiceConfig,
@@ -46,9 +47,10 @@ from attrib.service.config import (
 )
 from attrib.service.jobs import JobEvents, Progress, RequestPool, Scheduler
 from attrib.service.store import CANCELLED, QUEUED, RUNNING, SUCCEEDED, DatasetRecord, JobRecord, Store
+from attrib.verifier.attribution import CLAIM_VERSION, PROOF_VERSION
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.limits import FEE_LIMIT, MAX_CONTRIBUTOR_ID_BYTES, QUERY_LIMIT
-from attrib.verifier.messages import CLAIM_VERSION, MANIFEST_VERSION, PROOF_VERSION, Manifest
+from attrib.verifier.messages import MANIFEST_VERSION, Manifest
 
 log = logging.getLogger("attrib.serve")
 
@@ -314,11 +316,6 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             if not FEE.fullmatch(text) or int(text) >= FEE_LIMIT:
                 raise invalid(f"fees[{i}] = {text[:50]!r}: expected a decimal integer in [0, 2^128)")
             fees.append(int(text))
-        claim_bytes = 32 * (4 + t * k + t + dataset.num_contributors * (t + 1))
-        if claim_bytes > MAX_RESPONSE_BYTES:
-            raise Invalid(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                          f"num_queries: the claim would take {claim_bytes} bytes ({dataset.num_contributors} "
-                          f"contributors × {t} queries), over the {MAX_RESPONSE_BYTES}-byte response limit")
         return queries, fees
 
     @handles_errors
@@ -390,15 +387,35 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
 
     @handles_errors
     async def GetProof(self, request, context):
-        job = self._job(request.job_id)
+        job = self._succeeded(request.job_id)
+        claim, proof, payouts = self.store.read_result(job.job_id)
+        return pb.GetProofResponse(job_id=job.job_id, dataset_id=job.dataset_id,
+                                   manifest_digest=self._dataset(job.dataset_id).manifest_digest,
+                                   claim=claim, proof=proof, payouts=[str(p) for p in payouts])
+
+    @handles_errors
+    async def OpenPayouts(self, request, context):
+        job = self._succeeded(request.job_id)
+        indices = list(request.indices)
+        if not indices:
+            raise invalid("indices: at least one contributor index")
+        if len(indices) > MAX_OPENED_PAYOUTS:
+            raise Invalid(grpc.StatusCode.RESOURCE_EXHAUSTED, f"indices: at most {MAX_OPENED_PAYOUTS} in one call")
+        claim, _, payouts = self.store.read_result(job.job_id)
+        outcome = await self.pool.run(worker.open_job_payouts, str(self.store.dataset_dir(job.dataset_id)), claim,
+                                      payouts, indices)
+        if outcome[0] == "invalid":
+            raise invalid(outcome[1])
+        _, values, opening = outcome
+        return pb.OpenPayoutsResponse(values=[str(v) for v in values], opening=opening)
+
+    def _succeeded(self, job_id: str) -> JobRecord:
+        job = self._job(job_id)
         if job.state != SUCCEEDED:
             detail = f": {job.error}" if job.error else ""
             raise Invalid(grpc.StatusCode.FAILED_PRECONDITION, f"job_id: job {job.job_id} is {job.state}{detail}; "
                                                                "a proof exists once it has SUCCEEDED")
-        claim, proof = self.store.read_result(job.job_id)
-        return pb.GetProofResponse(job_id=job.job_id, dataset_id=job.dataset_id,
-                                   manifest_digest=self._dataset(job.dataset_id).manifest_digest,
-                                   claim=claim, proof=proof)
+        return job
 
     async def GetServerInfo(self, request, context):
         c = self.config

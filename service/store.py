@@ -5,7 +5,7 @@ Layout of ``DATA_DIR``::
     LOCK                      held (flock) by the one server that uses the directory
     attrib.sqlite3            datasets and jobs (WAL, synchronous=FULL)
     datasets/<dataset_id>/    manifest.bin, features.npy, scales.npy (Registration.save)
-    jobs/<job_id>/            queries.npy; claim.bin, proof.bin once proved
+    jobs/<job_id>/            queries.npy; payouts.json, claim.bin, proof.bin once proved
     staging/<random>/         registrations being built; emptied at every start
 
 Commit points.  A dataset exists once its row is in ``datasets``: its directory is built
@@ -48,6 +48,7 @@ DB_FILE = "attrib.sqlite3"
 LOCK_FILE = "LOCK"
 QUERIES_FILE = "queries.npy"
 CLAIM_FILE = "claim.bin"
+PAYOUTS_FILE = "payouts.json"
 PROOF_FILE = "proof.bin"
 SCHEMA_VERSION = 1
 
@@ -292,10 +293,11 @@ class Store:
         """QUEUED or RUNNING → CANCELLED; None if the job had already ended."""
         return self._transition(job_id, (QUEUED, RUNNING), CANCELLED, "finished_at = ?", (time.time(),))
 
-    def read_result(self, job_id: str) -> tuple[bytes, bytes]:
-        """(claim, proof) bytes of a proved job."""
+    def read_result(self, job_id: str) -> tuple[bytes, bytes, list[int]]:
+        """(claim bytes, proof bytes, payouts) of a proved job."""
         d = self.job_dir(job_id)
-        return (d / CLAIM_FILE).read_bytes(), (d / PROOF_FILE).read_bytes()
+        payouts = [int(p) for p in json.loads((d / PAYOUTS_FILE).read_text())]
+        return (d / CLAIM_FILE).read_bytes(), (d / PROOF_FILE).read_bytes(), payouts
 
     # ---- start-up ------------------------------------------------------------------
 

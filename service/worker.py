@@ -18,6 +18,7 @@ after ``kill -9`` (a watchdog thread polls the parent pid).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -30,12 +31,12 @@ import numpy as np
 
 from attrib.prover.attribution import Prover, Registration
 from attrib.prover.dataset import Dataset
+from attrib.prover.payouts import open_payouts
 from attrib.prover.storage import atomic_write_bytes
 from attrib.service.srs_spec import SRSSpec
-from attrib.service.store import CLAIM_FILE, PROOF_FILE, QUERIES_FILE
+from attrib.service.store import CLAIM_FILE, PAYOUTS_FILE, PROOF_FILE, QUERIES_FILE
 from attrib.verifier import Claim, Manifest, Proof, verify_attribution
 from attrib.verifier.encoding import EncodingError
-from attrib.verifier.fees import compute_payouts
 
 PROGRESS_INTERVAL_S = 0.1
 PARENT_POLL_S = 0.2
@@ -110,12 +111,25 @@ def _throttled(conn: Connection):
 
 
 def prove_job(prover: Prover, dataset_dir: Path, job_dir: Path, fees: list[int]) -> None:
-    """Prove one job and write its claim and proof (atomically) into ``job_dir``."""
+    """Prove one job and write its payouts, claim and proof (atomically, the proof last) into ``job_dir``."""
     reg = Registration.load(dataset_dir)
     queries = np.load(job_dir / QUERIES_FILE, allow_pickle=False)
-    claim, proof = prover.prove(reg, queries, fees)
-    atomic_write_bytes(job_dir / CLAIM_FILE, claim.to_bytes())
-    atomic_write_bytes(job_dir / PROOF_FILE, proof.to_bytes())
+    epoch = prover.prove(reg, queries, fees)
+    atomic_write_bytes(job_dir / PAYOUTS_FILE, json.dumps([str(p) for p in epoch.payouts]).encode())
+    atomic_write_bytes(job_dir / CLAIM_FILE, epoch.claim.to_bytes())
+    atomic_write_bytes(job_dir / PROOF_FILE, epoch.proof.to_bytes())
+
+
+def open_job_payouts(dataset_dir: str, claim: bytes, payouts: list[int], indices: list[int]) -> tuple:
+    """("ok", values, opening bytes) for a proved job's payouts at ``indices``, or ("invalid", message)."""
+    manifest = Registration.load(dataset_dir).manifest
+    bad = [c for c in indices if not 0 <= c < manifest.num_contributors]
+    if not indices or len(set(indices)) != len(indices) or bad:
+        return ("invalid", f"indices: distinct contributor indices from 0 to {manifest.num_contributors - 1}"
+                           + (f" (got {bad[0]})" if bad else ""))
+    powers = _pool_prover.srs.powers_for(manifest.log_contributors)
+    values, opening = open_payouts(powers, Claim.from_bytes(claim), payouts, manifest.log_contributors, indices)
+    return ("ok", values, opening.to_bytes())
 
 
 # ---- the request pool ---------------------------------------------------------------
@@ -195,17 +209,10 @@ def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: byte
 
 
 def rejection_reason(manifest: Manifest, claim: Claim, proof: Proof, trusted_srs_digest: bytes) -> str:
-    """The first cheap check a rejected proof fails, else the sum-check / opening catch-all."""
+    """The first cheap check a rejected proof fails, else the catch-all for the sum-checks and the opening."""
     if manifest.srs_digest != trusted_srs_digest:
         return (f"the manifest was registered with another SRS (digest {manifest.srs_digest.hex()[:16]}…) "
                 f"than the trusted one ({trusted_srs_digest.hex()[:16]}…)")
-    try:
-        claim.validate(manifest.num_columns, manifest.num_contributors)
-    except EncodingError as exc:
-        return f"the claim does not fit the manifest: {exc}"
-    if proof.num_rounds != manifest.log_rows:
-        return (f"the proof has {proof.num_rounds} sum-check rounds; the manifest's 2^{manifest.log_rows} "
-                f"rows need {manifest.log_rows}")
-    if list(claim.payouts) != compute_payouts(claim.totals, claim.fees):
-        return "the payouts are not the fee split of the totals"
-    return "the proof does not check against the manifest's commitments (sum-check or opening)"
+    if bytes(claim.manifest_digest) != manifest.digest():
+        return "the claim is for another manifest (its manifest digest differs)"
+    return "the proof does not check against the claim and the manifest (a sum-check or the opening fails)"

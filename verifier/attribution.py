@@ -556,9 +556,9 @@ def stage_finals(proof: Proof) -> dict:
 
 def verify_attribution_impl(manifest: Manifest, claim_: Claim, proof: Proof, trusted_srs_digest: bytes) -> bool:
     """The protocol of the module docstring on typed, structurally valid inputs."""
+    claim_.validate()
     if manifest.srs_digest != trusted_srs_digest or bytes(claim_.manifest_digest) != manifest.digest():
         return False
-    claim_.validate()
     shape = epoch_shape(manifest, claim_.num_queries)
     if shape.m_c > MAX_LOG_CONTRIBUTORS or shape.n > manifest.verifying_key.max_log_n:
         return False

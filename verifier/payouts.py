@@ -125,9 +125,9 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
             opening = PayoutOpening.from_bytes(bytes(opening))
         if not (isinstance(manifest, Manifest) and isinstance(claim, Claim) and isinstance(opening, PayoutOpening)):
             return False
+        claim.validate()
         if manifest.srs_digest != bytes(trusted_srs_digest) or bytes(claim.manifest_digest) != manifest.digest():
             return False
-        claim.validate()
         indices, values = list(indices), list(values)
         check_indices(manifest, indices, values)
         n = manifest.log_contributors

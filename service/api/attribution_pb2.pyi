@@ -206,20 +206,38 @@ class GetProofRequest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ...) -> None: ...
 
 class GetProofResponse(_message.Message):
-    __slots__ = ("job_id", "dataset_id", "manifest_digest", "claim", "proof", "evm_calldata")
+    __slots__ = ("job_id", "dataset_id", "manifest_digest", "claim", "proof", "evm_calldata", "payouts")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     MANIFEST_DIGEST_FIELD_NUMBER: _ClassVar[int]
     CLAIM_FIELD_NUMBER: _ClassVar[int]
     PROOF_FIELD_NUMBER: _ClassVar[int]
     EVM_CALLDATA_FIELD_NUMBER: _ClassVar[int]
+    PAYOUTS_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     dataset_id: str
     manifest_digest: bytes
     claim: bytes
     proof: bytes
     evm_calldata: bytes
-    def __init__(self, job_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., manifest_digest: _Optional[bytes] = ..., claim: _Optional[bytes] = ..., proof: _Optional[bytes] = ..., evm_calldata: _Optional[bytes] = ...) -> None: ...
+    payouts: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, job_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., manifest_digest: _Optional[bytes] = ..., claim: _Optional[bytes] = ..., proof: _Optional[bytes] = ..., evm_calldata: _Optional[bytes] = ..., payouts: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class OpenPayoutsRequest(_message.Message):
+    __slots__ = ("job_id", "indices")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    INDICES_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    indices: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, job_id: _Optional[str] = ..., indices: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class OpenPayoutsResponse(_message.Message):
+    __slots__ = ("values", "opening")
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    OPENING_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[str]
+    opening: bytes
+    def __init__(self, values: _Optional[_Iterable[str]] = ..., opening: _Optional[bytes] = ...) -> None: ...
 
 class GetServerInfoRequest(_message.Message):
     __slots__ = ()

@@ -75,6 +75,11 @@ class ProverServiceStub:
                 request_serializer=attribution_dot_v1_dot_attribution__pb2.GetProofRequest.SerializeToString,
                 response_deserializer=attribution_dot_v1_dot_attribution__pb2.GetProofResponse.FromString,
                 _registered_method=True)
+        self.OpenPayouts = channel.unary_unary(
+                '/attribution.v1.ProverService/OpenPayouts',
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.OpenPayoutsRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenPayoutsResponse.FromString,
+                _registered_method=True)
         self.GetServerInfo = channel.unary_unary(
                 '/attribution.v1.ProverService/GetServerInfo',
                 request_serializer=attribution_dot_v1_dot_attribution__pb2.GetServerInfoRequest.SerializeToString,
@@ -140,7 +145,15 @@ class ProverServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetProof(self, request, context):
-        """The claim and proof of a SUCCEEDED job (FAILED_PRECONDITION before).
+        """The claim, proof and payouts of a SUCCEEDED job (FAILED_PRECONDITION before).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OpenPayouts(self, request, context):
+        """One succinct opening of a SUCCEEDED job's payouts at any set of contributor
+        indices (manifest order), against the payout commitment in its claim.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -195,6 +208,11 @@ def add_ProverServiceServicer_to_server(servicer, server):
                     servicer.GetProof,
                     request_deserializer=attribution_dot_v1_dot_attribution__pb2.GetProofRequest.FromString,
                     response_serializer=attribution_dot_v1_dot_attribution__pb2.GetProofResponse.SerializeToString,
+            ),
+            'OpenPayouts': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenPayouts,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenPayoutsRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.OpenPayoutsResponse.SerializeToString,
             ),
             'GetServerInfo': grpc.unary_unary_rpc_method_handler(
                     servicer.GetServerInfo,
@@ -419,6 +437,33 @@ class ProverService:
             '/attribution.v1.ProverService/GetProof',
             attribution_dot_v1_dot_attribution__pb2.GetProofRequest.SerializeToString,
             attribution_dot_v1_dot_attribution__pb2.GetProofResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenPayouts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/attribution.v1.ProverService/OpenPayouts',
+            attribution_dot_v1_dot_attribution__pb2.OpenPayoutsRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.OpenPayoutsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,9 +1,9 @@
 """A real ``attrib serve`` on loopback (a child process, free port, temporary data directory).
 
 ``server`` is shared by the module that asks for it; tests that kill or stop a server
-start their own with ``start_server``.  Every server uses a dev SRS of 2^14 powers
-(built in well under a second, cached in a session directory): big enough for a
-2^14-row dataset whose proof takes long enough to interrupt.
+start their own with ``start_server``.  Every server uses a dev SRS of 2^16 powers
+(cached in a session directory): the smallest an epoch's range table [0, 2^16) allows,
+and big enough for a 2^14-row dataset whose proof takes long enough to interrupt.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from attrib.prover import SRS
 from attrib.service.local import LocalServer
 
-SRS_LOG_N = 14
+SRS_LOG_N = 16
 TOKEN = "service-test-token"
 VERIFY_MAX_BYTES = 1_600_000     # under the 2 MiB message limit below, over the crafted flood request
 SERVER_ARGS = ["--dev-srs", str(SRS_LOG_N), "--queue-capacity", "12", "--max-message-bytes", str(2 << 20),

@@ -10,7 +10,7 @@ import pytest
 
 from attrib.cli import main
 from attrib.service.client import ServiceError
-from attrib.verifier import Claim
+from attrib.verifier import Claim, verify_payouts
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def remote(server, monkeypatch, capsys):
     return run
 
 
-def test_register_prove_verify(remote, tmp_path, make_rows, make_epoch):
+def test_register_prove_verify(remote, tmp_path, make_rows, make_epoch, srs):
     features, owners, scales = make_rows(300, 4, 5)
     np.savez(tmp_path / "data.npz", features=features, contributors=np.array(owners), scales=scales)
     code, out, _ = remote("register", "cli-data", tmp_path / "data.npz", "--out", tmp_path / "manifest.json")
@@ -37,18 +37,28 @@ def test_register_prove_verify(remote, tmp_path, make_rows, make_epoch):
     (tmp_path / "epoch.json").write_text(json.dumps({"queries": queries.tolist(), "fees": fees}))
     code, out, err = remote("prove", "cli-data", tmp_path / "epoch.json", "--out", tmp_path / "proof")
     assert code == 0 and "SUCCEEDED" in out and "SUCCEEDED" in err
-    for name in ("manifest.bin", "claim.bin", "claim.json", "proof.bin"):
+    job_id = next(line.split()[1].rstrip(":") for line in out.splitlines() if line.startswith("job "))
+    for name in ("manifest.bin", "claim.bin", "claim.json", "proof.bin", "payouts.json"):
         assert (tmp_path / "proof" / name).exists()
-    assert Claim.from_json((tmp_path / "proof" / "claim.json").read_text()).fees == tuple(fees)
+    claim_object = Claim.from_json((tmp_path / "proof" / "claim.json").read_text())
+    payouts = [int(p) for p in json.loads((tmp_path / "proof" / "payouts.json").read_text())]
+    assert claim_object.total_fees == sum(fees) and claim_object.total_paid == sum(payouts)
 
     files = [tmp_path / "proof" / n for n in ("manifest.bin", "claim.bin", "proof.bin")]
     assert remote("verify", *files)[:2] == (0, "VALID\n")
     assert remote("verify", tmp_path / "manifest.json", *files[1:])[:2] == (0, "VALID\n")
     claim = json.loads((tmp_path / "proof" / "claim.json").read_text())
-    claim["payouts"][0] += 1
+    claim["total_paid"] = str(int(claim["total_paid"]) + 1)
     (tmp_path / "bad.json").write_text(json.dumps(claim))
     code, out, _ = remote("verify", files[0], tmp_path / "bad.json", files[2])
-    assert code == 1 and out.startswith("INVALID: the payouts are not the fee split")
+    assert code == 1 and out.startswith("INVALID: the proof does not check against the claim")
+    code, out, _ = remote("open", job_id, "0", "2", "--out", tmp_path / "opening.bin")
+    assert code == 0 and out == f"0\t{payouts[0]}\n2\t{payouts[2]}\n"
+    manifest = (tmp_path / "proof" / "manifest.bin").read_bytes()
+    assert verify_payouts(manifest, claim_object, [0, 2], [payouts[0], payouts[2]],
+                          (tmp_path / "opening.bin").read_bytes(), trusted_srs_digest=srs.digest())
+    assert not verify_payouts(manifest, claim_object, [0, 2], [payouts[0] + 1, payouts[2]],
+                              (tmp_path / "opening.bin").read_bytes(), trusted_srs_digest=srs.digest())
 
 
 def test_prove_without_waiting_then_watch(remote, tmp_path, make_rows, make_epoch):
@@ -66,7 +76,7 @@ def test_prove_without_waiting_then_watch(remote, tmp_path, make_rows, make_epoc
     code, out, _ = remote("list")
     assert code == 0 and "cli-watch\t50×2\t2 contributors" in out
     code, out, _ = remote("info")
-    assert code == 0 and json.loads(out)["srs_max_log_n"] == 14
+    assert code == 0 and json.loads(out)["srs_max_log_n"] == 16
     code, out, _ = remote("cancel", job_id)
     assert code == 1
 
@@ -161,7 +171,7 @@ def test_tls(start_server, tmp_path):
     server = start_server("--tls-cert", str(cert), "--tls-key", str(key))
     assert "(TLS," in server.log()
     with server.client(tls_ca=cert, timeout=10) as c:
-        assert c.server_info().srs_max_log_n == 14 and c.health() == "SERVING"
+        assert c.server_info().srs_max_log_n == 16 and c.health() == "SERVING"
     from attrib.service.client import ServiceError
 
     with server.client(timeout=5) as plain, pytest.raises(ServiceError) as info:
