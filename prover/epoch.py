@@ -29,7 +29,6 @@ from attrib.verifier.attribution import (
     QUERY_SHIFT,
     SLOTS,
     STAGES,
-    TABLES,
     Claim,
     EpochShape,
     Proof,
@@ -39,7 +38,6 @@ from attrib.verifier.attribution import (
     absorb_phase2,
     absorb_values,
     batch_claims,
-    combined_kernels,
     draw_batching_challenge,
     epoch_shape,
 )
@@ -317,15 +315,24 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     eq_c = np.repeat(mle.eq_table(fr.from_ints(taus.c(shape))), tp, axis=0)
     pi_cells = np.tile(_fr([(hi << PI_SPLIT) + lo for lo, hi in zip(wit.per_t["PI_LO"], wit.per_t["PI_HI"])]),
                        (cp, 1))
-    tables = [eq_cell, eq_t, eq_c, pi_cells, magnitude, sign] + limbs + helpers
-    EQ, EQT, EQC, PI, M, B = range(6)
-    L = list(range(6, 6 + MAGNITUDE_LIMBS))
-    H = list(range(6 + MAGNITUDE_LIMBS, 6 + 2 * MAGNITUDE_LIMBS))
+    # the summands in product form, each product once: (1 − 2B), (1 − B) and α − L_i as tables
+    size = tp * cp
+    one = _constant(1, size)
+    not_b = fr.sub(one, sign)
+    signed = fr.sub(not_b, sign)
+    shifted = [fr.sub(_constant(alpha, size), limb) for limb in limbs]
+    del one
+    tables = [eq_cell, eq_t, eq_c, pi_cells, magnitude, sign, not_b, signed] + helpers + shifted
+    EQ, EQT, EQC, PI, M, B, NB, SB = range(8)
+    H = list(range(8, 8 + MAGNITUDE_LIMBS))
+    A = list(range(8 + MAGNITUDE_LIMBS, 8 + 2 * MAGNITUDE_LIMBS))
     lp = lam_pows
-    terms = [(lp[0], [EQ, M]), (-2 * lp[0], [EQ, B, M]), (lp[1], [EQT, M]), (-lp[1], [EQT, B, M]),
-             (lp[2], [EQC, PI, M]), (-lp[2], [EQC, PI, B, M]), (lp[3], [EQ, B]), (-lp[3], [EQ, B, B])]
-    for i in range(MAGNITUDE_LIMBS):
-        terms += [(lp[4 + i] * alpha, [EQ, H[i]]), (-lp[4 + i], [EQ, H[i], L[i]]), (-lp[4 + i], [EQ])]
+    terms = [(lp[0], [EQ, SB, M]),                      # eq(τ)·(1 − 2B)·M                 → v_A
+             (lp[1], [EQT, NB, M]),                     # eq(τ_t)·(1 − B)·M                → v_S
+             (lp[2], [EQC, PI, NB, M]),                 # eq(τ_c)·π·(1 − B)·M              → 2^128·v_P + v_ε
+             (lp[3], [EQ, B, NB]),                      # eq(τ)·B·(1 − B)                  → 0
+             (-sum(lp[4:4 + MAGNITUDE_LIMBS]), [EQ])]   # the helpers' − eq(τ) parts, together
+    terms += [(lp[4 + i], [EQ, H[i], A[i]]) for i in range(MAGNITUDE_LIMBS)]   # eq(τ)·H_i·(α − L_i)
     terms = [(c % R, idx) for c, idx in terms]
     pi_lo, pi_hi = per_t["PI_LO"], per_t["PI_HI"]
     run("cells", tables, terms,
@@ -372,17 +379,19 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     gamma = draw_batching_challenge(transcript)
     g_table = _fr(_aggregate_layout(aggregate, shape))
     committed = limbs + [sign, x_table, mu] + helpers + [h_x, h_q, g_t, q_fr, f_table, p_table, g_table]
-    kernels = combined_kernels(claims, gamma)
-    pairs = []
-    for index, table in enumerate(committed):
-        parts = kernels.get(index, [])
-        bits = max([shape.bits()[TABLES[index]]] + [k.bits if k.kind != "degree" else shape.n for k, _ in parts])
-        padded = fr.zeros(1 << bits)
-        padded[: table.shape[0]] = table
-        kernel_sum = fr.zeros(1 << bits)
-        for kernel, coefficient in parts:
-            fr.add(kernel_sum, fr.scale(_scalar(coefficient), kernel_table(kernel, bits)), out=kernel_sum)
-        pairs.append((padded, kernel_sum))
+    # Σ_j γ^j Σ_parts c·⟨f, κ⟩ grouped by kernel: one pair (Σ_f γ^j·c·f, κ) per distinct kernel, so the
+    # eleven cell tables, whose claims share eq(u, ·) (and ones), cost two pairs, not eleven
+    groups: dict = {}
+    power = 1
+    for c in claims:
+        for index, kernel, coefficient in c.parts:
+            size = 1 << (shape.n if kernel.kind == "degree" else kernel.bits)
+            acc = groups.setdefault(kernel, fr.zeros(size))
+            table = committed[index][:size]        # beyond a kernel's own size it is zero (zero-extended)
+            head = acc[: table.shape[0]]
+            fr.add(head, fr.scale(_scalar(power * coefficient), table), out=head)
+        power = power * gamma % R
+    pairs = [(acc, kernel_table(kernel, acc.shape[0].bit_length() - 1)) for kernel, acc in groups.items()]
     batch_messages, x = prove_sumcheck_pairs(pairs, shape.n, transcript)
     evaluations = [_evaluate_extended(t, x) for t in committed]
     step("batching sum-check", 1.0)
