@@ -248,3 +248,19 @@ def test_cheating_provers_are_refused(small, srs16, monkeypatch):
     in_range[0, 0] = -(1 << 15)                               # −2^15 is in range: Q + 2^15 = 0
     epoch = prove(srs16, reg, in_range, fees)
     assert verify(srs16, reg.manifest, epoch.claim, epoch.proof)
+
+
+def test_the_sidecar_checks_against_the_claim(small, srs16):
+    from attrib.prover.sidecar import check_sidecar
+
+    reg, queries, fees, epoch = small
+    assert check_sidecar(srs16, reg.manifest, epoch.claim, queries, fees, epoch.payouts) == []
+    other_queries = queries.copy()
+    other_queries[0, 0] += 1
+    assert check_sidecar(srs16, reg.manifest, epoch.claim, other_queries, fees) == [
+        "the queries do not match their commitment in the claim"]
+    assert "the fees sum to" in check_sidecar(srs16, reg.manifest, epoch.claim, queries, [fees[0] + 1] + fees[1:])[0]
+    wrong = list(epoch.payouts)
+    wrong[0], wrong[1] = wrong[1], wrong[0]                          # the same sum, other contributors
+    assert check_sidecar(srs16, reg.manifest, epoch.claim, queries, fees, wrong) == [
+        "the payouts do not match their commitment in the claim"]
