@@ -264,3 +264,37 @@ def test_the_sidecar_checks_against_the_claim(small, srs16):
     wrong[0], wrong[1] = wrong[1], wrong[0]                          # the same sum, other contributors
     assert check_sidecar(srs16, reg.manifest, epoch.claim, queries, fees, wrong) == [
         "the payouts do not match their commitment in the claim"]
+
+
+def test_payout_openings(small, srs16):
+    from attrib.prover import Epoch
+    from attrib.verifier import PayoutOpening, verify_payouts
+
+    reg, queries, fees, _ = small
+    epoch = Prover(srs16).prove(reg, queries, fees, seq=3)
+    assert isinstance(epoch, Epoch)
+    digest = srs16.digest()
+    for indices in ([0], [4, 1], list(range(5))):
+        opening = epoch.open_payouts(indices)
+        values = [epoch.payouts[c] for c in indices]
+        assert verify_payouts(reg.manifest, epoch.claim, indices, values, opening, trusted_srs_digest=digest)
+        assert verify_payouts(reg.manifest.to_bytes(), epoch.claim.to_bytes(), indices, values,
+                              memoryview(opening.to_bytes()), trusted_srs_digest=digest)
+        assert PayoutOpening.from_bytes(opening.to_bytes()) == opening
+    opening = epoch.open_payouts([4, 1])
+    good = [epoch.payouts[4], epoch.payouts[1]]
+    refused = {
+        "a wrong amount": ([4, 1], [good[0] + 1, good[1]]),
+        "the amounts swapped": ([4, 1], good[::-1]),
+        "another index": ([4, 2], good),
+        "an index past C": ([4, 5], good),
+        "an index twice": ([4, 4], good),
+    }
+    accepted = [name for name, (i, v) in refused.items()
+                if verify_payouts(reg.manifest, epoch.claim, i, v, opening, trusted_srs_digest=digest)]
+    assert accepted == []
+    other = Prover(srs16).prove(reg, queries, [f // 2 for f in fees])                # another epoch's claim
+    assert not verify_payouts(reg.manifest, other.claim, [4, 1], good, opening, trusted_srs_digest=digest)
+    assert not verify_payouts(reg.manifest, epoch.claim, [4, 1], good, opening, trusted_srs_digest=bytes(32))
+    with pytest.raises(ValueError, match="indices"):
+        epoch.open_payouts([9])
