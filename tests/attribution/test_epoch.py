@@ -298,3 +298,32 @@ def test_payout_openings(small, srs16):
     assert not verify_payouts(reg.manifest, epoch.claim, [4, 1], good, opening, trusted_srs_digest=bytes(32))
     with pytest.raises(ValueError, match="indices"):
         epoch.open_payouts([9])
+
+
+def test_a_pi_forged_by_wrap_around_is_refused(small, srs16, monkeypatch):
+    """PROTOCOL-V2 §10.1: with π < 2^224 and S ≈ 2^80, the one-piece check π·S + e ≡ 2^128·F (mod r)
+    has other solutions: π′ = π + ⌈j·r/S⌉ with e′ = e − (π′ − π)·S mod r in [0, S).  The split
+    D1–D2 (with every part in range) is an integer equation, so such a π′ is refused."""
+    reg, queries, fees, _ = small
+    totals = (reg.aggregate.astype(object) @ queries.astype(object).T).tolist()
+    t = next(t for t in range(len(fees)) if fees[t] > 0 and any(row[t] > 0 for row in totals))
+    s = sum(row[t] for row in totals if row[t] > 0)
+    pi, e = divmod(fees[t] << 128, s)
+    forged = None
+    for j in range(1, 1000):
+        delta = -(-j * R // s)                                  # ⌈j·r/S⌉
+        x = delta * s - j * R                                   # in [0, S)
+        if x <= e:
+            forged = (pi + delta, e - x)
+            break
+    pi_f, e_f = forged
+    assert pi_f != pi and pi_f < 1 << 224 and 0 <= e_f < s
+    assert (pi_f * s + e_f - (fees[t] << 128)) % R == 0          # the one-piece check is fooled
+
+    def wrap(wit):
+        lo, hi = pi_f & ((1 << 112) - 1), pi_f >> 112
+        wit.per_t["PI_LO"][t], wit.per_t["PI_HI"][t], wit.per_t["E"][t] = lo, hi, e_f
+        wit.per_t["D"][t] = s - 1 - e_f
+        wit.per_t["KAPPA"][t] = (lo * s + e_f) >> 112             # D1 as close as integers allow
+
+    assert not cheat(srs16, reg, queries, fees, monkeypatch, wrap)
