@@ -81,7 +81,7 @@ from attrib.verifier.kernels import (
     range_kernel,
 )
 from attrib.verifier.limits import MAGNITUDE_LIMBS, MAX_CONTRIBUTORS, MAX_ENCODING_VERSION, MAX_QUERIES, QUERY_LIMIT
-from attrib.verifier.messages import Manifest, Reader, load_json, parse_int, word
+from attrib.verifier.messages import Manifest, Reader, decode_as, load_json, parse_int, trusted_digest, word
 from attrib.verifier.polynomial import R, evaluate_eq
 from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
 from attrib.verifier.transcript import Transcript
@@ -616,18 +616,11 @@ def verify_attribution(manifest, claim_, proof, *, trusted_srs_digest: bytes) ->
     """Whether ``proof`` shows that ``claim_`` (its committed queries, fees and payouts) follows the
     fee rule on the data ``manifest`` registers, for the SRS of ``trusted_srs_digest`` (required).
     Each argument may be the object or its bytes.  False for anything wrong or malformed."""
-    bytes_like = (bytes, bytearray, memoryview)
-    if not isinstance(trusted_srs_digest, bytes_like) or len(trusted_srs_digest) != 32:
+    digest = trusted_digest(trusted_srs_digest)
+    if digest is None:
         return False
     try:
-        if isinstance(manifest, bytes_like):
-            manifest = Manifest.from_bytes(bytes(manifest))
-        if isinstance(claim_, bytes_like):
-            claim_ = Claim.from_bytes(bytes(claim_))
-        if isinstance(proof, bytes_like):
-            proof = Proof.from_bytes(bytes(proof))
-        if not (isinstance(manifest, Manifest) and isinstance(claim_, Claim) and isinstance(proof, Proof)):
-            return False
-        return verify_attribution_impl(manifest, claim_, proof, bytes(trusted_srs_digest))
+        return verify_attribution_impl(decode_as(manifest, Manifest), decode_as(claim_, Claim),
+                                       decode_as(proof, Proof), digest)
     except EncodingError:
         return False

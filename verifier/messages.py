@@ -47,6 +47,25 @@ def word(x: int) -> bytes:
     return x.to_bytes(32, "big")
 
 
+BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
+def decode_as(value, cls):
+    """``value`` if it is a ``cls``, else ``cls.from_bytes`` of its bytes; EncodingError for anything else.
+
+    The public verify_* functions take each message as the object or its canonical bytes."""
+    if isinstance(value, BYTES_LIKE):
+        return cls.from_bytes(bytes(value))
+    if isinstance(value, cls):
+        return value
+    raise EncodingError(f"expected a {cls.__name__} or its bytes, got {type(value).__name__}")
+
+
+def trusted_digest(value) -> bytes | None:
+    """The 32 bytes of a trusted SRS digest, or None when ``value`` is not one."""
+    return bytes(value) if isinstance(value, BYTES_LIKE) and len(value) == 32 else None
+
+
 class Reader:
     """Reads 32-byte words off a byte string; every shortfall is an EncodingError."""
 

@@ -26,7 +26,7 @@ from attrib.verifier.attribution import Claim
 from attrib.verifier.encoding import EncodingError, encode_scalar
 from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
 from attrib.verifier.limits import MAX_ENCODING_VERSION
-from attrib.verifier.messages import Manifest, Reader, word
+from attrib.verifier.messages import Manifest, Reader, decode_as, trusted_digest, word
 from attrib.verifier.polynomial import R
 from attrib.verifier.registration import eq_of_index
 from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
@@ -111,22 +111,14 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
     """Whether ``opening`` shows that the epoch's committed payouts are ``values`` at the contributor
     ``indices`` (manifest order), for the SRS of ``trusted_srs_digest`` (required).  The manifest,
     claim and opening may be objects or bytes.  False for anything wrong or malformed."""
-    bytes_like = (bytes, bytearray, memoryview)
-    if not isinstance(trusted_srs_digest, bytes_like) or len(trusted_srs_digest) != 32:
-        return False
-    if not (isinstance(indices, (list, tuple)) and isinstance(values, (list, tuple))):
+    digest = trusted_digest(trusted_srs_digest)
+    if digest is None or not (isinstance(indices, (list, tuple)) and isinstance(values, (list, tuple))):
         return False
     try:
-        if isinstance(manifest, bytes_like):
-            manifest = Manifest.from_bytes(bytes(manifest))
-        if isinstance(claim, bytes_like):
-            claim = Claim.from_bytes(bytes(claim))
-        if isinstance(opening, bytes_like):
-            opening = PayoutOpening.from_bytes(bytes(opening))
-        if not (isinstance(manifest, Manifest) and isinstance(claim, Claim) and isinstance(opening, PayoutOpening)):
-            return False
+        manifest, claim = decode_as(manifest, Manifest), decode_as(claim, Claim)
+        opening = decode_as(opening, PayoutOpening)
         claim.validate()
-        if manifest.srs_digest != bytes(trusted_srs_digest) or bytes(claim.manifest_digest) != manifest.digest():
+        if manifest.srs_digest != digest or bytes(claim.manifest_digest) != manifest.digest():
             return False
         indices, values = list(indices), list(values)
         check_indices(manifest, indices, values)

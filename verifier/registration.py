@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from attrib.verifier.encoding import EncodingError, encode_scalar
 from attrib.verifier.hyperkzg import HyperKZGProof, linear_combination, verify_hyperkzg
 from attrib.verifier.limits import MAX_ENCODING_VERSION, MAX_LOG_ROWS
-from attrib.verifier.messages import Manifest, Reader, word
+from attrib.verifier.messages import Manifest, Reader, decode_as, trusted_digest, word
 from attrib.verifier.polynomial import R, evaluate_eq, evaluate_range_indicator
 from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
 from attrib.verifier.transcript import Transcript
@@ -204,17 +204,11 @@ def verify_registration(manifest, proof, *, trusted_srs_digest: bytes) -> bool:
     the SRS of ``trusted_srs_digest`` (required).  Either argument may be the object or its bytes
     (bytes, bytearray, memoryview).  False for anything wrong or malformed; it never raises on
     bad input (only EncodingError is caught: anything else is a bug a test must see)."""
-    bytes_like = (bytes, bytearray, memoryview)
-    if not isinstance(trusted_srs_digest, bytes_like) or len(trusted_srs_digest) != 32:
+    digest = trusted_digest(trusted_srs_digest)
+    if digest is None:
         return False
     try:
-        if isinstance(manifest, bytes_like):
-            manifest = Manifest.from_bytes(bytes(manifest))
-        if isinstance(proof, bytes_like):
-            proof = RegistrationProof.from_bytes(bytes(proof))
-        if not (isinstance(manifest, Manifest) and isinstance(proof, RegistrationProof)):
-            return False
-        return verify_registration_impl(manifest, proof, bytes(trusted_srs_digest))
+        return verify_registration_impl(decode_as(manifest, Manifest), decode_as(proof, RegistrationProof), digest)
     except EncodingError:
         return False
 
