@@ -47,7 +47,7 @@ from attrib.service.config import (
 )
 from attrib.service.jobs import JobEvents, Progress, RequestPool, Scheduler
 from attrib.service.store import CANCELLED, QUEUED, RUNNING, SUCCEEDED, DatasetRecord, JobRecord, Store
-from attrib.verifier.attribution import CLAIM_VERSION, PROOF_VERSION
+from attrib.verifier.attribution import CLAIM_VERSION, PROOF_VERSION, EpochShape
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.limits import FEE_LIMIT, MAX_CONTRIBUTOR_ID_BYTES, QUERY_LIMIT
 from attrib.verifier.messages import MANIFEST_VERSION, Manifest
@@ -301,6 +301,12 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
         if t > self.config.max_queries:
             raise Invalid(grpc.StatusCode.RESOURCE_EXHAUSTED, f"num_queries: {t} queries exceed this server's "
                                                               f"limit of {self.config.max_queries}")
+        shape = EpochShape(max(1, (t - 1).bit_length()), max(1, (dataset.num_contributors - 1).bit_length()),
+                           (k - 1).bit_length())
+        if shape.n > self.srs_info["max_log_n"]:
+            raise Invalid(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                          f"num_queries: an epoch of {t} queries over {dataset.num_contributors} contributors needs "
+                          f"an SRS of 2^{shape.n} powers; this server's has 2^{self.srs_info['max_log_n']}")
         if len(request.queries) != t * k:
             raise invalid(f"queries: expected num_queries × num_columns = {t} × {k} = {t * k} values, "
                           f"got {len(request.queries)}")

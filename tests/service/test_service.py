@@ -431,3 +431,12 @@ def test_undecodable_bytes_are_refused_and_the_server_survives(server, client, s
     with grpc.insecure_channel(server.address) as channel:
         stub = pb_grpc.ProverServiceStub(channel)
         assert stub.GetServerInfo(pb.GetServerInfoRequest(), timeout=10).srs_max_log_n == 16
+
+
+def test_an_epoch_past_the_srs_is_refused_at_submit(client):
+    """600 contributors × 256 queries need 2^18 cells: more than this server's 2^16-power SRS."""
+    owners = [f"c{i}" for i in range(600)]
+    client.register("many", np.ones((600, 1), dtype=np.int64), owners)
+    code, details = code_of(lambda: client.submit("many", np.ones((256, 1), dtype=np.int64), [1] * 256))
+    assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and "needs an SRS of 2^18 powers" in details
+    assert client.submit("many", np.ones((4, 1), dtype=np.int64), [1] * 4).job.job_id    # 2^12 cells fit
