@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from attrib.kernels import fr, mle
+from attrib.prover.claims import constant, kernel_table
 from attrib.prover.hyperkzg import commit, open_batch
 from attrib.prover.sumcheck import prove_sumcheck_pairs, prove_sumcheck_terms
 from attrib.verifier.attribution import (
@@ -41,7 +42,7 @@ from attrib.verifier.attribution import (
     draw_batching_challenge,
     epoch_shape,
 )
-from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS, Kernel
+from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS
 from attrib.verifier.limits import MAGNITUDE_LIMBS
 from attrib.verifier.messages import Manifest
 from attrib.verifier.transcript import Transcript
@@ -163,45 +164,9 @@ def _scalar(x: int) -> np.ndarray:
     return fr.from_ints([x % R])
 
 
-def _constant(x: int, size: int) -> np.ndarray:
-    """A table of ``size`` entries, each the element x."""
-    return np.repeat(_scalar(x), size, axis=0)
-
-
 def _reciprocals(alpha: int, values: np.ndarray, shift: int = 0) -> np.ndarray:
     """1/(α − shift − v) for every entry (batch inversion)."""
-    return fr.inv(fr.sub(_constant(alpha - shift, values.shape[0]), _fr(values)))
-
-
-def kernel_table(kernel: Kernel, bits: int) -> np.ndarray:
-    """The kernel as a table of 2^bits entries (zero beyond its own nominal size, except K_hi)."""
-    out = fr.zeros(1 << bits)
-    m = kernel.bits
-    if kernel.kind == "eq":
-        values = mle.eq_table(fr.from_ints(list(kernel.point)))
-        out[: values.shape[0]] = values
-    elif kernel.kind == "ones":
-        out[: 1 << m] = _constant(1, 1 << m)
-    elif kernel.kind == "range":
-        out[kernel.lo: kernel.hi] = _constant(1, kernel.hi - kernel.lo)
-    elif kernel.kind == "limb":
-        row_bits = m - SLOT_BITS
-        rows = mle.eq_table(fr.from_ints(list(kernel.point)))
-        for i in range(kernel.limbs):
-            start = (kernel.slot + i) << row_bits
-            out[start: start + rows.shape[0]] = fr.scale(_scalar(1 << (LIMB_BITS * i)), rows)
-    elif kernel.kind == "degree":
-        xi = list(kernel.point)
-        full = mle.eq_table(fr.from_ints(xi))
-        high = 1
-        for x in xi[m:]:
-            high = high * (1 - x) % R
-        head = full[: 1 << m]
-        fr.sub(head, fr.scale(_scalar(high), mle.eq_table(fr.from_ints(xi[:m]))), out=head)
-        out[: full.shape[0]] = full
-    else:
-        raise ValueError(f"unknown kernel kind {kernel.kind!r}")
-    return out
+    return fr.inv(fr.sub(constant(alpha - shift, values.shape[0]), _fr(values)))
 
 
 def _evaluate(table: np.ndarray, point: list[int]) -> int:
@@ -317,10 +282,10 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
                        (cp, 1))
     # the summands in product form, each product once: (1 − 2B), (1 − B) and α − L_i as tables
     size = tp * cp
-    one = _constant(1, size)
+    one = constant(1, size)
     not_b = fr.sub(one, sign)
     signed = fr.sub(not_b, sign)
-    shifted = [fr.sub(_constant(alpha, size), limb) for limb in limbs]
+    shifted = [fr.sub(constant(alpha, size), limb) for limb in limbs]
     del one
     tables = [eq_cell, eq_t, eq_c, pi_cells, magnitude, sign, not_b, signed] + helpers + shifted
     EQ, EQT, EQC, PI, M, B, NB, SB = range(8)

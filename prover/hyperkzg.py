@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from attrib.kernels import fr, g1, mle, upoly
+from attrib.prover.claims import padded
 from attrib.verifier.hyperkzg import (
     HyperKZGProof,
     absorb_evaluations,
@@ -44,12 +45,6 @@ def _scalar(x: int) -> np.ndarray:
     return fr.from_ints([x])
 
 
-def _padded(table: np.ndarray, size: int) -> np.ndarray:
-    """A copy of ``table`` zero-padded to ``size`` entries."""
-    out = fr.zeros(size)
-    out[: table.shape[0]] = table
-    return out
-
 
 def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, point: list[int],
                transcript: Transcript, values: list[int] | None = None, progress=None
@@ -72,10 +67,10 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     u = fr.from_ints(point)
     if values is None:
         eq = mle.eq_table(u)
-        values = [fr.to_ints(fr.inner(_padded(t, size), eq)) for t in tables]
+        values = [fr.to_ints(fr.inner(padded(t, size), eq)) for t in tables]
     rho = absorb_opening_claim(transcript, commitments, point, values)
 
-    combined = _padded(tables[0], size)
+    combined = padded(tables[0], size)
     for rho_k, t in zip(challenge_powers(rho, len(tables))[1:], tables[1:]):
         head = combined[: t.shape[0]]
         fr.add(head, fr.scale(_scalar(rho_k), t), out=head)

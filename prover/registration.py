@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from attrib.kernels import fr, g1, linalg, mle
+from attrib.prover.claims import kernel_table, padded
 from attrib.prover.hyperkzg import open_batch
 from attrib.prover.sumcheck import prove_sumcheck_terms
+from attrib.verifier.kernels import degree_kernel, eq_kernel
 from attrib.verifier.messages import Manifest
 from attrib.verifier.registration import (
     REGISTRATION_DEGREE,
@@ -32,22 +34,6 @@ def aggregate_table(aggregate: np.ndarray, log_columns: int, log_contributors: i
     return table.ravel()
 
 
-def _padded(values: np.ndarray, size: int) -> np.ndarray:
-    out = fr.zeros(size)
-    out[: values.shape[0]] = values
-    return out
-
-
-def degree_kernel_table(xi: list[int], nominal: int) -> np.ndarray:
-    """K_hi(ξ, x) for every x: eq(ξ, x), less eq(ξ_{<m}, x_{<m})·Π_{i ≥ m}(1 − ξ_i) on the first 2^m entries."""
-    table = mle.eq_table(fr.from_ints(xi))
-    high = 1
-    for x in xi[nominal:]:
-        high = high * (1 - x) % fr.MODULUS
-    head = table[: 1 << nominal]
-    fr.sub(head, fr.scale(fr.from_ints([high]), mle.eq_table(fr.from_ints(xi[:nominal]))), out=head)
-    return table
-
 
 def prove_registration(powers: np.ndarray, manifest: Manifest, features: np.ndarray, scales: np.ndarray,
                        aggregate: np.ndarray, progress=None) -> RegistrationProof:
@@ -61,13 +47,13 @@ def prove_registration(powers: np.ndarray, manifest: Manifest, features: np.ndar
     ch = draw_registration_challenges(transcript, manifest)
 
     weights = fr.from_ints(column_weights(ch.r_j, manifest.num_columns))
-    s = _padded(linalg.matvec_small_int(np.asarray(features), weights), size)
-    sigma = _padded(fr.from_int64(np.asarray(scales, dtype=np.int64)), size)
+    s = padded(linalg.matvec_small_int(np.asarray(features), weights), size)
+    sigma = padded(fr.from_int64(np.asarray(scales, dtype=np.int64)), size)
     eq_c = mle.eq_table(fr.from_ints(ch.r_c))
-    w = _padded(np.repeat(eq_c[: manifest.num_contributors], np.diff(manifest.offsets), axis=0), size)
-    g = _padded(fr.from_int64(aggregate_table(aggregate, mk, mc)), size)
-    kernel = _padded(mle.eq_table(fr.from_ints(ch.r_j + ch.r_c)), size)
-    fr.add(kernel, fr.scale(fr.from_ints([ch.lam]), degree_kernel_table(ch.xi, mk + mc)), out=kernel)
+    w = padded(np.repeat(eq_c[: manifest.num_contributors], np.diff(manifest.offsets), axis=0), size)
+    g = padded(fr.from_int64(aggregate_table(aggregate, mk, mc)), size)
+    kernel = kernel_table(eq_kernel(ch.r_j + ch.r_c), n)
+    fr.add(kernel, fr.scale(fr.from_ints([ch.lam]), kernel_table(degree_kernel(ch.xi, mk + mc), n)), out=kernel)
     step("registration tables", 1.0)
 
     terms = [(1, [0, 1, 2]), (fr.MODULUS - 1, [3, 4])]          # w·σ·s − G·(E + λ·K_hi)

@@ -17,30 +17,14 @@ from attrib.verifier.transcript import Transcript
 
 def prove_sumcheck(tables: list[np.ndarray], transcript: Transcript, progress=None
                    ) -> tuple[list[list[int]], list[int], list[int]]:
-    """Prove Σ_x Π_j f_j(x); return (messages, point u, [f_j(u)]).
+    """Prove Σ_x Π_j f_j(x) (degree len(tables)); return (messages, point u, [f_j(u)]).
 
-    ``tables`` are Fr element arrays of one power-of-two length; they are not
-    modified.  ``progress(done, total)`` is called after each round if given.
+    ``tables`` are Fr element arrays of one power-of-two length; they are not modified.
+    ``progress(done, total)`` is called after each round if given.
     """
     if not tables:
         raise ValueError("prove_sumcheck needs at least one table")
-    size = tables[0].shape[0]
-    if size == 0 or size & (size - 1) or any(t.shape[0] != size for t in tables):
-        raise ValueError("tables must share one power-of-two length")
-    rounds = size.bit_length() - 1
-    messages: list[list[int]] = []
-    point: list[int] = []
-    current = list(tables)
-    for j in range(rounds):
-        message = fr.to_ints(mle.round_evals(current))   # p(0), p(2), …, p(d)
-        u = absorb_round(transcript, message)
-        u_arr = fr.from_ints([u])
-        current = [mle.fold(t, u_arr) for t in current]
-        messages.append(message)
-        point.append(u)
-        if progress:
-            progress(j + 1, rounds)
-    return messages, point, [fr.to_ints(t)[0] for t in current]
+    return prove_sumcheck_terms(tables, [(1, list(range(len(tables))))], len(tables), transcript, progress)
 
 
 def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[int]]], degree: int,

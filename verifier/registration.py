@@ -43,9 +43,10 @@ from dataclasses import dataclass
 
 from attrib.verifier.encoding import EncodingError, encode_scalar
 from attrib.verifier.hyperkzg import HyperKZGProof, linear_combination, verify_hyperkzg
+from attrib.verifier.kernels import degree_kernel, eq_kernel, evaluate_kernel
 from attrib.verifier.limits import MAX_ENCODING_VERSION, MAX_LOG_ROWS
 from attrib.verifier.messages import Manifest, Reader, decode_as, trusted_digest, word
-from attrib.verifier.polynomial import R, evaluate_eq, evaluate_range_indicator
+from attrib.verifier.polynomial import R, evaluate_range_indicator
 from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
 from attrib.verifier.transcript import Transcript
 
@@ -55,25 +56,6 @@ REGISTRATION_DEGREE = 3
 
 
 # ---- kernels the verifier evaluates itself ---------------------------------------------------
-
-def evaluate_zero_extended_eq(p: list[int], u: list[int]) -> int:
-    """eq(p, u_{<|p|})·Π_{i ≥ |p|}(1 − u_i): the MLE of the indicator of the Boolean point p,
-    as a table of 2^|p| entries zero-padded to 2^|u|."""
-    acc = evaluate_eq(p, u[:len(p)])
-    for x in u[len(p):]:
-        acc = acc * (1 - x) % R
-    return acc
-
-
-def evaluate_degree_kernel(xi: list[int], u: list[int], nominal: int) -> int:
-    """K̃_hi(ξ, u) = eq(ξ, u) − eq(ξ_{<m}, u_{<m})·Π_{i ≥ m}(1 − ξ_i)(1 − u_i), m = ``nominal``:
-    ⟨f, K_hi⟩ = Σ_{i ≥ 2^m} f[i]·eq(ξ, i), so ⟨f, K_hi⟩ = 0 at a random ξ forces every
-    coefficient of index ≥ 2^m to 0."""
-    low = evaluate_eq(xi[:nominal], u[:nominal])
-    for a, b in zip(xi[nominal:], u[nominal:], strict=True):
-        low = low * (1 - a) % R * (1 - b) % R
-    return (evaluate_eq(xi, u) - low) % R
-
 
 def eq_of_index(point: list[int], index: int) -> int:
     """eq(point, bits(index)) = Π_b (point_b if bit b of index is set, else 1 − point_b)."""
@@ -172,7 +154,7 @@ def final_registration_value(manifest: Manifest, ch: RegistrationChallenges, u: 
     """w̃(u)·σ̃(u)·s̃(u) − G̃(u)·(Ẽ(u) + λ·K̃_hi(u)): the summand of (S) at the sum-check's point."""
     n_g = manifest.log_columns + manifest.log_contributors
     weights = evaluate_row_weights(manifest.offsets, ch.r_c, u)
-    kernel = evaluate_zero_extended_eq(ch.r_j + ch.r_c, u) + ch.lam * evaluate_degree_kernel(ch.xi, u, n_g)
+    kernel = evaluate_kernel(eq_kernel(ch.r_j + ch.r_c), u) + ch.lam * evaluate_kernel(degree_kernel(ch.xi, n_g), u)
     return (weights * sigma % R * s - g * kernel) % R
 
 
