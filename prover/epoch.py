@@ -250,7 +250,8 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
         fr.add(magnitude, fr.scale(_scalar(1 << (LIMB_BITS * i)), table), out=magnitude)
     sign = _fr(wit.sign)
     signed = fr.sub(magnitude, fr.scale(_scalar(2), fr.mul(sign, magnitude)))          # A = (1 − 2B)·M
-    v_a = _evaluate(signed, taus.cell(shape))
+    eq_cell = mle.eq_table(fr.from_ints(taus.cell(shape)))
+    v_a = fr.to_ints(fr.inner(signed, eq_cell))
     del signed
     v_s = _evaluate(_fr(wit.per_t["S"]), taus.t(shape))
     v_p = _evaluate(p_table, taus.c(shape))
@@ -262,11 +263,12 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     per_t = {name: _fr(v) for name, v in wit.per_t.items()}
 
     def run(stage, tables, terms, final_values):
+        """One sum-check; ``final_values(point, bound)`` picks its finals from the tables bound at the point."""
         if shape.rounds(stage):
-            messages, point, _ = prove_sumcheck_terms(tables, terms, DEGREES[stage], transcript)
+            messages, point, bound = prove_sumcheck_terms(tables, terms, DEGREES[stage], transcript)
         else:
-            messages, point = [], []
-        vals = final_values(point)
+            messages, point, bound = [], [], [fr.to_ints(t)[0] for t in tables]
+        vals = final_values(point, bound)
         assert len(vals) == len(FINALS[stage])
         absorb_finals(transcript, vals)
         rounds.append(tuple(map(tuple, messages)))
@@ -275,7 +277,6 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
         step(f"{stage} sum-check", 1.0)
 
     # cells: I1 (A = (1 − 2B)·M), I4, I5, B boolean, the five helpers
-    eq_cell = mle.eq_table(fr.from_ints(taus.cell(shape)))
     eq_t = np.tile(mle.eq_table(fr.from_ints(taus.t(shape))), (cp, 1))
     eq_c = np.repeat(mle.eq_table(fr.from_ints(taus.c(shape))), tp, axis=0)
     pi_cells = np.tile(_fr([(hi << PI_SPLIT) + lo for lo, hi in zip(wit.per_t["PI_LO"], wit.per_t["PI_HI"])]),
@@ -301,7 +302,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     terms = [(c % R, idx) for c, idx in terms]
     pi_lo, pi_hi = per_t["PI_LO"], per_t["PI_HI"]
     run("cells", tables, terms,
-        lambda u: [_evaluate(t, u) for t in limbs] + [_evaluate(sign, u)] + [_evaluate(h, u) for h in helpers]
+        lambda u, v: [(alpha - v[i]) % R for i in A] + [v[B]] + [v[i] for i in H]
         + [_evaluate(pi_lo, u[: shape.m_t]), _evaluate(pi_hi, u[: shape.m_t])])
     del eq_cell, eq_t, eq_c, pi_cells, tables
 
@@ -316,28 +317,28 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
              (lp[2], [E, S]), (lp[2], [E, Z]), (-lp[2], [E]), (-lp[2], [E, Ee]), (-lp[2], [E, D]),
              (lp[3], [E, Z]), (-lp[3], [E, Z, Z]), (lp[4], [E, Z, S])]
     run("inferences", tables, [(c % R, idx) for c, idx in terms],
-        lambda u: [_evaluate(per_t[n], u) for n in names])
+        lambda u, v: v[1:])
 
     # the slot table X, the queries and the range table: their LogUp helpers
     x_table = _fr(wit.slots)
     run("slots", [mle.eq_table(fr.from_ints(taus.prefix(shape.slots))), x_table, h_x],
         [(alpha, [0, 2]), (R - 1, [0, 2, 1]), (R - 1, [0])],
-        lambda u: [_evaluate(x_table, u), _evaluate(h_x, u)])
+        lambda u, v: [v[1], v[2]])
     q_fr = _fr(q_table)
     run("queries", [mle.eq_table(fr.from_ints(taus.prefix(shape.queries))), q_fr, h_q],
         [((alpha - QUERY_SHIFT) % R, [0, 2]), (R - 1, [0, 2, 1]), (R - 1, [0])],
-        lambda u: [_evaluate(q_fr, u), _evaluate(h_q, u)])
+        lambda u, v: [v[1], v[2]])
     mu = _fr(wit.multiplicities)
     run("lookup", [mle.eq_table(fr.from_ints(taus.prefix(LOOKUP_BITS))), g_t, _fr(iota), mu],
         [(alpha, [0, 1]), (R - 1, [0, 1, 2]), (R - 1, [0, 3])],
-        lambda u: [_evaluate(mu, u), _evaluate(g_t, u)])
+        lambda u, v: [v[3], v[1]])
 
     # G·Q: v_A = Σ_j G̃(j, τ_c)·Q̃(j, τ_t)
     g_rows = np.zeros((cp, 1 << shape.m_k), dtype=np.int64)
     g_rows[: aggregate.shape[0], : aggregate.shape[1]] = aggregate
     g_vec = _partial(g_rows, fr.to_ints(mle.eq_table(fr.from_ints(taus.c(shape)))))
     q_vec = _partial(wit.queries, fr.to_ints(mle.eq_table(fr.from_ints(taus.t(shape)))))
-    run("gq", [g_vec, q_vec], [(1, [0, 1])], lambda u: [_evaluate(g_vec, u), _evaluate(q_vec, u)])
+    run("gq", [g_vec, q_vec], [(1, [0, 1])], lambda u, v: v)
 
     # batching: every claim to one point, then one opening
     claims = batch_claims(shape, claim, taus, points, _finals_by_stage(finals), values)
