@@ -95,6 +95,33 @@ def proof_size(record, out: Path, plt, written, skipped) -> None:
     _finish(plt, fig, ax, out / "proof_size.png", "Proof size against N", written)
 
 
+def epoch(record, out: Path, plt, written, skipped) -> None:
+    """The succinct epoch by C·T: seconds (prove; Python verify against recomputing from G and Q) and bytes."""
+    rows = _rows(record, "epoch")
+    if not rows:
+        skipped.append("epoch.png: no epoch results")
+        return
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    cells = [r["cells"] for r in rows]
+    _series(left, cells, [r["prove_s"] for r in rows], "prove", COLORS["ours"])
+    _series(left, cells, [r["verify_s"] for r in rows], "verify (pure Python)", "#17becf", "s-")
+    _series(left, cells, [r["recompute_s"] for r in rows], "recompute payouts from G, Q (numpy)", "#7f7f7f", "^--")
+    left.set_xscale("log", base=2)
+    left.set_yscale("log")
+    left.set_xlabel("cells C·T (k = 32)")
+    left.set_ylabel("seconds")
+    left.set_title("time", fontsize=10)
+    left.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=8)
+    _series(right, cells, [r["claim_bytes"] + r["proof_bytes"] for r in rows], "claim + proof", COLORS["ours"])
+    _series(right, cells, [r["recompute_bytes"] for r in rows], "G + Q + fees", "#7f7f7f", "^--")
+    right.set_xscale("log", base=2)
+    right.set_yscale("log")
+    right.set_xlabel("cells C·T (k = 32)")
+    right.set_ylabel("bytes a verifier holds")
+    _finish(plt, fig, right, out / "epoch.png", "the succinct epoch against recomputing it", written)
+
+
 def msm(record, out: Path, plt, written, skipped) -> None:
     rows = _rows(record, "msm")
     if not rows:
@@ -139,7 +166,7 @@ def field(record, out: Path, plt, written, skipped) -> None:
     _finish(plt, fig, ax, out / "field.png", "BN254 Fr: ns per element, ours vs mcl", written)
 
 
-PLOTS = (prove_and_verify, proof_size, msm, field)
+PLOTS = (prove_and_verify, proof_size, epoch, msm, field)
 
 
 def make_all(record: dict, out: Path) -> dict:
