@@ -118,3 +118,14 @@ def test_product_code_has_no_private_copy_of_a_bound():
                 if literal.search(line.split("#")[0]):
                     offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_contributor_count_edge():
+    """C ≤ 2^16: an epoch's per-inference sums S_t < 2^96 rely on it (attrib.verifier.attribution)."""
+    from attrib.prover.dataset import check_contributors
+
+    at_limit = [f"c{i}" for i in range(limits.MAX_CONTRIBUTORS)]
+    assert len(check_contributors(at_limit, len(at_limit))) == limits.MAX_CONTRIBUTORS
+    over = at_limit + ["one more"]
+    with pytest.raises(ValueError, match="distinct ids exceed the supported 65536"):
+        check_contributors(over, len(over))
