@@ -24,6 +24,7 @@ from attrib.prover.srs import SRS
 from attrib.prover.storage import atomic_save_npy, atomic_write_bytes
 from attrib.verifier.attribution import Claim, EpochShape, Proof, epoch_shape
 from attrib.verifier.encoding import EncodingError
+from attrib.verifier.limits import MAX_SEQ
 from attrib.verifier.messages import Manifest
 from attrib.verifier.payouts import PayoutOpening
 from attrib.verifier.registration import RegistrationProof
@@ -148,7 +149,7 @@ class Prover:
         manifest = reg.manifest
         q = quantize_queries(queries, manifest.num_columns)
         fee_list = check_fees(fees, q.shape[0])
-        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 1 << 64:
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < MAX_SEQ:
             raise ValueError(f"seq: expected an integer in [0, 2^64), got {seq!r}")
         shape = epoch_shape(manifest, q.shape[0])
         powers = self.srs.powers_for(shape.n)      # names the sizes if the SRS is too small

@@ -10,7 +10,8 @@ from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS, Kernel
 R = fr.MODULUS
 
 
-def _element(x: int) -> np.ndarray:
+def element(x: int) -> np.ndarray:
+    """One Fr element (shape (1, 4)) from an integer, reduced mod r."""
     return fr.from_ints([x % R])
 
 
@@ -23,7 +24,7 @@ def padded(table: np.ndarray, size: int) -> np.ndarray:
 
 def constant(x: int, size: int) -> np.ndarray:
     """A table of ``size`` entries, each the element x."""
-    return np.repeat(_element(x), size, axis=0)
+    return np.repeat(element(x), size, axis=0)
 
 
 def kernel_table(kernel: Kernel, bits: int) -> np.ndarray:
@@ -42,7 +43,7 @@ def kernel_table(kernel: Kernel, bits: int) -> np.ndarray:
         rows = mle.eq_table(fr.from_ints(list(kernel.point)))
         for i in range(kernel.limbs):
             start = (kernel.slot + i) << row_bits
-            out[start: start + rows.shape[0]] = fr.scale(_element(1 << (LIMB_BITS * i)), rows)
+            out[start: start + rows.shape[0]] = fr.scale(element(1 << (LIMB_BITS * i)), rows)
     elif kernel.kind == "degree":
         xi = list(kernel.point)
         full = mle.eq_table(fr.from_ints(xi))
@@ -50,7 +51,7 @@ def kernel_table(kernel: Kernel, bits: int) -> np.ndarray:
         for x in xi[m:]:
             high = high * (1 - x) % R
         head = full[: 1 << m]
-        fr.sub(head, fr.scale(_element(high), mle.eq_table(fr.from_ints(xi[:m]))), out=head)
+        fr.sub(head, fr.scale(element(high), mle.eq_table(fr.from_ints(xi[:m]))), out=head)
         out[: full.shape[0]] = full
     else:
         raise ValueError(f"unknown kernel kind {kernel.kind!r}")

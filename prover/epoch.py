@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from attrib.kernels import fr, mle
-from attrib.prover.claims import constant, kernel_table
+from attrib.prover.claims import constant, element, kernel_table
 from attrib.prover.hyperkzg import commit, open_batch
 from attrib.prover.sumcheck import prove_sumcheck_pairs, prove_sumcheck_terms
 from attrib.verifier.attribution import (
@@ -160,9 +160,6 @@ def _fr(values) -> np.ndarray:
     return fr.from_ints([v % R for v in values])
 
 
-def _scalar(x: int) -> np.ndarray:
-    return fr.from_ints([x % R])
-
 
 def _reciprocals(alpha: int, values: np.ndarray, shift: int = 0) -> np.ndarray:
     """1/(α − shift − v) for every entry (batch inversion)."""
@@ -182,7 +179,7 @@ def _partial(table_cm: np.ndarray, weights: list[int]) -> np.ndarray:
     acc = fr.zeros(width)
     for row, w in enumerate(weights):
         if row < table_cm.shape[0] and w:
-            fr.add(acc, fr.scale(_scalar(w), _fr(table_cm[row])), out=acc)
+            fr.add(acc, fr.scale(element(w), _fr(table_cm[row])), out=acc)
     return acc
 
 
@@ -190,14 +187,12 @@ def _partial(table_cm: np.ndarray, weights: list[int]) -> np.ndarray:
 
 @dataclass
 class EpochResult:
-    """An epoch's claim and proof, and what stays with the prover (the sidecar and the totals)."""
+    """An epoch's claim and proof, its payouts, and the totals that stay with the prover."""
 
     claim: Claim
     proof: Proof
     payouts: list                 # C ints, manifest order
     totals: list                  # C × T exact ints A[c][t]
-    queries: np.ndarray           # T × k
-    fees: list                    # T ints
 
 
 def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, queries: np.ndarray,
@@ -247,9 +242,9 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     limbs = [_fr(wit.limbs[i]) for i in range(MAGNITUDE_LIMBS)]
     magnitude = fr.zeros(tp * cp)
     for i, table in enumerate(limbs):
-        fr.add(magnitude, fr.scale(_scalar(1 << (LIMB_BITS * i)), table), out=magnitude)
+        fr.add(magnitude, fr.scale(element(1 << (LIMB_BITS * i)), table), out=magnitude)
     sign = _fr(wit.sign)
-    signed = fr.sub(magnitude, fr.scale(_scalar(2), fr.mul(sign, magnitude)))          # A = (1 − 2B)·M
+    signed = fr.sub(magnitude, fr.scale(element(2), fr.mul(sign, magnitude)))          # A = (1 − 2B)·M
     eq_cell = mle.eq_table(fr.from_ints(taus.cell(shape)))
     v_a = fr.to_ints(fr.inner(signed, eq_cell))
     del signed
@@ -355,7 +350,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
             acc = groups.setdefault(kernel, fr.zeros(size))
             table = committed[index][:size]        # beyond a kernel's own size it is zero (zero-extended)
             head = acc[: table.shape[0]]
-            fr.add(head, fr.scale(_scalar(power * coefficient), table), out=head)
+            fr.add(head, fr.scale(element(power * coefficient), table), out=head)
         power = power * gamma % R
     pairs = [(acc, kernel_table(kernel, acc.shape[0].bit_length() - 1)) for kernel, acc in groups.items()]
     batch_messages, x = prove_sumcheck_pairs(pairs, shape.n, transcript)
@@ -367,8 +362,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     proof = Proof(phase1, phase2, values, tuple(rounds), tuple(finals), tuple(map(tuple, batch_messages)),
                        tuple(evaluations), opening)
     c, t_count = manifest.num_contributors, t_real
-    return EpochResult(claim, proof, wit.payouts[:c], [row[:t_count] for row in wit.totals[:c]],
-                       queries, list(fees))
+    return EpochResult(claim, proof, wit.payouts[:c], [row[:t_count] for row in wit.totals[:c]])
 
 
 def _point(commitment: np.ndarray):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from attrib.kernels import fr, g1, mle, upoly
-from attrib.prover.claims import padded
+from attrib.prover.claims import element, padded
 from attrib.verifier.hyperkzg import (
     HyperKZGProof,
     absorb_evaluations,
@@ -40,9 +40,6 @@ def commit(powers: np.ndarray, table: np.ndarray) -> np.ndarray:
                          f"the SRS has {powers.shape[0]}")
     return g1.msm(powers[: table.shape[0]], table, check=False)
 
-
-def _scalar(x: int) -> np.ndarray:
-    return fr.from_ints([x])
 
 
 
@@ -73,7 +70,7 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     combined = padded(tables[0], size)
     for rho_k, t in zip(challenge_powers(rho, len(tables))[1:], tables[1:]):
         head = combined[: t.shape[0]]
-        fr.add(head, fr.scale(_scalar(rho_k), t), out=head)
+        fr.add(head, fr.scale(element(rho_k), t), out=head)
 
     folds = [combined]
     for i in range(layers):
@@ -91,14 +88,14 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     xs = opening_points(r)
     evals = []
     for x in xs:
-        pw = upoly.powers(_scalar(x), size)
+        pw = upoly.powers(element(x), size)
         evals.append(tuple(fr.to_ints(fr.inner(f, pw[: f.shape[0]])) for f in folds))
     q = absorb_evaluations(transcript, evals)
 
     batched = folds[0].copy()
     for q_k, f in zip(challenge_powers(q, len(folds))[1:], folds[1:]):
         head = batched[: f.shape[0]]
-        fr.add(head, fr.scale(_scalar(q_k), f), out=head)
+        fr.add(head, fr.scale(element(q_k), f), out=head)
     interpolant = interpolant_coefficients(xs, batch_evaluations(evals, q))
 
     # W = [(B − I)/Z_S]: subtract the quadratic interpolant, then divide out each root exactly
@@ -106,7 +103,7 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     h[:size] = batched
     fr.sub(h[:3], fr.from_ints(interpolant), out=h[:3])
     for x in xs:
-        h, remainder = upoly.divide_linear(h, _scalar(x))
+        h, remainder = upoly.divide_linear(h, element(x))
         if fr.to_ints(remainder) != 0:
             raise ArithmeticError("B − I does not vanish on S: the opening values are inconsistent")
     w = commit(powers, h)
@@ -119,8 +116,8 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     z_s = vanishing_at(xs, z)
     low = batched.copy()
     fr.sub(low[: h.shape[0]], fr.scale(z_s, h), out=low[: h.shape[0]])
-    fr.sub(low[:1], _scalar(i_z), out=low[:1])
-    quotient, remainder = upoly.divide_linear(low, _scalar(z))
+    fr.sub(low[:1], element(i_z), out=low[:1])
+    quotient, remainder = upoly.divide_linear(low, element(z))
     if fr.to_ints(remainder) != 0:
         raise ArithmeticError("L does not vanish at z")
     w_z = g1.to_py_ecc(commit(powers, quotient))

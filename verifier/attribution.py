@@ -80,7 +80,14 @@ from attrib.verifier.kernels import (
     ones_kernel,
     range_kernel,
 )
-from attrib.verifier.limits import MAGNITUDE_LIMBS, MAX_CONTRIBUTORS, MAX_ENCODING_VERSION, MAX_QUERIES, QUERY_LIMIT
+from attrib.verifier.limits import (
+    MAGNITUDE_LIMBS,
+    MAX_CONTRIBUTORS,
+    MAX_ENCODING_VERSION,
+    MAX_QUERIES,
+    MAX_SEQ,
+    QUERY_LIMIT,
+)
 from attrib.verifier.messages import Manifest, Reader, decode_as, load_json, parse_int, trusted_digest, word
 from attrib.verifier.polynomial import R, evaluate_eq
 from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
@@ -213,7 +220,7 @@ class Claim:
         if version != CLAIM_VERSION:
             raise EncodingError(f"epoch claim version {version} is not supported")
         digest = rd.take(32)
-        seq = rd.uint((1 << 64) - 1, "seq")
+        seq = rd.uint(MAX_SEQ - 1, "seq")
         t = rd.uint(1 << MAX_LOG_INFERENCES, "num_queries")
         q, f, p = rd.g1(), rd.g1(), rd.g1()
         total_fees = rd.uint((1 << 256) - 1, "total_fees")

@@ -33,6 +33,7 @@ MAX_CONTRIBUTOR_ID_BYTES = 1024           # a contributor id is 1 to 1024 bytes 
 MAX_CONTRIBUTORS = 1 << 16                # C ≤ 2^16: the epoch's per-inference sums S_t stay below 2^96
 MAGNITUDE_LIMBS = 5                       # |A[c,t]| < 2^80 in five 16-bit limbs (the epoch's range checks)
 MAX_ENCODING_VERSION = 1 << 32            # a version word above this is not ours
+MAX_SEQ = 1 << 64                         # an epoch's number: 0 ≤ seq < 2^64
 
 # ---- the SRS -------------------------------------------------------------------------------
 
