@@ -35,6 +35,7 @@ cdef extern from "msm.h" nogil:
     void msm_digits_from_int64(int32_t *digits, const int64_t *scalars, int64_t n, int c, int W)
     int msm_choose_window(int64_t n, int bits)
     int msm_run(g1_affine_t *out, const g1_affine_t *points, const int32_t *digits, int64_t n, int c, int W)
+    int msm_buckets(g1_affine_t *out, const g1_affine_t *points, const int64_t *values, int64_t n, int c)
 
 FR_BITS = FR.modulus.bit_length()
 
@@ -277,6 +278,38 @@ def msm(points, scalars, check=True, window=None):
         rc = msm_run(<g1_affine_t *>&vo[0], <const g1_affine_t *>&va[0, 0], &vd[0, 0], n, c, W)
     if rc:
         raise MemoryError(f"g1.msm: out of memory for {n} points")
+    return out
+
+
+def buckets(points, values, int bits, check=True):
+    """The bucket sums of small values: out[b] = Σ_{i : values[i] = b} P_i for b < 2^bits.
+
+    Any commitment Σ_i f(values[i])·P_i is then ``msm(out, f(arange(2^bits)))``: an MSM of
+    2^bits points however many the table has.  ``values`` is a 1-d integer array with every
+    entry in [0, 2^bits), as long as ``points``; the result is a (2^bits, 8) point array.
+    """
+    a = _points(points, check)
+    if not 1 <= bits <= MSM_MAX_WINDOW - 1:
+        raise ValueError(f"bits must be in [1, {MSM_MAX_WINDOW - 1}], got {bits}")
+    if not isinstance(values, np.ndarray) or values.ndim != 1 or values.dtype.kind not in "iu":
+        raise TypeError("values: expected a 1-d integer numpy array")
+    cdef int64_t n = a.shape[0]
+    if values.shape[0] != n:
+        raise ValueError(f"points and values differ in length: {n} != {values.shape[0]}")
+    v = np.ascontiguousarray(values, dtype=np.int64)
+    if n and (int(v.min()) < 0 or int(v.max()) >= 1 << bits):
+        raise ValueError(f"values must lie in [0, 2^{bits}), got [{int(v.min())}, {int(v.max())}]")
+    out = np.zeros((1 << bits, 8), dtype=np.uint64)
+    if n == 0:
+        return out
+    cdef const uint64_t[:, ::1] va = a
+    cdef const int64_t[::1] vv = v
+    cdef uint64_t[:, ::1] vo = out
+    cdef int rc
+    with nogil:
+        rc = msm_buckets(<g1_affine_t *>&vo[0, 0], <const g1_affine_t *>&va[0, 0], &vv[0], n, bits + 1)
+    if rc:
+        raise MemoryError(f"g1.buckets: out of memory for {n} points")
     return out
 
 

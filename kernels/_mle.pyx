@@ -7,7 +7,7 @@ first.  Tables are Fr element arrays whose length is a power of two.
 
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int16_t, uint64_t, int64_t
+from libc.stdint cimport int16_t, int32_t, uint64_t, int64_t
 
 from attrib.kernels._field import FR
 
@@ -18,6 +18,11 @@ cdef extern from "mle.h" nogil:
     void mle_eq_table(uint64_t *out, const uint64_t *u, int n)
     void mle_fold(uint64_t *out, const uint64_t *f, const uint64_t *r, int64_t m)
     void mle_round_evals(uint64_t *evals, const uint64_t *const *f, int nf, int64_t m)
+    int MLE_MAX_TABLES
+    int MLE_MAX_TERMS
+    int MLE_MAX_DEGREE
+    int mle_round_terms(uint64_t *sums, const uint64_t *const *f, int nt, const int32_t *tstart,
+                        const int32_t *tidx, int nterms, int degree, int64_t m)
 
 
 MAX_FACTORS = MLE_MAX_FACTORS       # the most tables one round_evals call multiplies
@@ -85,6 +90,52 @@ def round_evals(tables):
     cdef uint64_t[:, ::1] vo = out
     with nogil:
         mle_round_evals(&vo[0, 0], ptrs, nf, m)
+    return out
+
+
+def round_terms(tables, terms, int degree):
+    """Every term's round sums at once: out[k, d] = Σ_i Π_{j ∈ terms[k]} (f_j[2i] + t·(f_j[2i+1] − f_j[2i]))
+    at t = 0, 2, 3, …, degree (d = 0 … degree − 1).
+
+    ``terms`` lists, per term, the indices of its factors among ``tables`` (Fr arrays of one
+    power-of-two length ≥ 2).  The sum-check message of Σ_x Σ_k c_k·Π_{j ∈ terms[k]} f_j(x) is
+    Σ_k c_k·out[k].  One pass reads each table once, whatever the number of terms sharing it;
+    a term costs only its own factors (fewer factors than ``degree`` are not padded).
+    Returns shape (len(terms), degree, 4).
+    """
+    tables = [_table(t, f"tables[{j}]") for j, t in enumerate(tables)]
+    cdef int nt = len(tables)
+    if not 1 <= nt <= MLE_MAX_TABLES:
+        raise ValueError(f"round_terms takes 1 to {MLE_MAX_TABLES} tables, got {nt}")
+    if not 1 <= degree <= MLE_MAX_DEGREE:
+        raise ValueError(f"degree must be in [1, {MLE_MAX_DEGREE}], got {degree}")
+    cdef int64_t m = tables[0].shape[0]
+    if any(t.shape[0] != m for t in tables) or m < 2:
+        raise ValueError("tables must share one length >= 2")
+    terms = [list(term) for term in terms]
+    cdef int nterms = len(terms)
+    if not 1 <= nterms <= MLE_MAX_TERMS:
+        raise ValueError(f"round_terms takes 1 to {MLE_MAX_TERMS} terms, got {nterms}")
+    for k, term in enumerate(terms):
+        if not term or any(not isinstance(j, (int, np.integer)) or not 0 <= j < nt for j in term):
+            raise ValueError(f"terms[{k}]: expected a non-empty list of table indices below {nt}, got {term}")
+    starts = np.zeros(nterms + 1, dtype=np.int32)
+    starts[1:] = np.cumsum([len(term) for term in terms])
+    flat = np.array([j for term in terms for j in term], dtype=np.int32)
+    cdef const uint64_t *ptrs[32]
+    cdef const uint64_t[:, ::1] view
+    for j in range(nt):
+        view = tables[j]
+        ptrs[j] = &view[0, 0]
+    out = np.empty((nterms, degree, 4), dtype=np.uint64)
+    cdef uint64_t[:, :, ::1] vo = out
+    cdef const int32_t[::1] vs = starts
+    cdef const int32_t[::1] vi = flat
+    cdef int rc
+    with nogil:
+        rc = mle_round_terms(&vo[0, 0, 0], ptrs, nt, &vs[0], &vi[0], nterms, degree, m)
+    if rc:
+        raise MemoryError("mle.round_terms: out of memory")
     return out
 
 

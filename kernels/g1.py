@@ -2,6 +2,7 @@
 
 from attrib.kernels._g1 import (  # noqa: F401
     add,
+    buckets,
     check,
     double,
     from_bytes,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from attrib.kernels import fr, mle
+from attrib.kernels import fr, g1, mle
 from attrib.prover.claims import constant, element, kernel_table
 from attrib.prover.hyperkzg import commit, open_batch
 from attrib.prover.sumcheck import prove_sumcheck_pairs, prove_sumcheck_terms
@@ -166,6 +166,34 @@ def _reciprocals(alpha: int, values: np.ndarray, shift: int = 0) -> np.ndarray:
     return fr.inv(fr.sub(constant(alpha - shift, values.shape[0]), _fr(values)))
 
 
+class _LookedUp:
+    """A table whose entries are looked up in [0, 2^16) (after adding ``shift``), committed through
+    its bucket sums: B_v = Σ_{i : entry_i + shift = v} [τ^i]_1.  Its own commitment is then
+    Σ_v (v − shift)·B_v and its LogUp helper's Σ_v B_v/(α − v): MSMs of 2^16 points, not of the
+    table's length, and the helper itself is a gather from the 2^16 reciprocals.  A table with an
+    entry outside the range (only a cheating prover's) takes the direct way; the bytes are the same."""
+
+    def __init__(self, powers: np.ndarray, values: np.ndarray, shift: int = 0) -> None:
+        self.values, self.shift = values, shift
+        self.index = values + shift
+        self.in_range = bool(((self.index >= 0) & (self.index < 1 << LOOKUP_BITS)).all())
+        self.powers = powers[: values.shape[0]]
+        self.buckets = g1.buckets(self.powers, self.index, LOOKUP_BITS, check=False) if self.in_range else None
+
+    def commitment(self) -> np.ndarray:
+        if not self.in_range:
+            return g1.msm(self.powers, self.values, check=False)
+        return g1.msm(self.buckets, np.arange(-self.shift, (1 << LOOKUP_BITS) - self.shift, dtype=np.int64),
+                      check=False)
+
+    def helper(self, alpha: int, reciprocals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The table 1/(α − v) over the entries and its commitment (``reciprocals``: 1/(α − v), v < 2^16)."""
+        if not self.in_range:
+            table = _reciprocals(alpha, self.values, self.shift)
+            return table, commit(self.powers, table)
+        return np.ascontiguousarray(reciprocals[self.index]), g1.msm(self.buckets, reciprocals, check=False)
+
+
 def _evaluate(table: np.ndarray, point: list[int]) -> int:
     """Σ_{i < 2^|point|} table[i]·eq(point, i): the MLE at ``point`` of the table's first 2^|point|
     entries (a longer table's tail is what the verifier's zero-extended kernels ignore)."""
@@ -222,19 +250,24 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     absorb_claim(transcript, claim)
 
     # phase 1 (E2): limbs, sign, slots, multiplicities → α
-    phase1_tables = [wit.limbs[i] for i in range(MAGNITUDE_LIMBS)] + [wit.sign, wit.slots, wit.multiplicities]
-    phase1 = tuple(_point(commit(powers, t)) for t in phase1_tables)
+    # (the looked-up tables through their bucket sums, which phase 2 reuses)
+    looked_up = [_LookedUp(powers, wit.limbs[i]) for i in range(MAGNITUDE_LIMBS)] + [_LookedUp(powers, wit.slots)]
+    phase1 = tuple(_point(t.commitment()) for t in looked_up[:MAGNITUDE_LIMBS]) + (
+        _point(commit(powers, wit.sign)), _point(looked_up[-1].commitment()),
+        _point(commit(powers, wit.multiplicities)))
     alpha = absorb_phase1(transcript, phase1)
     step("phase 1", 1.0)
 
     # phase 2 (E3): the LogUp helpers → τ
     iota = np.arange(1 << LOOKUP_BITS, dtype=np.int64)
-    helpers = [_reciprocals(alpha, wit.limbs[i]) for i in range(MAGNITUDE_LIMBS)]
-    h_x = _reciprocals(alpha, wit.slots)
-    h_q = _reciprocals(alpha, q_table, QUERY_SHIFT)
-    g_t = fr.mul(_reciprocals(alpha, iota), _fr(wit.multiplicities))
-    phase2_tables = helpers + [h_x, h_q, g_t]
-    phase2 = tuple(_point(commit(powers, t)) for t in phase2_tables)
+    reciprocals = _reciprocals(alpha, iota)                                  # 1/(α − v), v < 2^16
+    looked_up.append(_LookedUp(powers, q_table, QUERY_SHIFT))
+    helper_pairs = [t.helper(alpha, reciprocals) for t in looked_up]
+    helpers = [table for table, _ in helper_pairs[:MAGNITUDE_LIMBS]]
+    h_x, h_q = helper_pairs[MAGNITUDE_LIMBS][0], helper_pairs[MAGNITUDE_LIMBS + 1][0]
+    g_t = fr.mul(reciprocals, _fr(wit.multiplicities))
+    phase2 = tuple(_point(c) for _, c in helper_pairs) + (_point(commit(powers, g_t)),)
+    del looked_up, helper_pairs
     taus = absorb_phase2(transcript, phase2, shape)
     step("phase 2", 1.0)
 

@@ -33,33 +33,32 @@ def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[i
     product has degree at most ``degree`` in each variable; return (messages, point u, [tables[j](u)]).
 
     Each round's message is Σ_k c_k·(p_k(0), p_k(2), …, p_k(degree)); a term with fewer factors
-    is padded with the all-ones table, so every term is evaluated at the same points.  A term may
-    have more factors than ``degree`` (up to the kernels' four) when some of them do not depend on
-    each variable (eq(τ_c, ·) and π(t) over cells): the caller vouches for its degree.  Each table
-    is folded once per round, however many terms share it.
+    is evaluated at the same points without padding.  A term may have more factors than ``degree``
+    when some of them do not depend on each variable (eq(τ_c, ·) and π(t) over cells): the caller
+    vouches for its degree.  Each table is read once per round (``mle.round_terms``) and folded
+    once, however many terms share it.
     """
     if not tables or not terms:
         raise ValueError("prove_sumcheck_terms needs tables and terms")
     size = tables[0].shape[0]
     if size < 2 or size & (size - 1) or any(t.shape[0] != size for t in tables):
         raise ValueError("tables must share one power-of-two length >= 2")
-    if any(not 1 <= len(idx) <= max(degree, mle.MAX_FACTORS) for _, idx in terms):
-        raise ValueError(f"every term has 1 to {max(degree, mle.MAX_FACTORS)} factors")
+    if any(not idx for _, idx in terms):
+        raise ValueError("every term has at least one factor")
     rounds = size.bit_length() - 1
     current = list(tables)
-    ones = fr.from_ints([1] * size)
+    factors = [idx for _, idx in terms]
     messages: list[list[int]] = []
     point: list[int] = []
     for j in range(rounds):
+        sums = mle.round_terms(current, factors, degree)          # (terms, degree): every term in one pass
         message = [0] * degree
-        for coeff, idx in terms:
-            factors = [current[i] for i in idx] + [ones] * (degree - len(idx))
-            for d, v in enumerate(fr.to_ints(mle.round_evals(factors))[:degree]):
+        for (coeff, _), row in zip(terms, sums):
+            for d, v in enumerate(fr.to_ints(row)):
                 message[d] = (message[d] + coeff * v) % fr.MODULUS
         u = absorb_round(transcript, message)
         u_arr = fr.from_ints([u])
         current = [mle.fold(t, u_arr) for t in current]
-        ones = ones[: ones.shape[0] // 2]
         messages.append(message)
         point.append(u)
         if progress:
@@ -83,12 +82,19 @@ def prove_sumcheck_pairs(pairs: list[tuple[np.ndarray, np.ndarray]], num_rounds:
     point: list[int] = []
     for _ in range(num_rounds):
         p0 = p2 = 0
+        by_size: dict[int, list] = {}
         for a, b in current:
             if a.shape[0] > 1:
-                e0, e2 = fr.to_ints(mle.round_evals([a, b]))
+                by_size.setdefault(a.shape[0], []).extend((a, b))
             else:
-                e0 = e2 = fr.to_ints(a)[0] * fr.to_ints(b)[0] % fr.MODULUS
-            p0, p2 = p0 + e0, p2 + e2
+                c = fr.to_ints(a)[0] * fr.to_ints(b)[0] % fr.MODULUS
+                p0, p2 = p0 + c, p2 + c
+        for tables in by_size.values():            # the pairs of one size in one pass
+            for i in range(0, len(tables), 32):
+                chunk = tables[i:i + 32]
+                sums = mle.round_terms(chunk, [[j, j + 1] for j in range(0, len(chunk), 2)], 2)
+                for e0, e2 in (fr.to_ints(row) for row in sums):
+                    p0, p2 = p0 + e0, p2 + e2
         message = [p0 % fr.MODULUS, p2 % fr.MODULUS]
         u = absorb_round(transcript, message)
         u_arr = fr.from_ints([u])

@@ -29,6 +29,43 @@ static void mle_eq_table(uint64_t *out, const uint64_t *u, int n) {
     }
 }
 
+#if ATTRIB_HAVE_IFMA
+/* Pairs 8b .. 8b + 7 of table f as (even, odd) values, normalised 52-bit limbs below p. */
+ATTRIB_IFMA_INLINE void mle_ifma_pairs(__m512i even[5], __m512i odd[5], const uint64_t *f, int64_t b,
+                                       const ifma_consts_t *C) {
+    __m512i la[4], lb[4], le[4], lo[4];
+    const __m512i pick_even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i pick_odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    ifma_load8(la, f + 64 * b);
+    ifma_load8(lb, f + 64 * b + 32);
+    for (int l = 0; l < 4; l++) {
+        le[l] = _mm512_permutex2var_epi64(la[l], pick_even, lb[l]);
+        lo[l] = _mm512_permutex2var_epi64(la[l], pick_odd, lb[l]);
+    }
+    ifma_split_masked(even, le, C);
+    ifma_split_masked(odd, lo, C);
+}
+
+/* out[i] = f[2i] + r (f[2i+1] - f[2i]) for the pairs of `blocks` blocks of 8, on IFMA. */
+ATTRIB_IFMA_TARGET static void mle_fold_ifma(uint64_t *out, const uint64_t *f, const uint64_t *r, int64_t blocks) {
+    ifma_consts_t C = ifma_consts(&FR_PARAMS);
+    __m512i lr[4], rr[5];
+    for (int l = 0; l < 4; l++) lr[l] = _mm512_set1_epi64((long long)r[l]);
+    ifma_split_masked(rr, lr, &C);
+    ATTRIB_PARALLEL_FOR(8 * blocks)
+    for (int64_t b = 0; b < blocks; b++) {
+        __m512i even[5], odd[5], t[5], l[4];
+        mle_ifma_pairs(even, odd, f, b, &C);
+        ifma_sub2p(t, odd, even, &C);
+        ifma_mul2p(t, t, rr, &C);
+        ifma_add2p(t, t, even, &C);
+        ifma_reduce_small(t, 2, &C);
+        ifma_join(l, t);
+        ifma_store8(out + 32 * b, l);
+    }
+}
+#endif
+
 /* out[i] = f[2i] + r (f[2i+1] - f[2i]) for i < m/2: binds the lowest variable
  * to r.  out may alias f (it only writes below what it has read). */
 static void mle_fold(uint64_t *out, const uint64_t *f, const uint64_t *r, int64_t m) {
@@ -43,6 +80,18 @@ static void mle_fold(uint64_t *out, const uint64_t *f, const uint64_t *r, int64_
         }
         return;
     }
+#if ATTRIB_HAVE_IFMA
+    if (attrib_use_ifma() && half >= 8) {
+        mle_fold_ifma(out, f, r, half / 8);
+        for (int64_t i = half / 8 * 8; i < half; i++) {
+            uint64_t d[4];
+            fr_sub(d, f + 8 * i + 4, f + 8 * i);
+            fr_mul(d, d, r);
+            fr_add(out + 4 * i, f + 8 * i, d);
+        }
+        return;
+    }
+#endif
     ATTRIB_PARALLEL_FOR(half)
     for (int64_t i = 0; i < half; i++) {
         uint64_t d[4];
@@ -88,6 +137,149 @@ static void mle_round_evals(uint64_t *evals, const uint64_t *const *f, int nf, i
         for (int t = 0; t < nf; t++) fr_add(total[t], total[t], acc[t]);
     }
     memcpy(evals, total, 32 * nf);
+}
+
+/* ---- one round of a sum of products, every term in one pass ----------------
+ *
+ * For tables f_0..f_{nt-1} of m entries and terms k (a list of table indices
+ * each), sums[k][d] = sum_i prod_{j in term k} (f_j[2i] + t_d (f_j[2i+1] - f_j[2i]))
+ * at t_0 = 0 and t_d = d + 1 (d = 1 .. degree - 1): the round message of
+ * sum_x sum_k c_k prod_j f_j(x) is then sum_k c_k sums[k][d], which the caller
+ * forms.  Each table is read once per round however many terms share it, and
+ * a term with fewer factors than `degree` costs only its own products (no
+ * multiplying by tables of ones).
+ *
+ * With AVX-512 IFMA, 8 pairs run side by side, every value in 52-bit limbs
+ * kept below 2p (field_ifma.h's "values below 2p"): two loads of 8 elements
+ * hold 8 (even, odd) pairs, which two permutations separate.  Inputs must be
+ * canonical (the Cython layer checks).  Results are the same as the portable
+ * loop's. */
+
+#define MLE_MAX_TABLES 32
+#define MLE_MAX_TERMS 32
+#define MLE_MAX_DEGREE 8
+
+/* The portable loop over pairs [lo, hi); adds into acc[k * degree + d]. */
+static void mle_round_terms_portable(uint64_t (*acc)[4], const uint64_t *const *f, int nt, const int32_t *tstart,
+                                     const int32_t *tidx, int nterms, int degree, int64_t lo, int64_t hi) {
+    uint64_t val[MLE_MAX_TABLES][MLE_MAX_DEGREE][4], prod[4], diff[4];
+    for (int64_t i = lo; i < hi; i++) {
+        for (int j = 0; j < nt; j++) {
+            const uint64_t *e = f[j] + 8 * i, *o = e + 4;
+            memcpy(val[j][0], e, 32);
+            if (degree > 1) {
+                fr_sub(diff, o, e);
+                fr_add(val[j][1], o, diff);                   /* t = 2 */
+                for (int d = 2; d < degree; d++) fr_add(val[j][d], val[j][d - 1], diff);
+            }
+        }
+        for (int k = 0; k < nterms; k++) {
+            for (int d = 0; d < degree; d++) {
+                memcpy(prod, val[tidx[tstart[k]]][d], 32);
+                for (int q = tstart[k] + 1; q < tstart[k + 1]; q++) fr_mul(prod, prod, val[tidx[q]][d]);
+                fr_add(acc[k * degree + d], acc[k * degree + d], prod);
+            }
+        }
+    }
+}
+
+#if ATTRIB_HAVE_IFMA
+/* Lane sums of a value below 2p (normalised 52-bit limbs) into one canonical element. */
+ATTRIB_IFMA_INLINE void mle_ifma_lane_sum(uint64_t out[4], const __m512i v[5], const ifma_consts_t *C) {
+    __m512i t[5], l[4];
+    uint64_t lanes[32];
+    for (int j = 0; j < 5; j++) t[j] = v[j];
+    ifma_reduce_small(t, 2, C);
+    ifma_join(l, t);
+    ifma_store8(lanes, l);
+    memset(out, 0, 32);
+    for (int i = 0; i < 8; i++) fr_add(out, out, lanes + 4 * i);
+}
+
+/* The IFMA loop over blocks [lo, hi) of 8 pairs; adds into acc[k * degree + d]. */
+ATTRIB_IFMA_TARGET static void mle_round_terms_ifma(uint64_t (*acc)[4], const uint64_t *const *f, int nt,
+                                                    const int32_t *tstart, const int32_t *tidx, int nterms,
+                                                    int degree, int64_t lo, int64_t hi, __m512i (*val)[5],
+                                                    __m512i (*sum)[5]) {
+    ifma_consts_t C = ifma_consts(&FR_PARAMS);
+    ifma_consts_opaque(&C);
+    const int cells = nterms * degree;
+    for (int c = 0; c < cells; c++)
+        for (int l = 0; l < 5; l++) sum[c][l] = _mm512_setzero_si512();
+    for (int64_t b = lo; b < hi; b++) {
+        for (int j = 0; j < nt; j++) {
+            __m512i *v = val[j * degree], odd[5], diff[5];
+            mle_ifma_pairs(v, odd, f[j], b, &C);
+            if (degree > 1) {
+                ifma_sub2p(diff, odd, v, &C);
+                ifma_add2p(val[j * degree + 1], odd, diff, &C);        /* t = 2 */
+                for (int d = 2; d < degree; d++) ifma_add2p(val[j * degree + d], val[j * degree + d - 1], diff, &C);
+            }
+        }
+        for (int k = 0; k < nterms; k++) {
+            for (int d = 0; d < degree; d++) {
+                __m512i prod[5];
+                const __m512i *first = val[tidx[tstart[k]] * degree + d];
+                if (tstart[k + 1] - tstart[k] == 1) {
+                    ifma_add2p(sum[k * degree + d], sum[k * degree + d], first, &C);
+                    continue;
+                }
+                ifma_mul2p(prod, first, val[tidx[tstart[k] + 1] * degree + d], &C);
+                for (int q = tstart[k] + 2; q < tstart[k + 1]; q++) ifma_mul2p(prod, prod, val[tidx[q] * degree + d], &C);
+                ifma_add2p(sum[k * degree + d], sum[k * degree + d], prod, &C);
+            }
+        }
+    }
+    for (int c = 0; c < cells; c++) {
+        uint64_t lane_total[4];
+        mle_ifma_lane_sum(lane_total, sum[c], &C);
+        fr_add(acc[c], acc[c], lane_total);
+    }
+}
+#endif
+
+/* sums (nterms * degree elements, term-major) as described above; 0 on success, -1 when
+ * memory ran out.  The caller keeps nt <= MLE_MAX_TABLES, nterms <= MLE_MAX_TERMS,
+ * 1 <= degree <= MLE_MAX_DEGREE and m >= 2 a power of two. */
+static int mle_round_terms(uint64_t *sums, const uint64_t *const *f, int nt, const int32_t *tstart,
+                           const int32_t *tidx, int nterms, int degree, int64_t m) {
+    const int64_t half = m / 2;
+    const int cells = nterms * degree;
+    int failed = 0;
+    memset(sums, 0, 32 * (size_t)cells);
+    ATTRIB_PARALLEL_REGION(half)
+    {
+        uint64_t (*acc)[4] = calloc(cells, 32);
+        int64_t lo, hi;
+        attrib_thread_block(half, &lo, &hi);
+        if (!acc) {
+            ATTRIB_CRITICAL
+            failed = 1;
+        } else {
+#if ATTRIB_HAVE_IFMA
+            if (attrib_use_ifma() && hi - lo >= 8) {
+                /* whole blocks of 8 pairs on IFMA, the thread's last few pairs on the portable loop */
+                __m512i (*val)[5] = aligned_alloc(64, (size_t)nt * degree * sizeof *val);
+                __m512i (*sum)[5] = aligned_alloc(64, (size_t)cells * sizeof *sum);
+                if (val && sum) {
+                    const int64_t blocks = (hi - lo) / 8;
+                    /* block b of the kernel covers pairs 8b.., so shift the tables to lo */
+                    const uint64_t *shifted[MLE_MAX_TABLES];
+                    for (int j = 0; j < nt; j++) shifted[j] = f[j] + 8 * lo;
+                    mle_round_terms_ifma(acc, shifted, nt, tstart, tidx, nterms, degree, 0, blocks, val, sum);
+                    lo += 8 * blocks;
+                }                  /* (without the memory, the portable loop takes every pair) */
+                free(val);
+                free(sum);
+            }
+#endif
+            mle_round_terms_portable(acc, f, nt, tstart, tidx, nterms, degree, lo, hi);
+            ATTRIB_CRITICAL
+            for (int c = 0; c < cells; c++) fr_add(sums + 4 * c, sums + 4 * c, acc[c]);
+            free(acc);
+        }
+    }
+    return failed ? -1 : 0;
 }
 
 #endif

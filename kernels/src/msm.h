@@ -255,9 +255,11 @@ static int msm_scratch_alloc(msm_scratch_t *s, int64_t cap, int c) {
     return 1;
 }
 
-/* Sum over i < count of digit_i * P_i for one window, in Jacobian form. */
-static void msm_window_block(g1_jac_t *out, const g1_affine_t *points, const int32_t *digits,
-                             int64_t count, msm_scratch_t *s) {
+/* Steps 1 and 2 for one window and one block: afterwards bucket b (|d| = b + 1)
+ * holds its sum at the returned array's [start[b]] when len[b] is 1 (and is
+ * empty when len[b] is 0). */
+static const g1_affine_t *msm_bucket_block(const g1_affine_t *points, const int32_t *digits, int64_t count,
+                                           msm_scratch_t *s) {
     const int64_t nb = s->nb;
     /* 1. counting sort by bucket |d| - 1 (points at infinity go in as well:
      *    msm_batch_add takes care of them) */
@@ -318,6 +320,15 @@ static void msm_window_block(g1_jac_t *out, const g1_affine_t *points, const int
         msm_batch_flush(s->batch);
         g1_affine_t *t = cur; cur = nxt; nxt = t;
     }
+    return cur;
+}
+
+/* Sum over i < count of digit_i * P_i for one window, in Jacobian form. */
+static void msm_window_block(g1_jac_t *out, const g1_affine_t *points, const int32_t *digits,
+                             int64_t count, msm_scratch_t *s) {
+    const g1_affine_t *cur = msm_bucket_block(points, digits, count, s);
+    const int64_t nb = s->nb;
+    const int32_t *start = s->start, *len = s->len;
     /* 3. sum_b (b + 1) B_b = sum over b of the running sum of buckets >= b */
 #if ATTRIB_HAVE_IFMA
     if (nb >= 8 && attrib_use_ifma()) {
@@ -408,6 +419,57 @@ static int msm_run(g1_affine_t *out, const g1_affine_t *points, const int32_t *d
     free(scratch);
     free(partial);
     free(aligned);
+    return ok ? 0 : -1;
+}
+
+/* The bucket sums of a table of small values: out[b] = sum of the P_i with
+ * values[i] == b, for b < nb = 2^(c - 1) (the point at infinity for an empty
+ * bucket).  A commitment sum_i f(v_i) P_i of any function f of the values is
+ * then sum_b f(b) out[b], an MSM of nb points, whatever n is: the commitments
+ * of a lookup argument's limbs and of their helpers 1/(alpha - v) share these
+ * sums.  Every value must be in [0, nb) (the caller checks).  The points are
+ * split into one block per thread; the blocks' buckets are then added.
+ * 0 on success, -1 when memory ran out. */
+static int msm_buckets(g1_affine_t *out, const g1_affine_t *points, const int64_t *values, int64_t n, int c) {
+    const int64_t nb = (int64_t)1 << (c - 1);
+    int threads = n >= ATTRIB_PAR_MIN ? attrib_max_threads() : 1;
+    if (threads > 2) threads = 2;            /* the blocks' buckets are added pairwise once */
+    const int64_t cap = (n + threads - 1) / threads;
+    int32_t *digits = malloc((n ? n : 1) * sizeof *digits);
+    /* with two blocks, they fill first and second, and out = first + second */
+    g1_affine_t *first = threads > 1 ? msm_alloc_aligned(2 * nb * sizeof *first) : NULL;
+    g1_affine_t *second = first ? first + nb : NULL;
+    msm_scratch_t *scratch = calloc(threads, sizeof *scratch);
+    int ok = digits && scratch && (threads == 1 || first);
+    for (int t = 0; ok && t < threads; t++) {
+        ok = msm_scratch_alloc(&scratch[t], cap, c);
+        if (ok) msm_batch_init(scratch[t].batch);
+    }
+    if (ok) {
+        ATTRIB_PARALLEL_FOR(n)
+        for (int64_t i = 0; i < n; i++) digits[i] = (int32_t)(values[i] + 1);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+#endif
+        for (int t = 0; t < threads; t++) {
+            const int64_t lo = n * t / threads, hi = n * (t + 1) / threads;
+            msm_scratch_t *s = &scratch[t];
+            const g1_affine_t *cur = msm_bucket_block(points + lo, digits + lo, hi - lo, s);
+            g1_affine_t *dst = threads == 1 ? out : t == 0 ? first : second;
+            for (int64_t b = 0; b < nb; b++) {
+                if (s->len[b]) dst[b] = cur[s->start[b]];
+                else memset(&dst[b], 0, sizeof dst[b]);
+            }
+        }
+        if (threads > 1) {
+            for (int64_t b = 0; b < nb; b++) msm_batch_add(scratch[0].batch, &first[b], 0, &second[b], 0, &out[b]);
+            msm_batch_flush(scratch[0].batch);
+        }
+    }
+    for (int t = 0; scratch && t < threads; t++) msm_scratch_free(&scratch[t]);
+    free(scratch);
+    free(first);
+    free(digits);
     return ok ? 0 : -1;
 }
 

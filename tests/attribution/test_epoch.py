@@ -219,6 +219,14 @@ def test_cheating_provers_are_refused(small, srs16, monkeypatch):
         wit.limbs[1, cell] -= 1
         wit.limbs[0, cell] += 1 << 16
 
+    def negative_limb(wit):                               # the same M, with limb 0 = r − x in the field
+        cell = _cell(wit, c_pos, t_pos)
+        if wit.limbs[1, cell] == (1 << 16) - 1:
+            wit.limbs[2, cell] += 1
+            wit.limbs[1, cell] -= 1 << 16
+        wit.limbs[1, cell] += 1
+        wit.limbs[0, cell] -= 1 << 16
+
     def payout_beyond_c(wit):                             # a payout entry at index Cp, past every contributor
         wit.payouts += [0] * (len(wit.payouts) - 1) + [5]
 
@@ -228,6 +236,7 @@ def test_cheating_provers_are_refused(small, srs16, monkeypatch):
     cheats = {
         "a wrong sign bit in one cell": flip_sign,
         "a limb ≥ 2^16": wide_limb,
+        "a non-canonical limb (negative: r − x in the field)": negative_limb,
         "π_t + 1": _set_per_t("PI_LO", t_pos, 1),
         "π_t − 1": _set_per_t("PI_LO", t_pos, -1),
         "z_t = 1 while S_t > 0": _set_per_t("Z", t_pos, 1),

@@ -197,7 +197,7 @@ def test_msm_portable_path():
     """This file's MSM tests again with ATTRIB_NO_IFMA=1: the portable additions must pass them too."""
     env = dict(os.environ, ATTRIB_NO_IFMA="1")
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k",
-                             "msm and not portable", __file__],
+                             "(msm or buckets) and not portable", __file__],
                             env=env, cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
@@ -231,6 +231,51 @@ def test_msm_ifma_matches_portable(tmp_path):
         outputs.append(np.load(out))
     assert np.array_equal(outputs[0], outputs[1])
     assert not (outputs[0] == 0).all(axis=1).any()
+
+
+# ---- bucket sums ---------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [0, 1, 9, 300, 5000])
+def test_buckets_against_py_ecc(base, n):
+    """buckets(P, v, bits)[b] = Σ_{v_i = b} P_i, empty buckets at infinity; repeated and opposite
+    points land in one bucket (n = 5000 splits the points over two threads)."""
+    logs, points = base
+    rng = random.Random(n)
+    picks = [rng.randrange(len(logs)) for _ in range(n)]
+    negate = [rng.random() < 0.2 for _ in range(n)]
+    chosen = points[picks] if n else points[:0]
+    if n:
+        chosen[np.array(negate)] = g1.neg(chosen[np.array(negate)])
+    values = np.array([rng.randrange(8) if rng.random() < 0.5 else 3 for _ in range(n)], dtype=np.int64)
+    got = g1.buckets(chosen, values, 4)
+    assert got.shape == (16, 8)
+    for b in range(16):
+        expected = sum(((-1 if neg else 1) * logs[i] for i, neg, v in zip(picks, negate, values) if v == b)) % R
+        assert same(got[b], ref.multiply(ref.G1, expected) if expected else ref.Z1)
+
+
+def test_buckets_give_any_commitment_of_the_values():
+    """Σ_i f(v_i)·P_i = msm(buckets, f(0 … 2^bits − 1)): the way the epoch prover commits its LogUp helpers."""
+    points = g1.random(1 << 13, 4)
+    values = np.random.default_rng(4).integers(0, 1 << 10, 1 << 13)
+    sums = g1.buckets(points, values, 10)
+    f = fr.random(1 << 10, 5)
+    assert np.array_equal(g1.msm(sums, f), g1.msm(points, f[values]))
+    assert np.array_equal(g1.msm(sums, np.arange(1 << 10)), g1.msm(points, values))
+
+
+def test_buckets_reject_bad_values():
+    points = g1.random(4, 1)
+    with pytest.raises(ValueError, match=r"\[0, 2\^4\)"):
+        g1.buckets(points, np.array([0, 1, 16, 2]), 4)
+    with pytest.raises(ValueError, match=r"\[0, 2\^4\)"):
+        g1.buckets(points, np.array([0, -1, 1, 2]), 4)
+    with pytest.raises(ValueError, match="differ in length"):
+        g1.buckets(points, np.array([0, 1]), 4)
+    with pytest.raises(ValueError, match="bits"):
+        g1.buckets(points, np.array([0, 1, 2, 3]), 0)
+    with pytest.raises(TypeError, match="integer"):
+        g1.buckets(points, np.array([0.0, 1, 2, 3]), 4)
 
 
 # ---- rejection ---------------------------------------------------------------
