@@ -175,10 +175,9 @@ class _LookedUp:
 
     def __init__(self, powers: np.ndarray, values: np.ndarray, shift: int = 0) -> None:
         self.values, self.shift = values, shift
-        self.index = values + shift
-        self.in_range = bool(((self.index >= 0) & (self.index < 1 << LOOKUP_BITS)).all())
+        self.in_range = bool(((values >= -shift) & (values < (1 << LOOKUP_BITS) - shift)).all())
         self.powers = powers[: values.shape[0]]
-        self.buckets = g1.buckets(self.powers, self.index, LOOKUP_BITS, check=False) if self.in_range else None
+        self.buckets = g1.buckets(self.powers, values + shift, LOOKUP_BITS, check=False) if self.in_range else None
 
     def commitment(self) -> np.ndarray:
         if not self.in_range:
@@ -186,12 +185,20 @@ class _LookedUp:
         return g1.msm(self.buckets, np.arange(-self.shift, (1 << LOOKUP_BITS) - self.shift, dtype=np.int64),
                       check=False)
 
-    def helper(self, alpha: int, reciprocals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The table 1/(α − v) over the entries and its commitment (``reciprocals``: 1/(α − v), v < 2^16)."""
+    def helper_commitment(self, alpha: int, reciprocals: np.ndarray) -> np.ndarray:
+        """The commitment of the helper 1/(α − v) (``reciprocals``: 1/(α − v) for v < 2^16); the
+        bucket sums are then dropped."""
         if not self.in_range:
-            table = _reciprocals(alpha, self.values, self.shift)
-            return table, commit(self.powers, table)
-        return np.ascontiguousarray(reciprocals[self.index]), g1.msm(self.buckets, reciprocals, check=False)
+            return commit(self.powers, self.helper(alpha, reciprocals))
+        commitment, self.buckets = g1.msm(self.buckets, reciprocals, check=False), None
+        return commitment
+
+    def helper(self, alpha: int, reciprocals: np.ndarray) -> np.ndarray:
+        """The helper table 1/(α − v) over the entries, made when needed (a gather: cheap to make
+        again, so large epochs need not keep it)."""
+        if not self.in_range:
+            return _reciprocals(alpha, self.values, self.shift)
+        return np.ascontiguousarray(reciprocals[self.values + self.shift])
 
 
 def _evaluate(table: np.ndarray, point: list[int]) -> int:
@@ -262,20 +269,18 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     iota = np.arange(1 << LOOKUP_BITS, dtype=np.int64)
     reciprocals = _reciprocals(alpha, iota)                                  # 1/(α − v), v < 2^16
     looked_up.append(_LookedUp(powers, q_table, QUERY_SHIFT))
-    helper_pairs = [t.helper(alpha, reciprocals) for t in looked_up]
-    helpers = [table for table, _ in helper_pairs[:MAGNITUDE_LIMBS]]
-    h_x, h_q = helper_pairs[MAGNITUDE_LIMBS][0], helper_pairs[MAGNITUDE_LIMBS + 1][0]
     g_t = fr.mul(reciprocals, _fr(wit.multiplicities))
-    phase2 = tuple(_point(c) for _, c in helper_pairs) + (_point(commit(powers, g_t)),)
-    del looked_up, helper_pairs
+    phase2 = tuple(_point(t.helper_commitment(alpha, reciprocals)) for t in looked_up) + (
+        _point(commit(powers, g_t)),)
     taus = absorb_phase2(transcript, phase2, shape)
     step("phase 2", 1.0)
 
     # E4: v_A = Ã(τ_cell), v_S = S̃(τ_t), v_P = P̃(τ_c), v_ε = ε̃(τ_c) → λ
-    limbs = [_fr(wit.limbs[i]) for i in range(MAGNITUDE_LIMBS)]
+    # (the cell tables are made here and dropped by the cells sum-check as it folds them; the
+    # batching step makes the committed ones again from the witness: a large epoch never holds both)
     magnitude = fr.zeros(tp * cp)
-    for i, table in enumerate(limbs):
-        fr.add(magnitude, fr.scale(element(1 << (LIMB_BITS * i)), table), out=magnitude)
+    for i in range(MAGNITUDE_LIMBS):
+        fr.add(magnitude, fr.scale(element(1 << (LIMB_BITS * i)), _fr(wit.limbs[i])), out=magnitude)
     sign = _fr(wit.sign)
     signed = fr.sub(magnitude, fr.scale(element(2), fr.mul(sign, magnitude)))          # A = (1 − 2B)·M
     eq_cell = mle.eq_table(fr.from_ints(taus.cell(shape)))
@@ -291,9 +296,10 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     per_t = {name: _fr(v) for name, v in wit.per_t.items()}
 
     def run(stage, tables, terms, final_values):
-        """One sum-check; ``final_values(point, bound)`` picks its finals from the tables bound at the point."""
+        """One sum-check; ``final_values(point, bound)`` picks its finals from the tables bound at the point.
+        The sum-check takes the list ``tables`` over (it is emptied, each table dropped as it is folded)."""
         if shape.rounds(stage):
-            messages, point, bound = prove_sumcheck_terms(tables, terms, DEGREES[stage], transcript)
+            messages, point, bound = prove_sumcheck_terms(tables, terms, DEGREES[stage], transcript, release=True)
         else:
             messages, point, bound = [], [], [fr.to_ints(t)[0] for t in tables]
         vals = final_values(point, bound)
@@ -311,12 +317,12 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
                        (cp, 1))
     # the summands in product form, each product once: (1 − 2B), (1 − B) and α − L_i as tables
     size = tp * cp
-    one = constant(1, size)
-    not_b = fr.sub(one, sign)
+    not_b = fr.sub(constant(1, size), sign)
     signed = fr.sub(not_b, sign)
-    shifted = [fr.sub(constant(alpha, size), limb) for limb in limbs]
-    del one
-    tables = [eq_cell, eq_t, eq_c, pi_cells, magnitude, sign, not_b, signed] + helpers + shifted
+    tables = [eq_cell, eq_t, eq_c, pi_cells, magnitude, sign, not_b, signed]
+    tables += [looked_up[i].helper(alpha, reciprocals) for i in range(MAGNITUDE_LIMBS)]
+    tables += [fr.sub(constant(alpha, size), _fr(wit.limbs[i])) for i in range(MAGNITUDE_LIMBS)]
+    del eq_cell, eq_t, eq_c, pi_cells, magnitude, sign, not_b, signed
     EQ, EQT, EQC, PI, M, B, NB, SB = range(8)
     H = list(range(8, 8 + MAGNITUDE_LIMBS))
     A = list(range(8 + MAGNITUDE_LIMBS, 8 + 2 * MAGNITUDE_LIMBS))
@@ -332,7 +338,6 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     run("cells", tables, terms,
         lambda u, v: [(alpha - v[i]) % R for i in A] + [v[B]] + [v[i] for i in H]
         + [_evaluate(pi_lo, u[: shape.m_t]), _evaluate(pi_hi, u[: shape.m_t])])
-    del eq_cell, eq_t, eq_c, pi_cells, tables
 
     # inferences: D1–D5
     eq = mle.eq_table(fr.from_ints(taus.t(shape)))
@@ -349,6 +354,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
 
     # the slot table X, the queries and the range table: their LogUp helpers
     x_table = _fr(wit.slots)
+    h_x, h_q = (looked_up[i].helper(alpha, reciprocals) for i in (MAGNITUDE_LIMBS, MAGNITUDE_LIMBS + 1))
     run("slots", [mle.eq_table(fr.from_ints(taus.prefix(shape.slots))), x_table, h_x],
         [(alpha, [0, 2]), (R - 1, [0, 2, 1]), (R - 1, [0])],
         lambda u, v: [v[1], v[2]])
@@ -372,7 +378,10 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     claims = batch_claims(shape, claim, taus, points, _finals_by_stage(finals), values)
     gamma = draw_batching_challenge(transcript)
     g_table = _fr(_aggregate_layout(aggregate, shape))
-    committed = limbs + [sign, x_table, mu] + helpers + [h_x, h_q, g_t, q_fr, f_table, p_table, g_table]
+    limbs = [_fr(wit.limbs[i]) for i in range(MAGNITUDE_LIMBS)]
+    helpers = [looked_up[i].helper(alpha, reciprocals) for i in range(MAGNITUDE_LIMBS)]
+    committed = limbs + [_fr(wit.sign), x_table, mu] + helpers + [h_x, h_q, g_t, q_fr, f_table, p_table, g_table]
+    del limbs, helpers
     # Σ_j γ^j Σ_parts c·⟨f, κ⟩ grouped by kernel: one pair (Σ_f γ^j·c·f, κ) per distinct kernel, so the
     # eleven cell tables, whose claims share eq(u, ·) (and ones), cost two pairs, not eleven
     groups: dict = {}
@@ -386,12 +395,16 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
             fr.add(head, fr.scale(element(power * coefficient), table), out=head)
         power = power * gamma % R
     pairs = [(acc, kernel_table(kernel, acc.shape[0].bit_length() - 1)) for kernel, acc in groups.items()]
+    groups = acc = None
     batch_messages, x = prove_sumcheck_pairs(pairs, shape.n, transcript)
-    evaluations = [_evaluate_extended(t, x) for t in committed]
+    del pairs
+    evaluations = _evaluate_extended(committed, x)
     step("batching sum-check", 1.0)
     commitments = [*phase1, *phase2, claim.queries_commitment, claim.fees_commitment, claim.payouts_commitment,
                    manifest.aggregate_point()]
-    _, opening = open_batch(powers, committed, commitments, x, transcript, values=evaluations, progress=step)
+    # (open_batch empties ``committed`` once it has combined the tables: the large ones go then)
+    _, opening = open_batch(powers, committed, commitments, x, transcript, values=evaluations, progress=step,
+                            release=True)
     proof = Proof(phase1, phase2, values, tuple(rounds), tuple(finals), tuple(map(tuple, batch_messages)),
                        tuple(evaluations), opening)
     c, t_count = manifest.num_contributors, t_real
@@ -399,8 +412,6 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
 
 
 def _point(commitment: np.ndarray):
-    from attrib.kernels import g1
-
     return g1.to_py_ecc(commitment)
 
 
@@ -414,10 +425,16 @@ def _aggregate_layout(aggregate: np.ndarray, shape: EpochShape) -> np.ndarray:
     return table.reshape(-1)
 
 
-def _evaluate_extended(table: np.ndarray, x: list[int]) -> int:
-    """The zero-padded table's MLE at x: f̃(x_{<m})·Π_{i ≥ m}(1 − x_i)."""
-    m = table.shape[0].bit_length() - 1
-    value = _evaluate(table, x[:m])
-    for v in x[m:]:
-        value = value * (1 - v) % R
-    return value
+def _evaluate_extended(tables: list[np.ndarray], x: list[int]) -> list[int]:
+    """Each zero-padded table's MLE at x: f̃(x_{<m})·Π_{i ≥ m}(1 − x_i), one eq table per length."""
+    eqs: dict[int, np.ndarray] = {}
+    values = []
+    for table in tables:
+        m = table.shape[0].bit_length() - 1
+        if m not in eqs:
+            eqs[m] = mle.eq_table(fr.from_ints(x[:m]))
+        value = fr.to_ints(fr.inner(table, eqs[m]))
+        for v in x[m:]:
+            value = value * (1 - v) % R
+        values.append(value)
+    return values

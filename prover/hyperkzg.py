@@ -44,12 +44,14 @@ def commit(powers: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 
 def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, point: list[int],
-               transcript: Transcript, values: list[int] | None = None, progress=None
+               transcript: Transcript, values: list[int] | None = None, progress=None, release: bool = False
                ) -> tuple[list[int], HyperKZGProof]:
     """Open the multilinear extensions of ``tables`` (Fr arrays of length 2^n) at ``point``.
 
     ``commitments`` are the tables' commitments as py_ecc points (absorbed into
     the transcript).  ``values`` may pass f̃(point) if the caller knows them.
+    With ``release``, the list ``tables`` is emptied once the tables are combined
+    (large openings then do not hold them through the MSMs).
     Returns the values and the proof.
     """
     n = len(point)
@@ -71,6 +73,9 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
     for rho_k, t in zip(challenge_powers(rho, len(tables))[1:], tables[1:]):
         head = combined[: t.shape[0]]
         fr.add(head, fr.scale(element(rho_k), t), out=head)
+    if release:
+        tables.clear()
+        t = None
 
     folds = [combined]
     for i in range(layers):

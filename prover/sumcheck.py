@@ -28,7 +28,8 @@ def prove_sumcheck(tables: list[np.ndarray], transcript: Transcript, progress=No
 
 
 def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[int]]], degree: int,
-                         transcript: Transcript, progress=None) -> tuple[list[list[int]], list[int], list[int]]:
+                         transcript: Transcript, progress=None, release: bool = False
+                         ) -> tuple[list[list[int]], list[int], list[int]]:
     """Prove Σ_x Σ_k c_k·Π_{j ∈ terms[k]} tables[j](x) for terms (c_k, [table indices]) whose
     product has degree at most ``degree`` in each variable; return (messages, point u, [tables[j](u)]).
 
@@ -36,7 +37,9 @@ def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[i
     is evaluated at the same points without padding.  A term may have more factors than ``degree``
     when some of them do not depend on each variable (eq(τ_c, ·) and π(t) over cells): the caller
     vouches for its degree.  Each table is read once per round (``mle.round_terms``) and folded
-    once, however many terms share it.
+    once, however many terms share it.  With ``release`` the function empties the list ``tables``
+    and drops each table as soon as it is folded, so that (if the caller keeps no other reference)
+    the first round holds the tables plus one half-size fold, not one and a half times them.
     """
     if not tables or not terms:
         raise ValueError("prove_sumcheck_terms needs tables and terms")
@@ -47,6 +50,8 @@ def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[i
         raise ValueError("every term has at least one factor")
     rounds = size.bit_length() - 1
     current = list(tables)
+    if release:
+        tables.clear()
     factors = [idx for _, idx in terms]
     messages: list[list[int]] = []
     point: list[int] = []
@@ -58,7 +63,9 @@ def prove_sumcheck_terms(tables: list[np.ndarray], terms: list[tuple[int, list[i
                 message[d] = (message[d] + coeff * v) % fr.MODULUS
         u = absorb_round(transcript, message)
         u_arr = fr.from_ints([u])
-        current = [mle.fold(t, u_arr) for t in current]
+        for i, t in enumerate(current):
+            current[i] = mle.fold(t, u_arr)
+        t = None
         messages.append(message)
         point.append(u)
         if progress:
