@@ -28,6 +28,7 @@ from attrib.verifier.limits import MAX_SEQ
 from attrib.verifier.messages import Manifest
 from attrib.verifier.payouts import PayoutOpening
 from attrib.verifier.registration import RegistrationProof
+from attrib.verifier.terms import Terms
 
 
 class RegistrationError(ValueError):
@@ -105,11 +106,14 @@ class Prover:
         self.srs = srs
         self.progress = progress or (lambda stage, fraction: None)
 
-    def register(self, ds: Dataset) -> Registration:
-        """Commit Φ column by column, σ and the aggregate G; build the manifest and prove G
-        (attrib.verifier.registration)."""
+    def register(self, ds: Dataset, terms: Terms | None = None) -> Registration:
+        """Commit Φ column by column, σ and the aggregate G; build the manifest (with ``terms``, the
+        on-chain owner, payee root and fee layers of attrib.verifier.terms, none by default) and
+        prove G (attrib.verifier.registration)."""
         if not isinstance(ds, Dataset):
             raise TypeError(f"ds: expected prover.Dataset, got {type(ds).__name__}")
+        if terms is not None and not isinstance(terms, Terms):
+            raise TypeError(f"terms: expected verifier.terms.Terms, got {type(terms).__name__}")
         n = log2_ceil(ds.num_rows)
         log_contributors = log2_ceil(len(ds.contributors))
         log_columns = (ds.num_columns - 1).bit_length()
@@ -126,7 +130,7 @@ class Prover:
             verifying_key=self.srs.verifying_key, log_rows=n, num_rows=ds.num_rows,
             contributors=ds.contributors, offsets=ds.offsets,
             column_commitments=tuple(g1.to_ints(np.stack(columns))), scale_commitment=g1.to_ints(scale),
-            aggregate_commitment=g1.to_ints(aggregate_commitment))
+            aggregate_commitment=g1.to_ints(aggregate_commitment), terms=terms or Terms())
         committed = time.perf_counter()
         proof = prove_registration(powers, manifest, ds.features, ds.scales, aggregate, self.progress)
         done = time.perf_counter()

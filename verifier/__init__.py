@@ -2,7 +2,7 @@
 
 Depends on py_ecc and a keccak implementation only, and on nothing else of
 this project.  Read it in this order: limits, encoding, transcript, polynomial,
-sumcheck, hyperkzg, messages, registration, fees, kernels, attribution, payouts.
+sumcheck, hyperkzg, terms, messages, registration, fees, kernels, attribution, payouts.
 """
 
 from attrib.verifier.attribution import Claim, Proof, verify_attribution
@@ -11,6 +11,7 @@ from attrib.verifier.hyperkzg import VerifyingKey
 from attrib.verifier.messages import Manifest
 from attrib.verifier.payouts import PayoutOpening, verify_payouts
 from attrib.verifier.registration import RegistrationProof, verify_registration
+from attrib.verifier.terms import Terms
 
-__all__ = ["Claim", "EncodingError", "Manifest", "PayoutOpening", "Proof", "RegistrationProof", "VerifyingKey",
+__all__ = ["Claim", "EncodingError", "Manifest", "PayoutOpening", "Proof", "RegistrationProof", "Terms", "VerifyingKey",
            "verify_attribution", "verify_payouts", "verify_registration"]

@@ -31,9 +31,10 @@ from attrib.verifier.limits import (
     MAX_ENCODING_VERSION,
     MAX_LOG_ROWS,
 )
+from attrib.verifier.terms import TERMS_WORDS, Terms
 from attrib.verifier.transcript import keccak256
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 MANIFEST_DOMAIN = b"ATTRIB-V2/MANIFEST"
 CONTRIBUTORS_DOMAIN = b"ATTRIB-V1/CONTRIBUTORS"
 VK_BYTES = 384
@@ -162,6 +163,7 @@ class Manifest:
     column_commitments: tuple
     scale_commitment: tuple
     aggregate_commitment: tuple
+    terms: Terms = Terms()          # the on-chain terms: owner, payee root, fee layers (verifier.terms)
     version: int = MANIFEST_VERSION
 
     def __post_init__(self) -> None:
@@ -220,6 +222,8 @@ class Manifest:
             raise EncodingError(f"manifest: 1 to {MAX_COLUMNS} feature columns are needed")
         for p in (*self.column_commitments, self.scale_commitment, self.aggregate_commitment):
             g1_from_affine(*p)
+        if not isinstance(self.terms, Terms):
+            raise EncodingError("manifest: terms must be a verifier.terms.Terms")
 
     def commitment_points(self) -> tuple[list, object]:
         """Column commitments and the scale commitment as py_ecc points."""
@@ -241,26 +245,27 @@ class Manifest:
         against them without the rest.
 
             version ‖ SRS digest ‖ n0 ‖ N ‖ k ‖ C ‖ mC ‖ mk ‖ L_M ‖ C_G ‖ keccak(offsets)
-            ‖ keccak(C_0 … C_{k−1} ‖ C_σ) ‖ contributors hash
+            ‖ keccak(C_0 … C_{k−1} ‖ C_σ) ‖ contributors hash ‖ the six words of the terms
+            (owner ‖ payee root ‖ model owner ‖ model share ‖ platform ‖ platform share)
         """
         offsets, points = self._body()
         return b"".join([word(self.version), self.srs_digest, word(self.log_rows), word(self.num_rows),
                          word(self.num_columns), word(self.num_contributors), word(self.log_contributors),
                          word(self.log_columns), word(MAGNITUDE_LIMBS),
                          encode_g1(g1_from_affine(*self.aggregate_commitment)), keccak256(offsets), keccak256(points),
-                         contributors_hash(list(self.contributors))])
+                         contributors_hash(list(self.contributors)), self.terms.words()])
 
     def digest(self) -> bytes:
         """keccak256(MANIFEST_DOMAIN ‖ header_words()): what a ledger stores."""
         return keccak256(MANIFEST_DOMAIN + self.header_words())
 
     def to_bytes(self) -> bytes:
-        """version ‖ VK ‖ n0 ‖ N ‖ k ‖ C ‖ contributors hash ‖ offsets ‖ C_j… ‖ C_σ ‖ C_G ‖ ids."""
+        """version ‖ VK ‖ n0 ‖ N ‖ k ‖ C ‖ terms (6 words) ‖ contributors hash ‖ offsets ‖ C_j… ‖ C_σ ‖ C_G ‖ ids."""
         offsets, points = self._body()
         ids = b"".join(word(len(c.encode())) + c.encode().ljust(-(-len(c.encode()) // 32) * 32, b"\0")
                        for c in self.contributors)
         sizes = [word(self.log_rows), word(self.num_rows), word(self.num_columns), word(self.num_contributors)]
-        return b"".join([word(self.version), self.verifying_key.to_bytes(), *sizes,
+        return b"".join([word(self.version), self.verifying_key.to_bytes(), *sizes, self.terms.words(),
                          contributors_hash(list(self.contributors)), offsets, points,
                          encode_g1(g1_from_affine(*self.aggregate_commitment)), ids])
 
@@ -291,6 +296,7 @@ class Manifest:
         vk_bytes, header = cls._read_header(rd)
         vk = VerifyingKey.from_bytes(vk_bytes)
         version, log_rows, num_rows, k, c = header
+        terms = Terms.from_words(rd.take(32 * TERMS_WORDS))
         ids_hash = rd.take(32)
         offsets = tuple(rd.uint(1 << MAX_LOG_ROWS, "offset") for _ in range(c + 1))
         cols = tuple(g1_affine(rd.g1()) for _ in range(k))
@@ -309,7 +315,7 @@ class Manifest:
         rd.finish()
         if contributors_hash(contributors) != ids_hash:
             raise EncodingError("manifest: contributor ids do not match their hash")
-        return cls(vk, log_rows, num_rows, tuple(contributors), offsets, cols, scale, aggregate, version)
+        return cls(vk, log_rows, num_rows, tuple(contributors), offsets, cols, scale, aggregate, terms, version)
 
     def to_json(self) -> str:
         return json.dumps({
@@ -324,6 +330,7 @@ class Manifest:
             "column_commitments": [[hex(x), hex(y)] for x, y in self.column_commitments],
             "scale_commitment": [hex(v) for v in self.scale_commitment],
             "aggregate_commitment": [hex(v) for v in self.aggregate_commitment],
+            "terms": self.terms.to_json_obj(),
             "digest": self.digest().hex(),
         }, indent=1)
 
@@ -338,6 +345,7 @@ class Manifest:
                 tuple((parse_int(x, "x"), parse_int(y, "y")) for x, y in obj["column_commitments"]),
                 tuple(parse_int(v, "scale_commitment") for v in obj["scale_commitment"]),
                 tuple(parse_int(v, "aggregate_commitment") for v in obj["aggregate_commitment"]),
+                Terms.from_json_obj(obj["terms"]) if "terms" in obj else Terms(),
                 parse_int(obj.get("version", MANIFEST_VERSION), "version"))
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, EncodingError):
