@@ -18,7 +18,7 @@ from attrib.kernels import g1
 from attrib.prover.dataset import Dataset, aggregate_by_contributor, check_fees, quantize_queries
 from attrib.prover.epoch import prove_epoch
 from attrib.prover.hyperkzg import commit
-from attrib.prover.payouts import open_payouts
+from attrib.prover.payouts import open_balance, open_payouts
 from attrib.prover.registration import aggregate_table, prove_registration
 from attrib.prover.srs import SRS
 from attrib.prover.storage import atomic_save_npy, atomic_write_bytes
@@ -26,7 +26,7 @@ from attrib.verifier.attribution import Claim, EpochShape, Proof, epoch_shape
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.limits import MAX_SEQ
 from attrib.verifier.messages import Manifest
-from attrib.verifier.payouts import PayoutOpening
+from attrib.verifier.payouts import BalanceOpening, PayoutOpening
 from attrib.verifier.registration import RegistrationProof
 from attrib.verifier.terms import Terms
 
@@ -161,6 +161,24 @@ class Prover:
         result = prove_epoch(powers, manifest, np.asarray(reg.aggregate), q, fee_list, seq, self.progress)
         return Epoch(manifest, result.claim, result.proof, result.payouts, result.totals, q, fee_list, powers,
                      {"prove_s": time.perf_counter() - start})
+
+    def open_balance(self, manifest: Manifest, epoch: int, payouts_by_epoch: dict, index: int, excluded=()
+                     ) -> tuple[int, object, BalanceOpening]:
+        """A withdrawal's opening: contributor ``index``'s cumulative payout over the settled epochs
+        1 … ``epoch`` except ``excluded`` (``payouts_by_epoch``: each included epoch's published
+        payouts), the commitment W of that sum (a py_ecc point) and its opening
+        (attrib.verifier.payouts.verify_balance)."""
+        if not isinstance(manifest, Manifest):
+            raise TypeError(f"manifest: expected verifier.Manifest, got {type(manifest).__name__}")
+        if manifest.srs_digest != self.srs.digest():
+            raise RegistrationError("the manifest was registered with another SRS")
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch < MAX_SEQ:
+            raise ValueError(f"epoch: expected a settled epoch number in [1, 2^64), got {epoch!r}")
+        excluded = sorted(set(int(e) for e in excluded))
+        if any(not 1 <= e <= epoch for e in excluded):
+            raise ValueError(f"excluded epochs must lie in [1, {epoch}]")
+        powers = self.srs.powers_for(manifest.log_contributors)
+        return open_balance(powers, manifest, epoch, excluded, payouts_by_epoch, int(index))
 
 
 @dataclass

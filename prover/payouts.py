@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from attrib.kernels import fr, mle
-from attrib.prover.hyperkzg import open_batch
+from attrib.kernels import fr, g1, mle
+from attrib.prover.hyperkzg import commit, open_batch
 from attrib.prover.sumcheck import prove_sumcheck_pairs
 from attrib.verifier.attribution import Claim
-from attrib.verifier.payouts import PAYOUT_LABEL, PayoutOpening, draw_payout_challenge
+from attrib.verifier.messages import Manifest
+from attrib.verifier.payouts import (
+    BALANCE_LABEL,
+    PAYOUT_LABEL,
+    BalanceOpening,
+    PayoutOpening,
+    absorb_balance,
+    draw_payout_challenge,
+)
 from attrib.verifier.transcript import Transcript
 
 
@@ -30,3 +38,34 @@ def open_payouts(powers: np.ndarray, claim: Claim, payouts: list[int], log_contr
     value = fr.to_ints(fr.inner(table, mle.eq_table(fr.from_ints(x))))
     _, opening = open_batch(powers, [table], [claim.payouts_commitment], x, transcript, values=[value])
     return values, PayoutOpening(tuple(map(tuple, messages)), value, opening)
+
+
+def open_balance(powers: np.ndarray, manifest: Manifest, epoch: int, excluded: list[int],
+                 payouts_by_epoch: dict[int, list[int]], index: int) -> tuple[int, object, BalanceOpening]:
+    """(contributor ``index``'s cumulative payout over epochs 1 … ``epoch`` except ``excluded``,
+    the commitment W of that sum (a py_ecc point: what the chain forms from its state), its opening).
+
+    ``payouts_by_epoch`` maps each included epoch to its payout vector (the published sidecars)."""
+    included = [e for e in range(1, epoch + 1) if e not in set(excluded)]
+    missing = [e for e in included if e not in payouts_by_epoch]
+    if missing:
+        raise ValueError(f"the payouts of epochs {missing} are needed (or leave those epochs out)")
+    n = manifest.log_contributors
+    if not 0 <= index < manifest.num_contributors:
+        raise ValueError(f"index {index} is not a contributor (0 to {manifest.num_contributors - 1})")
+    totals = [0] * (1 << n)
+    for e in included:
+        vector = payouts_by_epoch[e]
+        if len(vector) != manifest.num_contributors:
+            raise ValueError(f"epoch {e}: {len(vector)} payouts for {manifest.num_contributors} contributors")
+        for c, v in enumerate(vector):
+            totals[c] += v
+    table = fr.from_ints([t % fr.MODULUS for t in totals])
+    commitment = g1.to_py_ecc(commit(powers, table))
+    value = totals[index]
+    transcript = Transcript(BALANCE_LABEL)
+    absorb_balance(transcript, manifest.digest(), epoch, sorted(excluded), commitment, n, index, value)
+    point = [(index >> b) & 1 for b in range(n)]
+    _, opening = open_batch(powers, [table], [commitment], point, transcript, values=[value])
+    return value, commitment, BalanceOpening(n, opening)
+

@@ -9,9 +9,9 @@ from attrib.verifier.attribution import Claim, Proof, verify_attribution
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.hyperkzg import VerifyingKey
 from attrib.verifier.messages import Manifest
-from attrib.verifier.payouts import PayoutOpening, verify_payouts
+from attrib.verifier.payouts import BalanceOpening, PayoutOpening, verify_balance, verify_payouts
 from attrib.verifier.registration import RegistrationProof, verify_registration
 from attrib.verifier.terms import Terms
 
-__all__ = ["Claim", "EncodingError", "Manifest", "PayoutOpening", "Proof", "RegistrationProof", "Terms", "VerifyingKey",
-           "verify_attribution", "verify_payouts", "verify_registration"]
+__all__ = ["BalanceOpening", "Claim", "EncodingError", "Manifest", "PayoutOpening", "Proof", "RegistrationProof",
+           "Terms", "VerifyingKey", "verify_attribution", "verify_balance", "verify_payouts", "verify_registration"]

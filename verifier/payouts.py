@@ -20,12 +20,13 @@ opening whatever |I|.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from attrib.verifier.attribution import Claim
 from attrib.verifier.encoding import EncodingError, encode_scalar
 from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
-from attrib.verifier.limits import MAX_ENCODING_VERSION
+from attrib.verifier.limits import MAX_ENCODING_VERSION, MAX_SEQ
 from attrib.verifier.messages import Manifest, Reader, decode_as, trusted_digest, word
 from attrib.verifier.polynomial import R
 from attrib.verifier.registration import eq_of_index
@@ -137,3 +138,91 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
                                opening.opening, transcript)
     except EncodingError:
         return False
+
+
+# ---- balances: a contributor's cumulative payout, for withdrawals on chain ------------------------
+
+BALANCE_LABEL = b"balance"
+BALANCE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BalanceOpening:
+    """One HyperKZG opening of a sum of epochs' payout commitments at one contributor's index."""
+
+    variables: int                  # mC: the opening is of an mC-variable table
+    opening: HyperKZGProof
+    version: int = BALANCE_VERSION
+
+    def to_bytes(self) -> bytes:
+        return word(self.version) + word(self.variables) + self.opening.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data) -> BalanceOpening:
+        rd = Reader(data, "balance opening")
+        version = rd.uint(MAX_ENCODING_VERSION, "version")
+        if version != BALANCE_VERSION:
+            raise EncodingError(f"balance opening version {version} is not supported")
+        n = rd.uint(64, "variables")
+        if n < 1:
+            raise EncodingError("balance opening: at least one variable")
+        opening = HyperKZGProof.from_bytes(rd.take(HyperKZGProof.size(n)), n)
+        rd.finish()
+        return cls(n, opening, version)
+
+
+def absorb_balance(transcript: Transcript, dataset_digest: bytes, epoch: int, excluded: list[int], commitment,
+                   log_contributors: int, index: int, value: int) -> None:
+    """What a balance opening is bound to: the dataset's manifest digest, the settled epoch e whose
+    running sum it opens, the epochs it leaves out, the commitment W, mC, the index and the value."""
+    transcript.absorb_words(bytes(dataset_digest))
+    transcript.absorb_scalars([epoch, len(excluded), *excluded])
+    transcript.absorb_g1([commitment])
+    transcript.absorb_scalars([log_contributors, index, value])
+
+
+def verify_balance(manifest, epoch: int, excluded, commitment, index: int, value: int, opening, *,
+                   trusted_srs_digest: bytes) -> bool:
+    """Whether ``opening`` shows that the payout table committed in ``commitment`` — the sum of the
+    payout commitments C_P of epochs 1 … ``epoch`` of this manifest's dataset except ``excluded``
+    (as the settlement contract forms it from its stored state) — holds ``value`` at contributor
+    ``index``: that contributor's cumulative payout over those epochs.
+
+    The opening is one HyperKZG evaluation at the Boolean point bits(index) (mC variables); every
+    epoch proves its C_P has no coefficient beyond the contributors (its degree and I5 claims), so
+    the sum is an mC-variable table and the value is an integer (each payout < 2^112, at most 2^64
+    epochs).  Leaving epochs out is what keeps one withheld payout sidecar from locking every later
+    withdrawal (PROTOCOL-V2 §11.9): only the epochs left out are lost to the withdrawal.
+
+    | a cheating withdrawer tries | stopped by |
+    |---|---|
+    | a larger cumulative value | the HyperKZG evaluation at bits(index) |
+    | another contributor's value | the index is absorbed and fixes the point |
+    | an opening made for another state or dataset | digest, e, the excluded list and W are absorbed first |
+    | an index ≥ C | refused before any work |
+    """
+    digest = trusted_digest(trusted_srs_digest)
+    if digest is None:
+        return False
+    try:
+        manifest, opening = decode_as(manifest, Manifest), decode_as(opening, BalanceOpening)
+        if manifest.srs_digest != digest or opening.version != BALANCE_VERSION:
+            return False
+        excluded = list(excluded)
+        ints = [epoch, index, value, *excluded]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in ints):
+            return False
+        if not (1 <= epoch < MAX_SEQ and 0 <= index < manifest.num_contributors and 0 <= value < R):
+            return False
+        if any(not 1 <= x <= epoch for x in excluded) or any(b <= a for a, b in itertools.pairwise(excluded)):
+            return False
+        n = manifest.log_contributors
+        if opening.variables != n or not isinstance(opening.opening, HyperKZGProof):
+            return False
+        transcript = Transcript(BALANCE_LABEL)
+        absorb_balance(transcript, manifest.digest(), epoch, excluded, commitment, n, index, value)
+        point = [(index >> b) & 1 for b in range(n)]
+        return verify_hyperkzg(manifest.verifying_key, [commitment], point, [value], opening.opening, transcript)
+    except (EncodingError, TypeError, ValueError):
+        return False
+

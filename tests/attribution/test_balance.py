@@ -1,0 +1,86 @@
+"""Balances: a contributor's cumulative payout over settled epochs, opened for a withdrawal
+(attrib.verifier.payouts.verify_balance), with epochs left out when their payouts are withheld."""
+
+import numpy as np
+import pytest
+from py_ecc import optimized_bn128 as bn
+
+from attrib.prover import SRS, Dataset, Prover
+from attrib.verifier import BalanceOpening, verify_balance
+
+
+@pytest.fixture(scope="module")
+def settled(tmp_path_factory):
+    """A dataset of 6 contributors and three proved epochs (seq 1, 2, 3)."""
+    srs = SRS.dev(16, seed=23, cache_dir=tmp_path_factory.mktemp("srs"))
+    rng = np.random.default_rng(8)
+    owners = [f"c{c % 6}" for c in range(48)]
+    reg = Prover(srs).register(Dataset(rng.integers(-2**15 + 1, 2**15, size=(48, 4)), owners,
+                                       rng.integers(1, 2**20, 48)))
+    epochs = {}
+    for seq in (1, 2, 3):
+        queries = rng.integers(-2**15 + 1, 2**15, size=(3 + seq, 4))
+        epochs[seq] = Prover(srs).prove(reg, queries, [10**9 * seq + t for t in range(3 + seq)], seq=seq)
+    return srs, reg, epochs
+
+
+def running_sum(epochs, included):
+    total = None
+    for e in included:
+        total = epochs[e].claim.payouts_commitment if total is None else bn.add(total, epochs[e].claim.payouts_commitment)
+    return total
+
+
+def test_balances_open_and_leave_withheld_epochs_out(settled):
+    srs, reg, epochs = settled
+    prover, digest = Prover(srs), srs.digest()
+    payouts = {e: ep.payouts for e, ep in epochs.items()}
+    for index in (0, 5):
+        value, commitment, opening = prover.open_balance(reg.manifest, 3, payouts, index)
+        assert value == sum(payouts[e][index] for e in (1, 2, 3)) and value > 0
+        assert bn.eq(commitment, running_sum(epochs, (1, 2, 3)))         # what the chain forms from its state
+        assert verify_balance(reg.manifest, 3, [], commitment, index, value, opening, trusted_srs_digest=digest)
+        assert verify_balance(reg.manifest.to_bytes(), 3, [], commitment, index, value,
+                              memoryview(opening.to_bytes()), trusted_srs_digest=digest)
+        assert BalanceOpening.from_bytes(opening.to_bytes()) == opening
+    # epoch 2's payouts withheld: a withdrawal over 1 and 3 still opens
+    withheld = {1: payouts[1], 3: payouts[3]}
+    with pytest.raises(ValueError, match="epochs \\[2\\]"):
+        prover.open_balance(reg.manifest, 3, withheld, 2)
+    value, commitment, opening = prover.open_balance(reg.manifest, 3, withheld, 2, excluded=[2])
+    assert value == payouts[1][2] + payouts[3][2]
+    assert bn.eq(commitment, running_sum(epochs, (1, 3)))
+    assert verify_balance(reg.manifest, 3, [2], commitment, 2, value, opening, trusted_srs_digest=digest)
+
+
+def test_wrong_balances_are_refused(settled):
+    srs, reg, epochs = settled
+    digest = srs.digest()
+    payouts = {e: ep.payouts for e, ep in epochs.items()}
+    value, commitment, opening = Prover(srs).open_balance(reg.manifest, 3, payouts, 4)
+    good = dict(manifest=reg.manifest, epoch=3, excluded=[], commitment=commitment, index=4, value=value,
+                opening=opening)
+    assert verify_balance(*good.values(), trusted_srs_digest=digest)
+    other_value = payouts[1][3] + payouts[2][3] + payouts[3][3]
+    refused = {
+        "one more": dict(value=value + 1),
+        "another contributor's balance": dict(value=other_value),
+        "another index": dict(index=3),
+        "an index past C": dict(index=6),
+        "another epoch": dict(epoch=2),
+        "an epoch left out that was not": dict(excluded=[1]),
+        "the excluded list out of order or out of range": dict(excluded=[4]),
+        "another state's commitment": dict(commitment=running_sum(epochs, (1, 2))),
+        "a negative value": dict(value=-1),
+        "a value of r": dict(value=bn.curve_order),
+        "a bool index": dict(index=True),
+    }
+    accepted = [name for name, change in refused.items()
+                if verify_balance(*(good | change).values(), trusted_srs_digest=digest)]
+    assert accepted == []
+    assert not verify_balance(*good.values(), trusted_srs_digest=bytes(32))
+    data = opening.to_bytes()
+    for bad in (data[:-1], data + bytes(32), b"", bytes(64)):
+        assert not verify_balance(*(good | dict(opening=bad)).values(), trusted_srs_digest=digest)
+    with pytest.raises(TypeError, match="trusted_srs_digest"):
+        verify_balance(*good.values())
