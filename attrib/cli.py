@@ -28,6 +28,8 @@ COMMANDS: dict[str, Command] = {
                      "Serve attribution.v1 (ProverService, VerifierService, health, reflection)."),
     "remote": Command("attrib.service.remote", "talk to a running prover service",
                       "Talk to a running prover service (attrib serve) over gRPC."),
+    "chain": Command("attrib.chain.cli", "deploy, register, settle and withdraw on a JSON-RPC chain",
+                     "The Settlement contract and its verifiers on any JSON-RPC chain (anvil for a local try)."),
     "bench": Command("attrib.bench.harness", "run the benchmarks and write a report with plots",
                      "Run the benchmark suites (ours and the peers side by side) and write DIR/results.json, "
                      "DIR/report.md and PNG plots. See bench/README.md.", entry="main"),

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 from attrib.chain.evm import Artifact
 from attrib.chain.node import REPO_ROOT, ensure_node_tools
@@ -53,9 +54,9 @@ class Anvil:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> Anvil:
+    def __enter__(self) -> Self:
         config = Path(self._dir.name) / "anvil.json"
-        log = open(Path(self._dir.name) / "anvil.log", "w")
+        self._log = log = open(Path(self._dir.name) / "anvil.log", "w")  # closed in __exit__
         self.process = subprocess.Popen(
             [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(self.port), "--accounts", str(self.accounts),
              "--gas-limit", str(GAS_LIMIT), "--config-out", str(config), "--hardfork", "cancun"],
@@ -79,6 +80,8 @@ class Anvil:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        if getattr(self, "_log", None):
+            self._log.close()
         self._dir.cleanup()
 
 
