@@ -15,8 +15,8 @@ interface IEpochVerifier {
                          uint256[2] calldata aggregate, bytes calldata claim, bytes calldata proof)
         external view returns (bool);
 
-    function verifyBalance(bytes32 manifestDigest, uint256 epoch, uint256[] calldata excluded,
-                           uint256[2] calldata commitment, uint256 logContributors, uint256 index, uint256 value,
+    function verifyBalance(bytes32 manifestDigest, uint256 numContributors, uint256 epoch,
+                           uint256[] calldata excluded, uint256[2] calldata commitment, uint256 index, uint256 value,
                            bytes calldata opening)
         external view returns (bool);
 }
@@ -255,7 +255,7 @@ contract Settlement {
             previous = x;
             commitment = ecAdd(commitment, negate(payoutCommitment[digest][x]));
         }
-        if (!epochVerifier.verifyBalance(digest, w.epoch, w.excluded, commitment, ds.logContributors, w.index,
+        if (!epochVerifier.verifyBalance(digest, ds.numContributors, w.epoch, w.excluded, commitment, w.index,
                                          w.cumulative, w.opening)) {
             revert InvalidBalance();
         }
