@@ -86,34 +86,36 @@ def settle(client, deployment: Deployment, claim, proof, gross_fees: int):
 
 
 def payout_commitments(client, deployment: Deployment, digest: bytes) -> dict[int, object]:
-    """Each settled epoch's payout commitment C_P (py_ecc points), from the contract's storage."""
-    abi = settlement_abi()
-    seq = client.call(deployment.settlement, abi, "dataset", digest)[8]
-    out = {}
-    for e in range(1, seq + 1):
-        x, y = client.call(deployment.settlement, abi, "epochCommitment", digest, e)
-        out[e] = g1_from_affine(x, y)
-    return out
+    """Each settled epoch's payout commitment C_P (py_ecc points), from the contract's Settled events."""
+    contract = client.contract(deployment.settlement, settlement_abi())
+    logs = contract.events.Settled.get_logs(from_block=0, argument_filters={"digest": digest})
+    return {int(e["args"]["seq"]): g1_from_affine(*e["args"]["payoutCommitment"]) for e in logs}
+
+
+def withdrawal_states(commitments: dict[int, object], epoch: int, excluded) -> tuple[list[int], list[list[int]]]:
+    """The recorded (R_e, C_P of e) of ``epoch`` and of each excluded epoch, as the contract hashes them."""
+    from py_ecc import optimized_bn128 as bn
+
+    running, states = None, {}
+    for e in range(1, epoch + 1):
+        if e not in commitments:
+            raise ValueError(f"epoch {e} has no Settled event: is it settled?")
+        running = commitments[e] if running is None else bn.add(running, commitments[e])
+        states[e] = [*g1_affine(running), *g1_affine(commitments[e])]
+    return states[epoch], [states[x] for x in sorted(excluded)]
 
 
 def withdraw(client, deployment: Deployment, prover, manifest, epoch: int, payouts_by_epoch: dict, index: int,
              payees: list, excluded=()):
     """Withdraw contributor ``index``'s balance over epochs 1 … ``epoch`` (less ``excluded``), paid to
     its payee in ``payees`` (the published list the manifest's payee root was built from)."""
-    from py_ecc import optimized_bn128 as bn
-
     from attrib.verifier.terms import address_hex, address_int, payee_path
 
     digest = manifest.digest()
-    commitments = payout_commitments(client, deployment, digest)
-    running = None
-    for e in range(1, epoch + 1):
-        running = commitments[e] if running is None else bn.add(running, commitments[e])
+    state, excluded_states = withdrawal_states(payout_commitments(client, deployment, digest), epoch, excluded)
     value, _, opening = prover.open_balance(manifest, epoch, payouts_by_epoch, index, excluded)
-    depth = manifest.log_contributors
     payee = address_hex(address_int(payees[index]))
-    path = payee_path(payees, depth, index)
-    rx, ry = g1_affine(running)
-    withdrawal = (index, epoch, sorted(excluded), [rx, ry], value, client.w3.to_checksum_address(payee), path,
-                  opening.to_bytes())
+    path = payee_path(payees, manifest.log_contributors, index)
+    withdrawal = (index, epoch, sorted(excluded), excluded_states, state, value,
+                  client.w3.to_checksum_address(payee), path, opening.to_bytes())
     return client.transact(deployment.settlement, settlement_abi(), "withdraw", digest, withdrawal)

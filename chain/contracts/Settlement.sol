@@ -31,8 +31,8 @@ interface IEpochVerifier {
 ///   is verified against the stored state; msg.value is the epoch's gross fees V, of which the
 ///   model owner is owed floor(V * b_model / 10^4), the platform floor(V * b_platform / 10^4), and
 ///   the rest, the pool, must equal the claim's proven fees; the dust (pool - paid) goes back to
-///   the settler.  The epoch's payout commitment C_P is kept and added to the running sum R, whose
-///   hash is recorded per epoch.
+///   the settler.  The epoch's payout commitment C_P is added to the running sum R, and
+///   keccak(R_e, C_P) is recorded per epoch: one storage slot.
 /// - withdraw: anyone may present a payee's cumulative payout V over epochs 1..e (leaving out
 ///   epochs whose payouts were never published) with an opening of R_e minus the left-out C_P's at
 ///   the payee's index, and the payee's Merkle path; the payee receives V - withdrawn, and
@@ -47,7 +47,8 @@ interface IEpochVerifier {
 /// | fees that do not cover the pool | pool(msg.value) must equal the proven fees exactly |
 /// | a payout commitment with entries past C (locking withdrawals) | the epoch proof's degree and I5 claims |
 /// | withdraw more than earned | the balance opening at bits(c); withdrawn only grows |
-/// | withdraw against a state that never was | keccak(R_e) must equal the recorded hash of epoch e |
+/// | withdraw against a state that never was | keccak(R_e, C_P) must equal the recorded hash of epoch e |
+/// | leave out a commitment that was never settled | each left-out (R_x, C_P) must match epoch x's hash |
 /// | redirect a payee | the Merkle path to the registered root; only the payee changes its address |
 /// | a withheld sidecar locking later epochs | a withdrawal may leave epochs out (it forfeits only those) |
 /// | re-entrancy | state is written before every transfer, and a lock |
@@ -77,8 +78,9 @@ contract Settlement {
 
     mapping(bytes32 => Dataset) internal datasets;
     mapping(bytes32 => mapping(address => bool)) public isSettler;
-    mapping(bytes32 => mapping(uint256 => bytes32)) public stateHash;        // epoch e -> keccak(R_e)
-    mapping(bytes32 => mapping(uint256 => uint256[2])) internal payoutCommitment;   // epoch e -> C_P
+    /// epoch e -> keccak(R_e, C_P of e): one slot per epoch records both the state a withdrawal opens
+    /// and the commitment it may leave out
+    mapping(bytes32 => mapping(uint256 => bytes32)) public stateHash;
     mapping(bytes32 => mapping(uint256 => uint256)) public withdrawn;       // contributor -> cumulative paid
     mapping(bytes32 => mapping(uint256 => address)) public payeeOverride;   // set by the payee itself
     mapping(address => uint256) public owed;                                // layer shares and dust, pulled
@@ -191,9 +193,8 @@ contract Settlement {
         uint256[2] memory r = ecAdd(ds.running, cp);
         ds.running = r;
         ds.seq = uint64(seq);
-        bytes32 h = keccak256(abi.encodePacked(r[0], r[1]));
+        bytes32 h = keccak256(abi.encodePacked(r[0], r[1], cp[0], cp[1]));
         stateHash[digest][seq] = h;
-        payoutCommitment[digest][seq] = cp;
         emit Settled(digest, seq, msg.sender, uint256(bytes32(claim[96:128])), paid, cp, h);
     }
 
@@ -233,7 +234,8 @@ contract Settlement {
         uint256 index;          // contributor c
         uint256 epoch;          // the settled epoch e whose running sum is opened
         uint256[] excluded;     // epochs left out (strictly increasing, in [1, e])
-        uint256[2] running;     // R_e
+        uint256[4][] excludedStates;  // for each: its (R_x, C_P of x), as recorded
+        uint256[4] state;       // (R_e, C_P of e), as recorded
         uint256 cumulative;     // V: c's payout summed over 1..e minus the excluded epochs
         address payee;          // the payee the Merkle path proves (ignored when the payee changed it)
         bytes32[] path;
@@ -244,16 +246,16 @@ contract Settlement {
         Dataset storage ds = datasets[digest];
         address payee = payeeOf(digest, w.index, w.payee, w.path);
         if (w.epoch == 0 || w.epoch > ds.seq) revert UnknownState();
-        if (keccak256(abi.encodePacked(w.running[0], w.running[1])) != stateHash[digest][w.epoch]) {
-            revert UnknownState();
-        }
-        uint256[2] memory commitment = w.running;
+        if (keccak256(abi.encodePacked(w.state)) != stateHash[digest][w.epoch]) revert UnknownState();
+        uint256[2] memory commitment = [w.state[0], w.state[1]];
+        if (w.excludedStates.length != w.excluded.length) revert BadExclusions();
         uint256 previous = 0;
         for (uint256 i = 0; i < w.excluded.length; i++) {
             uint256 x = w.excluded[i];
             if (x <= previous || x > w.epoch) revert BadExclusions();
             previous = x;
-            commitment = ecAdd(commitment, negate(payoutCommitment[digest][x]));
+            if (keccak256(abi.encodePacked(w.excludedStates[i])) != stateHash[digest][x]) revert UnknownState();
+            commitment = ecAdd(commitment, negate([w.excludedStates[i][2], w.excludedStates[i][3]]));
         }
         if (!epochVerifier.verifyBalance(digest, ds.numContributors, w.epoch, w.excluded, commitment, w.index,
                                          w.cumulative, w.opening)) {
@@ -289,10 +291,6 @@ contract Settlement {
 
     function dataset(bytes32 digest) external view returns (Dataset memory) {
         return datasets[digest];
-    }
-
-    function epochCommitment(bytes32 digest, uint256 epoch) external view returns (uint256[2] memory) {
-        return payoutCommitment[digest][epoch];
     }
 
     // ---- G1 -------------------------------------------------------------------------------

@@ -113,20 +113,19 @@ def epoch_of(srs, reg, seq, t_count=5, seed=0):
     return Prover(srs).prove(reg, queries, pool_fees(gross, reg.manifest.terms), seq=seq), sum(gross)
 
 
-def withdrawal(srs, deployed, reg, payees, payouts_by_epoch, epoch, index, excluded=(), value=None, payee=None):
+def withdrawal(srs, deployed, reg, payees, payouts_by_epoch, epoch, index, excluded=(), value=None, payee=None,
+               claims=None):
+    """The Withdrawal struct for contributor ``index`` over epochs 1 … ``epoch`` less ``excluded``
+    (``claims``: every settled epoch's claim, for the recorded states)."""
+    from attrib.chain.settlement import withdrawal_states
     from attrib.prover import Prover
     from attrib.verifier.terms import payee_path
 
-    digest = reg.manifest.digest()
-    running = None
-    for e in range(1, epoch + 1):
-        x, y = deployed.view("epochCommitment", digest, e)[0]
-        point = (bn.FQ(x), bn.FQ(y), bn.FQ(1)) if (x, y) != (0, 0) else bn.Z1
-        running = point if running is None else bn.add(running, point)
+    commitments = {e: c.payouts_commitment for e, c in claims.items()}
+    state, excluded_states = withdrawal_states(commitments, epoch, excluded)
     cumulative, _, opening = Prover(srs).open_balance(reg.manifest, epoch, payouts_by_epoch, index, excluded)
-    rx, ry = g1_affine(running)
     path = payee_path(payees, reg.manifest.log_contributors, index)
-    return (index, epoch, sorted(excluded), [rx, ry], cumulative if value is None else value,
+    return (index, epoch, sorted(excluded), excluded_states, state, cumulative if value is None else value,
             payee or payees[index], path, opening.to_bytes()), cumulative
 
 
@@ -175,7 +174,8 @@ def test_register_settle_withdraw(srs, deployed):
 
     # withdrawals: contributor 3's balance over epochs 1 and 2, to its payee, whoever sends it
     payouts = {1: epoch1.payouts, 2: epoch2.payouts}
-    w, cumulative = withdrawal(srs, deployed, reg, payees, payouts, 2, 3)
+    claims = {1: epoch1.claim, 2: epoch2.claim}
+    w, cumulative = withdrawal(srs, deployed, reg, payees, payouts, 2, 3, claims=claims)
     assert cumulative == epoch1.payouts[3] + epoch2.payouts[3] > 0
     before = deployed.balance(payees[3])
     done = deployed.send(STRANGER, "withdraw", digest, w)
@@ -183,12 +183,13 @@ def test_register_settle_withdraw(srs, deployed):
     assert deployed.balance(payees[3]) - before == cumulative
     assert deployed.error(deployed.send(STRANGER, "withdraw", digest, w)) == "NothingToWithdraw"
     # more than earned, another payee, a state that never was: refused
-    bigger, _ = withdrawal(srs, deployed, reg, payees, payouts, 2, 4, value=epoch1.payouts[4] + epoch2.payouts[4] + 1)
+    bigger, _ = withdrawal(srs, deployed, reg, payees, payouts, 2, 4, value=epoch1.payouts[4] + epoch2.payouts[4] + 1,
+                           claims=claims)
     assert deployed.error(deployed.send(STRANGER, "withdraw", digest, bigger)) == "InvalidBalance"
-    thief, _ = withdrawal(srs, deployed, reg, payees, payouts, 2, 4, payee=deployed.accounts[STRANGER])
+    thief, _ = withdrawal(srs, deployed, reg, payees, payouts, 2, 4, payee=deployed.accounts[STRANGER], claims=claims)
     assert deployed.error(deployed.send(STRANGER, "withdraw", digest, thief)) == "BadPayee"
-    fake_state, _ = withdrawal(srs, deployed, reg, payees, payouts, 2, 4)
-    fake_state = fake_state[:3] + ([fake_state[3][0], (fake_state[3][1] + 1)],) + fake_state[4:]
+    fake_state, _ = withdrawal(srs, deployed, reg, payees, payouts, 2, 4, claims=claims)
+    fake_state = fake_state[:4] + ([*fake_state[4][:3], fake_state[4][3] + 1],) + fake_state[5:]
     assert deployed.error(deployed.send(STRANGER, "withdraw", digest, fake_state)) == "UnknownState"
 
     # a withheld sidecar: epoch 3's payouts are never published; contributor 4 still withdraws 1, 2 and 4
@@ -197,13 +198,17 @@ def test_register_settle_withdraw(srs, deployed):
     for ep, gross in ((epoch3, gross3), (epoch4, gross4)):
         assert deployed.send(OWNER, "settle", digest, ep.claim.to_bytes(), ep.proof.to_bytes(), value=gross).success
     published = {1: epoch1.payouts, 2: epoch2.payouts, 4: epoch4.payouts}
-    w, cumulative = withdrawal(srs, deployed, reg, payees, published, 4, 4, excluded=[3])
+    claims |= {3: epoch3.claim, 4: epoch4.claim}
+    w, cumulative = withdrawal(srs, deployed, reg, payees, published, 4, 4, excluded=[3], claims=claims)
+    # leaving out a commitment that was never settled (epoch 3's state with another C_P) is refused
+    forged = w[:3] + ([[*w[3][0][:2], *g1_affine(bn.add(epoch3.claim.payouts_commitment, bn.G1))]],) + w[4:]
+    assert deployed.error(deployed.send(STRANGER, "withdraw", digest, forged)) == "UnknownState"
     before = deployed.balance(payees[4])
     assert deployed.send(STRANGER, "withdraw", digest, w).success
     assert deployed.balance(payees[4]) - before == cumulative == sum(published[e][4] for e in (1, 2, 4))
     # contributor 3, who withdrew over epochs 1–2, later gets epochs 3–4 once all is published
     everything = published | {3: epoch3.payouts}
-    w, cumulative = withdrawal(srs, deployed, reg, payees, everything, 4, 3)
+    w, cumulative = withdrawal(srs, deployed, reg, payees, everything, 4, 3, claims=claims)
     before = deployed.balance(payees[3])
     assert deployed.send(STRANGER, "withdraw", digest, w).success
     assert deployed.balance(payees[3]) - before == epoch3.payouts[3] + epoch4.payouts[3]
@@ -223,7 +228,7 @@ def test_register_settle_withdraw(srs, deployed):
         "BadPayee"
     moved = deployed.send(PAYEE_BASE + 5, "changePayee", digest, 5, path, deployed.accounts[30])
     assert moved.success, moved.reason
-    w, cumulative = withdrawal(srs, deployed, reg, payees, everything, 4, 5)
+    w, cumulative = withdrawal(srs, deployed, reg, payees, everything, 4, 5, claims=claims)
     before = deployed.balance(30)
     assert deployed.send(STRANGER, "withdraw", digest, w).success
     assert deployed.balance(30) - before == cumulative
