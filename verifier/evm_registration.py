@@ -44,7 +44,7 @@ hash's low bits; meeting an equal hash is a repeated id.  O(C) expected, no sort
 from Python's set of strings only on a keccak256 collision of two distinct ids.
 
 Memory: the ids' hashes must be contiguous for ``contributors_hash`` (C words), so the memory cost
-grows as C²/512 and dominates past a few thousand contributors.
+has a term of about (1.25·C)²/512 gas: negligible at C = 2^10, about 1.2 M gas at C ≈ 20,000.
 
 This module only writes text and bytes; compiling and executing are attrib.chain.evm's business.
 """
@@ -603,22 +603,21 @@ contract RegistrationVerifier {
                 let c := mload(MEM_C)
                 let below := 0                                               // I(off_0) = I(0) = 0
                 for { let i := 0 } lt(i, c) { i := add(i, 1) } {
-                    let above := range_indicator(calldataload(add(offsets, shl(5, add(i, 1)))), full, tables, tables_end)
-                    let e := mulmod(mload(add(lo, shl(5, and(i, lo_mask)))), mload(add(hi, shl(5, shr(lo_bits, i)))), R)
-                    w := addmod(w, mulmod(e, addmod(above, sub(R, below), R), R), R)
+                    // above = I_[0, off_{i+1})(u), inline (the loop runs C times)
+                    let t := calldataload(add(offsets, shl(5, add(i, 1))))
+                    let above := 1
+                    if lt(t, full) {
+                        above := 0
+                        for { let e := tables } lt(e, tables_end) { e := add(e, 0x400) } {
+                            let p := add(e, shl(6, and(t, 15)))
+                            above := addmod(mulmod(above, mload(p), R), mload(add(p, 0x20)), R)
+                            t := shr(4, t)
+                        }
+                    }
+                    w := addmod(w, mulmod(mulmod(mload(add(lo, shl(5, and(i, lo_mask)))),
+                                                 mload(add(hi, shl(5, shr(lo_bits, i)))), R),
+                                          add(above, sub(R, below)), R), R)
                     below := above
-                }
-            }
-
-            function range_indicator(t, full, tables, tables_end) -> acc {
-                if eq(t, full) {
-                    acc := 1
-                    leave
-                }
-                for { let e := tables } lt(e, tables_end) { e := add(e, 0x400) } {
-                    let p := add(e, shl(6, and(t, 15)))
-                    acc := addmod(mulmod(acc, mload(p), R), mload(add(p, 0x20)), R)
-                    t := shr(4, t)
                 }
             }
 
