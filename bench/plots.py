@@ -122,6 +122,33 @@ def epoch(record, out: Path, plt, written, skipped) -> None:
     _finish(plt, fig, right, out / "epoch.png", "the succinct epoch against recomputing it", written)
 
 
+def evm(record, out: Path, plt, written, skipped) -> None:
+    """Gas on the EVM: settlement by C·T (flat), withdrawal and registration by C."""
+    rows = _rows(record, "evm")
+    if not rows:
+        skipped.append("evm.png: no evm results")
+        return
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    cells = [r["C"] * r["T"] for r in rows]
+    _series(left, cells, [r["settle"]["total"] for r in rows], "settle (an epoch after the first)", COLORS["ours"])
+    _series(left, cells, [r["settle_first"]["total"] for r in rows], "settle (the first epoch)", "#17becf", "s-")
+    left.set_xscale("log", base=2)
+    left.set_xlabel("cells C·T (k = 32)")
+    left.set_ylabel("gas (transaction total)")
+    left.set_title("settlement", fontsize=10)
+    left.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=8)
+    contributors = [r["C"] for r in rows]
+    _series(right, contributors, [r["register"]["total"] for r in rows], "register (with its proof)", "#7f7f7f", "^--")
+    _series(right, contributors, [r["withdraw"]["total"] for r in rows], "withdraw", COLORS["ours"])
+    right.axhline(30_000_000, color="#d62728", lw=0.8, ls=":", label="30 M gas")
+    right.set_xscale("log", base=2)
+    right.set_yscale("log")
+    right.set_xlabel("contributors C")
+    right.set_ylabel("gas (transaction total)")
+    _finish(plt, fig, right, out / "evm.png", "gas on the EVM", written)
+
+
 def msm(record, out: Path, plt, written, skipped) -> None:
     rows = _rows(record, "msm")
     if not rows:
@@ -166,7 +193,7 @@ def field(record, out: Path, plt, written, skipped) -> None:
     _finish(plt, fig, ax, out / "field.png", "BN254 Fr: ns per element, ours vs mcl", written)
 
 
-PLOTS = (prove_and_verify, proof_size, epoch, msm, field)
+PLOTS = (prove_and_verify, proof_size, epoch, evm, msm, field)
 
 
 def make_all(record: dict, out: Path) -> dict:

@@ -245,3 +245,49 @@ def test_registration_terms_are_enforced(srs, deployed):
                                                                          owner=int(deployed.accounts[OWNER], 16)))
     assert deployed.error(deployed.send(OWNER, "register", other.to_bytes(), reg.proof.to_bytes())) == \
         "InvalidRegistration"
+
+
+def test_settle_and_register_calldata_fuzz(srs, deployed):
+    """Bit flips, truncations and extensions of the claim, the proof and the manifest through the
+    Settlement's entry points: each settles (or registers) exactly when Python verifies the bytes."""
+    import random
+
+    from attrib.verifier import verify_attribution, verify_registration
+
+    reg, _ = make_registration(srs, deployed, contributors=4, seed=12)
+    digest = reg.manifest.digest()
+    epoch, gross = epoch_of(srs, reg, 1, seed=3)
+    rng = random.Random(12)
+
+    def mutate(data: bytes) -> bytes:
+        data = bytearray(data)
+        kind = rng.randrange(3)
+        if kind == 0:
+            bit = rng.randrange(8 * len(data))
+            data[bit // 8] ^= 1 << (bit % 8)
+            return bytes(data)
+        if kind == 1:
+            return bytes(data[:rng.randrange(len(data))])
+        return bytes(data) + bytes(32 * rng.randrange(1, 3))
+
+    cases = 0
+    for _ in range(12):
+        manifest = mutate(reg.manifest.to_bytes()) if rng.random() < 0.5 else reg.manifest.to_bytes()
+        proof = mutate(reg.proof.to_bytes()) if manifest == reg.manifest.to_bytes() else reg.proof.to_bytes()
+        expected = verify_registration(manifest, proof, trusted_srs_digest=srs.digest())
+        result = deployed.send(OWNER, "register", manifest, proof)
+        assert result.success == expected, (expected, deployed.error(result))
+        cases += 1
+    assert deployed.send(OWNER, "register", reg.manifest.to_bytes(), reg.proof.to_bytes()).success
+    for _ in range(24):
+        claim, proof = epoch.claim.to_bytes(), epoch.proof.to_bytes()
+        if rng.random() < 0.5:
+            claim = mutate(claim)
+        else:
+            proof = mutate(proof)
+        expected = verify_attribution(reg.manifest, claim, proof, trusted_srs_digest=srs.digest())
+        result = deployed.send(OWNER, "settle", digest, claim, proof, value=gross)
+        assert result.success == expected, (expected, deployed.error(result))
+        cases += 1
+    assert cases == 36
+    assert deployed.send(OWNER, "settle", digest, epoch.claim.to_bytes(), epoch.proof.to_bytes(), value=gross).success
