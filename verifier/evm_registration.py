@@ -80,7 +80,8 @@ OUTPUT_WORDS = 13            # ok, digest, mC, mk, C, C_G (2), terms (6)
 # a 384-byte key of twelve words, the manifest's and the header's word layouts.
 assert REGISTRATION_DEGREE == 3 and NUM_POINTS == 3 and TERMS_WORDS == 6 and VK_BYTES == 12 * 32
 assert len(MANIFEST_DOMAIN) <= 32 and len(CONTRIBUTORS_DOMAIN) <= 32
-assert MAX_CONTRIBUTORS < 1 << 32          # a set slot holds an index + 1 in four bytes
+SET_SLOT_BYTES = 4
+assert MAX_CONTRIBUTORS < 256 ** SET_SLOT_BYTES     # a set slot holds an index + 1 in four bytes
 
 _PLACEHOLDER = re.compile(r"\{\{([A-Z0-9_]+)\}\}")
 
