@@ -28,14 +28,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from attrib.prover.dataset import check_contributors, check_features, check_fees, check_scales, quantize_queries
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.api import attribution_pb2_grpc as pb_grpc
-from attrib.verifier import Claim, Manifest, PayoutOpening, Proof
+from attrib.verifier import BalanceOpening, Claim, Manifest, PayoutOpening, Proof
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 MAX_MESSAGE_BYTES = 256 << 20
 CHUNK_BYTES = 1024 * 1024          # about 1 MiB of rows per upload message
 TERMINAL_STATES = frozenset({pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED})
 _UNARY_METHODS = ("GetManifest", "ListDatasets", "SubmitProveJob", "GetJob", "CancelJob", "GetProof", "OpenPayouts",
-                  "GetServerInfo")
+                  "OpenBalance", "GetServerInfo")
 SERVICE_CONFIG = json.dumps({"methodConfig": [{
     "name": [{"service": "attribution.v1.ProverService", "method": m} for m in _UNARY_METHODS]
     + [{"service": "attribution.v1.VerifierService"}],
@@ -157,10 +157,11 @@ class Client:
 
     # ---- jobs ----------------------------------------------------------------------
 
-    def submit(self, dataset_id: str, queries, fees, idempotency_key: str | None = None
+    def submit(self, dataset_id: str, queries, fees, idempotency_key: str | None = None, epoch: int = 0
                ) -> pb.SubmitProveJobResponse:
         """Queue a proof of one epoch.  Float queries are quantized per query (as Prover.prove does);
-        without ``idempotency_key`` a fresh one is made (it still protects this call's retries)."""
+        without ``idempotency_key`` a fresh one is made (it still protects this call's retries).
+        ``epoch`` is the epoch's number on a ledger (the claim's seq; 0 when not for one)."""
         q = np.asarray(queries)
         if q.ndim != 2:
             raise ValueError(f"queries: expected a 2-d array, got shape {q.shape}")
@@ -168,7 +169,7 @@ class Client:
         fee_list = check_fees(fees, q.shape[0])
         request = pb.SubmitProveJobRequest(dataset_id=dataset_id, num_queries=q.shape[0],
                                            queries=q.ravel().tolist(), fees=[str(f) for f in fee_list],
-                                           idempotency_key=idempotency_key or uuid.uuid4().hex)
+                                           idempotency_key=idempotency_key or uuid.uuid4().hex, epoch=int(epoch))
         return self._call(self.prover.SubmitProveJob, request)
 
     def job(self, job_id: str) -> pb.Job:
@@ -208,15 +209,27 @@ class Client:
         return ProofResult(r.job_id, r.dataset_id, r.manifest_digest, Claim.from_bytes(r.claim),
                            Proof.from_bytes(r.proof), r.evm_calldata, [int(p) for p in r.payouts])
 
+    def open_balance(self, dataset_id: str, epoch_job_ids: list[str], index: int
+                     ) -> tuple[int, object, list[int], BalanceOpening]:
+        """A withdrawal's opening: (contributor ``index``'s cumulative payout over the epochs whose
+        jobs are ``epoch_job_ids`` (epoch 1 first; "" leaves one out), the commitment W as a py_ecc
+        point, the epochs left out, the BalanceOpening)."""
+        from attrib.verifier.encoding import decode_g1
+
+        r = self._call(self.prover.OpenBalance, pb.OpenBalanceRequest(
+            dataset_id=dataset_id, epoch_job_ids=list(epoch_job_ids), index=int(index)))
+        return int(r.value), decode_g1(r.commitment), list(r.excluded), BalanceOpening.from_bytes(r.opening)
+
     def open_payouts(self, job_id: str, indices) -> tuple[list[int], PayoutOpening]:
         """(the payouts at ``indices``, one opening of them against the job's claim)."""
         r = self._call(self.prover.OpenPayouts, pb.OpenPayoutsRequest(job_id=job_id, indices=[int(c) for c in indices]))
         return [int(v) for v in r.values], PayoutOpening.from_bytes(r.opening)
 
     def prove(self, dataset_id: str, queries, fees, idempotency_key: str | None = None,
-              on_event: Callable[[pb.JobEvent], None] | None = None, timeout: float | None = None) -> ProofResult:
+              on_event: Callable[[pb.JobEvent], None] | None = None, timeout: float | None = None,
+              epoch: int = 0) -> ProofResult:
         """Submit, wait and fetch the proof; ServiceError(FAILED_PRECONDITION) if the job did not succeed."""
-        job = self.submit(dataset_id, queries, fees, idempotency_key).job
+        job = self.submit(dataset_id, queries, fees, idempotency_key, epoch).job
         final = self.wait(job.job_id, on_event, timeout)
         if final.state != pb.JOB_STATE_SUCCEEDED:
             raise ServiceError(grpc.StatusCode.FAILED_PRECONDITION,

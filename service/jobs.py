@@ -246,7 +246,7 @@ class Scheduler:
         try:
             await proc.ensure_ready()
             proc.conn.send((job.job_id, str(self.store.dataset_dir(job.dataset_id)),
-                            str(self.store.job_dir(job.job_id)), list(job.fees)))
+                            str(self.store.job_dir(job.job_id)), list(job.fees), job.epoch))
             while True:
                 message = await proc.recv()
                 if message[0] == "progress":

@@ -3,10 +3,11 @@
     attrib remote [--server HOST:PORT] [--token-file F] [--tls-ca CA.pem] COMMAND …
 
     register DATASET_ID DATA.npz [--out MANIFEST]   upload (features, contributors[, scales])
-    prove DATASET_ID EPOCH.npz|.json [--out DIR]    submit queries and fees; watch; save the proof
+    prove DATASET_ID EPOCH.npz|.json [--seq N] [--out DIR]   submit queries and fees; watch; save the proof
     watch JOB_ID [--out DIR]                         progress bar until the job ends; save the proof
     verify MANIFEST CLAIM PROOF                      the server's verdict (exit 1 if invalid)
     open JOB_ID INDEX…                               one opening of those contributors' payouts
+    payout-proof DATASET_ID JOB… --contributor ID    a withdrawal's balance opening over epochs 1 … e
     info | list | cancel JOB_ID
 
 The server address comes from --server or $ATTRIB_SERVER, the token from --token-file or
@@ -132,7 +133,7 @@ def cmd_register(client, args) -> int:
 
 def cmd_prove(client, args) -> int:
     queries, fees = load_epoch(args.epoch)
-    response = client.submit(args.dataset_id, queries, fees, args.idempotency_key)
+    response = client.submit(args.dataset_id, queries, fees, args.idempotency_key, args.seq)
     print(f"job {response.job_id}" + (" (already submitted with this idempotency key)" if response.deduplicated
                                       else " queued"))
     return 0 if args.no_wait else watch_and_save(client, response.job_id, args.out)
@@ -162,6 +163,29 @@ def cmd_open(client, args) -> int:
         print(f"{c}\t{v}")
     print(f"one opening of {len(values)} payouts: {len(opening.to_bytes()):,} bytes"
           + (f", written to {args.out}" if args.out else ""), file=sys.stderr)
+    return 0
+
+
+def cmd_payout_proof(client, args) -> int:
+    from attrib.verifier.encoding import g1_affine
+
+    manifest = client.manifest(args.dataset_id)
+    if args.contributor not in manifest.contributors:
+        raise ValueError(f"dataset {args.dataset_id} has no contributor {args.contributor!r}")
+    index = manifest.contributors.index(args.contributor)
+    jobs = ["" if j in ("-", "") else j for j in args.jobs]
+    value, commitment, excluded, opening = client.open_balance(args.dataset_id, jobs, index)
+    x, y = g1_affine(commitment)
+    record = {"dataset_digest": manifest.digest().hex(), "contributor": args.contributor, "index": index,
+              "epoch": len(jobs), "excluded": excluded, "cumulative": str(value),
+              "commitment": [hex(x), hex(y)], "opening": opening.to_bytes().hex()}
+    text = json.dumps(record, indent=1)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+        print(f"{args.contributor} (index {index}): {value:,} over epochs 1–{len(jobs)}"
+              + (f" less {excluded}" if excluded else "") + f"; the opening is in {args.out}", file=sys.stderr)
+    else:
+        print(text)
     return 0
 
 
@@ -231,6 +255,8 @@ def add_arguments(remote: argparse.ArgumentParser) -> None:
     p.add_argument("epoch", help=".npz with arrays queries (T, k) and fees (T), or .json with the same keys")
     p.add_argument("--idempotency-key", help="resubmitting with the same key returns the same job")
     p.add_argument("--no-wait", action="store_true", help="print the job id and return at once")
+    p.add_argument("--seq", type=int, default=0,
+                   help="the epoch's number on a ledger (the claim's seq: 1, 2, … as a Settlement settles them)")
     p.add_argument("--out", help="directory to write the manifest, claim and proof into")
     p.set_defaults(remote_func=cmd_prove)
 
@@ -252,6 +278,13 @@ def add_arguments(remote: argparse.ArgumentParser) -> None:
     p.add_argument("indices", nargs="+", type=int, help="contributor indices, manifest order")
     p.add_argument("--out", help="write the opening's bytes here")
     p.set_defaults(remote_func=cmd_open)
+
+    p = cmds.add_parser("payout-proof", help="a withdrawal's balance opening over a dataset's settled epochs")
+    p.add_argument("dataset_id")
+    p.add_argument("jobs", nargs="+", help="the jobs of epochs 1, 2, … in order ('-' leaves an epoch out)")
+    p.add_argument("--contributor", required=True, help="the contributor id")
+    p.add_argument("--out", help="write the opening (JSON: cumulative, commitment, excluded, opening hex) here")
+    p.set_defaults(remote_func=cmd_payout_proof)
 
     p = cmds.add_parser("info", help="server versions, SRS and limits")
     p.set_defaults(remote_func=cmd_info)

@@ -37,6 +37,7 @@ from attrib.service.api import attribution_pb2_grpc as pb_grpc
 from attrib.service.config import (
     DATASET_ID,
     DEFAULT_PAGE_SIZE,
+    MAX_BALANCE_EPOCHS,
     MAX_CONCURRENT_RPCS,
     MAX_ID_CHARS,
     MAX_OPENED_PAYOUTS,
@@ -49,7 +50,7 @@ from attrib.service.jobs import JobEvents, Progress, RequestPool, Scheduler
 from attrib.service.store import CANCELLED, QUEUED, RUNNING, SUCCEEDED, DatasetRecord, JobRecord, Store
 from attrib.verifier.attribution import CLAIM_VERSION, PROOF_VERSION, EpochShape
 from attrib.verifier.encoding import EncodingError
-from attrib.verifier.limits import FEE_LIMIT, MAX_CONTRIBUTOR_ID_BYTES, QUERY_LIMIT
+from attrib.verifier.limits import FEE_LIMIT, MAX_CONTRIBUTOR_ID_BYTES, MAX_SEQ, QUERY_LIMIT
 from attrib.verifier.messages import MANIFEST_VERSION, Manifest
 
 log = logging.getLogger("attrib.serve")
@@ -332,8 +333,10 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
         key = request.idempotency_key or None
         if key is not None and (len(key) > MAX_ID_CHARS or not key.isprintable()):
             raise invalid(f"idempotency_key: at most {MAX_ID_CHARS} printable characters")
+        if request.epoch >= MAX_SEQ:
+            raise invalid(f"epoch: a ledger's epoch number below 2^64, got {request.epoch}")
         digest = hashlib.sha256(b"\0".join([dataset.dataset_id.encode(), queries.astype("<i8").tobytes(),
-                                            ",".join(map(str, fees)).encode()])).digest()
+                                            ",".join(map(str, fees)).encode(), str(request.epoch).encode()])).digest()
         if key is not None:
             earlier = self.store.job_by_key(key)
             if earlier is not None:
@@ -349,7 +352,7 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             raise Invalid(grpc.StatusCode.RESOURCE_EXHAUSTED, f"the job queue is full ({active} jobs queued or "
                                                               f"running, capacity {self.config.queue_capacity}); "
                                                               "retry later")
-        job = self.store.add_job(dataset.dataset_id, queries, fees, key, digest)
+        job = self.store.add_job(dataset.dataset_id, queries, fees, key, digest, request.epoch)
         self.scheduler.enqueue(job)
         log.info("job %s: queued (dataset %s, %d queries)", job.job_id, job.dataset_id, job.num_queries)
         return pb.SubmitProveJobResponse(job_id=job.job_id, job=self._job_message(job))
@@ -414,6 +417,32 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             raise invalid(outcome[1])
         _, values, opening = outcome
         return pb.OpenPayoutsResponse(values=[str(v) for v in values], opening=opening)
+
+    @handles_errors
+    async def OpenBalance(self, request, context):
+        dataset = self._dataset(request.dataset_id)
+        ids = list(request.epoch_job_ids)
+        if not ids or len(ids) > MAX_BALANCE_EPOCHS:
+            raise invalid(f"epoch_job_ids: 1 to {MAX_BALANCE_EPOCHS} epochs")
+        if request.index >= dataset.num_contributors:
+            raise invalid(f"index: a contributor index from 0 to {dataset.num_contributors - 1}")
+        payouts, excluded = {}, []
+        for position, job_id in enumerate(ids, start=1):
+            if not job_id:
+                excluded.append(position)
+                continue
+            job = self._succeeded(job_id)
+            if job.dataset_id != dataset.dataset_id:
+                raise invalid(f"epoch_job_ids[{position - 1}]: job {job_id} is of dataset {job.dataset_id}")
+            if job.epoch != position:
+                raise invalid(f"epoch_job_ids[{position - 1}]: job {job_id} proved epoch {job.epoch}, not {position}")
+            payouts[position] = self.store.read_result(job.job_id)[2]
+        outcome = await self.pool.run(worker.open_job_balance, str(self.store.dataset_dir(dataset.dataset_id)),
+                                      len(ids), excluded, payouts, request.index)
+        if outcome[0] == "invalid":
+            raise invalid(outcome[1])
+        _, value, commitment, opening = outcome
+        return pb.OpenBalanceResponse(value=str(value), commitment=commitment, excluded=excluded, opening=opening)
 
     def _succeeded(self, job_id: str) -> JobRecord:
         job = self._job(job_id)

@@ -50,7 +50,7 @@ QUERIES_FILE = "queries.npy"
 CLAIM_FILE = "claim.bin"
 PAYOUTS_FILE = "payouts.json"
 PROOF_FILE = "proof.bin"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2            # 2: jobs.epoch (the claim's seq on a ledger)
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
 TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED})
@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     request_digest   BLOB NOT NULL,
     num_queries      INTEGER NOT NULL,
     fees             TEXT NOT NULL,
+    epoch            INTEGER NOT NULL DEFAULT 0,
     state            TEXT NOT NULL,
     attempts         INTEGER NOT NULL DEFAULT 0,
     error            TEXT NOT NULL DEFAULT '',
@@ -112,6 +113,7 @@ class JobRecord:
     request_digest: bytes
     num_queries: int
     fees: tuple[int, ...]
+    epoch: int
     state: str
     attempts: int
     error: str
@@ -176,10 +178,11 @@ class Store:
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.execute("PRAGMA foreign_keys = ON")
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, 1, SCHEMA_VERSION):
             raise RuntimeError(f"{self.root / DB_FILE}: schema version {version}, this server knows "
                                f"{SCHEMA_VERSION}")
-        self.db.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        upgrade = "ALTER TABLE jobs ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;" if version == 1 else ""
+        self.db.executescript(f"BEGIN; {upgrade} {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
 
     def close(self) -> None:
         self.db.close()
@@ -245,16 +248,16 @@ class Store:
         return _job(row) if row else None
 
     def add_job(self, dataset_id: str, queries: np.ndarray, fees: list[int], idempotency_key: str | None,
-                request_digest: bytes) -> JobRecord:
+                request_digest: bytes, epoch: int = 0) -> JobRecord:
         """Write the job's queries, then commit it as QUEUED."""
         job_id = uuid.uuid4().hex
         atomic_save_npy(self.job_dir(job_id) / QUERIES_FILE, queries)
         with self._transaction():
             self.db.execute(
                 "INSERT INTO jobs (job_id, dataset_id, idempotency_key, request_digest, num_queries, fees, "
-                "state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "epoch, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, dataset_id, idempotency_key, request_digest, len(fees), json.dumps([str(f) for f in fees]),
-                 QUEUED, time.time()))
+                 epoch, QUEUED, time.time()))
         return self.get_job(job_id)
 
     def active_jobs(self) -> int:
@@ -362,5 +365,5 @@ def _dataset(row: sqlite3.Row) -> DatasetRecord:
 def _job(row: sqlite3.Row) -> JobRecord:
     return JobRecord(row["seq"], row["job_id"], row["dataset_id"], row["idempotency_key"],
                      bytes(row["request_digest"]), row["num_queries"], tuple(int(f) for f in json.loads(row["fees"])),
-                     row["state"], row["attempts"], row["error"], row["created_at"], row["started_at"],
+                     row["epoch"], row["state"], row["attempts"], row["error"], row["created_at"], row["started_at"],
                      row["finished_at"])

@@ -65,7 +65,7 @@ def prove_worker(conn: Connection, srs_spec: SRSSpec, threads: int, parent_pid: 
 
     Protocol (pickled tuples over ``conn``): the worker sends ``("ready",)`` once its SRS is
     loaded (or ``("fatal", message)`` and exits).  Then, per job, it receives
-    ``(job_id, dataset_dir, job_dir, fees)``, sends any number of ``("progress", stage,
+    ``(job_id, dataset_dir, job_dir, fees, epoch)``, sends any number of ``("progress", stage,
     fraction)`` and finally ``("done",)`` or ``("failed", message)``.  EOF ends it.
     """
     _child_setup(threads, parent_pid)
@@ -77,12 +77,12 @@ def prove_worker(conn: Connection, srs_spec: SRSSpec, threads: int, parent_pid: 
     _send(conn, ("ready",))
     while True:
         try:
-            _job_id, dataset_dir, job_dir, fees = conn.recv()
+            _job_id, dataset_dir, job_dir, fees, epoch = conn.recv()
         except EOFError:
             return
         prover.progress = _throttled(conn)
         try:
-            prove_job(prover, Path(dataset_dir), Path(job_dir), fees)
+            prove_job(prover, Path(dataset_dir), Path(job_dir), fees, epoch)
         except Exception as exc:  # noqa: BLE001 - any failure of one job is that job's result
             _send(conn, ("failed", f"{type(exc).__name__}: {exc}"))
         else:
@@ -110,11 +110,12 @@ def _throttled(conn: Connection):
     return progress
 
 
-def prove_job(prover: Prover, dataset_dir: Path, job_dir: Path, fees: list[int]) -> None:
-    """Prove one job and write its payouts, claim and proof (atomically, the proof last) into ``job_dir``."""
+def prove_job(prover: Prover, dataset_dir: Path, job_dir: Path, fees: list[int], seq: int = 0) -> None:
+    """Prove one job (its claim's seq = ``seq``, the epoch's number on a ledger) and write its payouts,
+    claim and proof (atomically, the proof last) into ``job_dir``."""
     reg = Registration.load(dataset_dir)
     queries = np.load(job_dir / QUERIES_FILE, allow_pickle=False)
-    epoch = prover.prove(reg, queries, fees)
+    epoch = prover.prove(reg, queries, fees, seq=seq)
     atomic_write_bytes(job_dir / PAYOUTS_FILE, json.dumps([str(p) for p in epoch.payouts]).encode())
     atomic_write_bytes(job_dir / CLAIM_FILE, epoch.claim.to_bytes())
     atomic_write_bytes(job_dir / PROOF_FILE, epoch.proof.to_bytes())
@@ -130,6 +131,19 @@ def open_job_payouts(dataset_dir: str, claim: bytes, payouts: list[int], indices
     powers = _pool_prover.srs.powers_for(manifest.log_contributors)
     values, opening = open_payouts(powers, Claim.from_bytes(claim), payouts, manifest.log_contributors, indices)
     return ("ok", values, opening.to_bytes())
+
+
+def open_job_balance(dataset_dir: str, epoch: int, excluded: list[int], payouts_by_epoch: dict[int, list[int]],
+                     index: int) -> tuple:
+    """("ok", value, commitment bytes, opening bytes) for contributor ``index``'s balance over epochs
+    1 … ``epoch`` less ``excluded``, or ("invalid", message)."""
+    from attrib.verifier.encoding import encode_g1
+
+    manifest = Registration.load(dataset_dir).manifest
+    if not 0 <= index < manifest.num_contributors:
+        return ("invalid", f"index: a contributor index from 0 to {manifest.num_contributors - 1} (got {index})")
+    value, commitment, opening = _pool_prover.open_balance(manifest, epoch, payouts_by_epoch, index, excluded)
+    return ("ok", value, encode_g1(commitment), opening.to_bytes())
 
 
 # ---- the request pool ---------------------------------------------------------------

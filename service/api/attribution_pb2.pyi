@@ -118,18 +118,20 @@ class ListDatasetsResponse(_message.Message):
     def __init__(self, datasets: _Optional[_Iterable[_Union[Dataset, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SubmitProveJobRequest(_message.Message):
-    __slots__ = ("dataset_id", "num_queries", "queries", "fees", "idempotency_key")
+    __slots__ = ("dataset_id", "num_queries", "queries", "fees", "idempotency_key", "epoch")
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     NUM_QUERIES_FIELD_NUMBER: _ClassVar[int]
     QUERIES_FIELD_NUMBER: _ClassVar[int]
     FEES_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
     dataset_id: str
     num_queries: int
     queries: _containers.RepeatedScalarFieldContainer[int]
     fees: _containers.RepeatedScalarFieldContainer[str]
     idempotency_key: str
-    def __init__(self, dataset_id: _Optional[str] = ..., num_queries: _Optional[int] = ..., queries: _Optional[_Iterable[int]] = ..., fees: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    epoch: int
+    def __init__(self, dataset_id: _Optional[str] = ..., num_queries: _Optional[int] = ..., queries: _Optional[_Iterable[int]] = ..., fees: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ..., epoch: _Optional[int] = ...) -> None: ...
 
 class SubmitProveJobResponse(_message.Message):
     __slots__ = ("job_id", "job", "deduplicated")
@@ -238,6 +240,28 @@ class OpenPayoutsResponse(_message.Message):
     values: _containers.RepeatedScalarFieldContainer[str]
     opening: bytes
     def __init__(self, values: _Optional[_Iterable[str]] = ..., opening: _Optional[bytes] = ...) -> None: ...
+
+class OpenBalanceRequest(_message.Message):
+    __slots__ = ("dataset_id", "epoch_job_ids", "index")
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_JOB_IDS_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
+    epoch_job_ids: _containers.RepeatedScalarFieldContainer[str]
+    index: int
+    def __init__(self, dataset_id: _Optional[str] = ..., epoch_job_ids: _Optional[_Iterable[str]] = ..., index: _Optional[int] = ...) -> None: ...
+
+class OpenBalanceResponse(_message.Message):
+    __slots__ = ("value", "commitment", "excluded", "opening")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDED_FIELD_NUMBER: _ClassVar[int]
+    OPENING_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    commitment: bytes
+    excluded: _containers.RepeatedScalarFieldContainer[int]
+    opening: bytes
+    def __init__(self, value: _Optional[str] = ..., commitment: _Optional[bytes] = ..., excluded: _Optional[_Iterable[int]] = ..., opening: _Optional[bytes] = ...) -> None: ...
 
 class GetServerInfoRequest(_message.Message):
     __slots__ = ()

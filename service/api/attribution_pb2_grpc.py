@@ -80,6 +80,11 @@ class ProverServiceStub:
                 request_serializer=attribution_dot_v1_dot_attribution__pb2.OpenPayoutsRequest.SerializeToString,
                 response_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenPayoutsResponse.FromString,
                 _registered_method=True)
+        self.OpenBalance = channel.unary_unary(
+                '/attribution.v1.ProverService/OpenBalance',
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.OpenBalanceRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenBalanceResponse.FromString,
+                _registered_method=True)
         self.GetServerInfo = channel.unary_unary(
                 '/attribution.v1.ProverService/GetServerInfo',
                 request_serializer=attribution_dot_v1_dot_attribution__pb2.GetServerInfoRequest.SerializeToString,
@@ -159,6 +164,15 @@ class ProverServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenBalance(self, request, context):
+        """A withdrawal's opening: one contributor's cumulative payout over a dataset's
+        settled epochs 1 … e (attrib.verifier.payouts.verify_balance), each epoch
+        named by the SUCCEEDED job that proved it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetServerInfo(self, request, context):
         """Versions, SRS and limits.  Needs no token.
         """
@@ -213,6 +227,11 @@ def add_ProverServiceServicer_to_server(servicer, server):
                     servicer.OpenPayouts,
                     request_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenPayoutsRequest.FromString,
                     response_serializer=attribution_dot_v1_dot_attribution__pb2.OpenPayoutsResponse.SerializeToString,
+            ),
+            'OpenBalance': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenBalance,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenBalanceRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.OpenBalanceResponse.SerializeToString,
             ),
             'GetServerInfo': grpc.unary_unary_rpc_method_handler(
                     servicer.GetServerInfo,
@@ -464,6 +483,33 @@ class ProverService:
             '/attribution.v1.ProverService/OpenPayouts',
             attribution_dot_v1_dot_attribution__pb2.OpenPayoutsRequest.SerializeToString,
             attribution_dot_v1_dot_attribution__pb2.OpenPayoutsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenBalance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/attribution.v1.ProverService/OpenBalance',
+            attribution_dot_v1_dot_attribution__pb2.OpenBalanceRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.OpenBalanceResponse.FromString,
             options,
             channel_credentials,
             insecure,

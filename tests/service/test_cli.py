@@ -36,7 +36,7 @@ def test_register_prove_verify(remote, tmp_path, make_rows, make_epoch, srs):
     queries, fees = make_epoch(3, 4)
     (tmp_path / "epoch.json").write_text(json.dumps({"queries": queries.tolist(), "fees": fees}))
     code, out, err = remote("prove", "cli-data", tmp_path / "epoch.json", "--out", tmp_path / "proof")
-    assert code == 0 and "SUCCEEDED" in out and "SUCCEEDED" in err
+    assert code == 0 and "SUCCEEDED" in out and "SUCCEEDED" in err, (out, err)
     job_id = next(line.split()[1].rstrip(":") for line in out.splitlines() if line.startswith("job "))
     for name in ("manifest.bin", "claim.bin", "claim.json", "proof.bin", "payouts.json"):
         assert (tmp_path / "proof" / name).exists()
@@ -177,3 +177,40 @@ def test_tls(start_server, tmp_path):
     with server.client(timeout=5) as plain, pytest.raises(ServiceError) as info:
         plain.server_info()
     assert info.value.code.name == "UNAVAILABLE"
+
+
+def test_payout_proof_for_a_withdrawal(remote, tmp_path, make_rows, make_epoch, srs):
+    """Epochs proved with --seq, then `attrib remote payout-proof` over them (one left out): the
+    JSON it writes checks with verify_balance."""
+    from attrib.verifier import verify_balance
+    from attrib.verifier.encoding import g1_from_affine
+
+    features, owners, scales = make_rows(120, 3, 4)
+    np.savez(tmp_path / "data.npz", features=features, contributors=np.array(owners), scales=scales)
+    assert remote("register", "cli-bal", tmp_path / "data.npz", "--out", tmp_path / "m.bin")[0] == 0
+    jobs = []
+    for epoch in (1, 2):
+        queries, fees = make_epoch(3, 3, seed=epoch)
+        (tmp_path / f"e{epoch}.json").write_text(json.dumps({"queries": queries.tolist(), "fees": fees}))
+        code, out, _ = remote("prove", "cli-bal", tmp_path / f"e{epoch}.json", "--seq", str(epoch),
+                              "--out", tmp_path / f"p{epoch}")
+        assert code == 0
+        jobs.append(next(line.split()[1].rstrip(":") for line in out.splitlines() if line.startswith("job ")))
+    manifest = (tmp_path / "m.bin").read_bytes()
+    from attrib.verifier import Manifest
+
+    name = Manifest.from_bytes(manifest).contributors[1]
+    code, _, err = remote("payout-proof", "cli-bal", jobs[0], "-", "--contributor", name,
+                          "--out", tmp_path / "w.json")
+    assert code == 0 and "less [2]" in err
+    record = json.loads((tmp_path / "w.json").read_text())
+    payouts = json.loads((tmp_path / "p1" / "payouts.json").read_text())
+    assert (record["index"], record["epoch"], record["excluded"], int(record["cumulative"])) == \
+        (1, 2, [2], int(payouts[1]))
+    commitment = g1_from_affine(*(int(v, 16) for v in record["commitment"]))
+    assert verify_balance(manifest, 2, [2], commitment, 1, int(record["cumulative"]),
+                          bytes.fromhex(record["opening"]), trusted_srs_digest=srs.digest())
+    code, _, err = remote("payout-proof", "cli-bal", jobs[1], "--contributor", name)
+    assert code != 0 and "proved epoch 2, not 1" in err
+    code, _, err = remote("payout-proof", "cli-bal", jobs[0], "--contributor", "nobody")
+    assert code != 0 and "no contributor 'nobody'" in err

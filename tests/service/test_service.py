@@ -99,6 +99,34 @@ def test_whole_flow(client, small, srs, make_epoch, verify):
     assert job_state_name(client.job(submitted.job_id).state) == "SUCCEEDED"
 
 
+def test_balances_for_withdrawals(client, small, srs, make_epoch):
+    """Epochs proved for a ledger (epoch = the claim's seq), then a withdrawal's balance opening over
+    them, with an epoch left out; each checks with verify_balance, and a wrong request is refused."""
+    from attrib.verifier import verify_balance
+
+    manifest = client.manifest("small")
+    results = []
+    for epoch in (1, 2, 3):
+        queries, fees = make_epoch(4, 8, seed=20 + epoch)
+        results.append(client.prove("small", queries, fees, epoch=epoch, timeout=120))
+    assert [r.claim.seq for r in results] == [1, 2, 3]
+    ids = [r.job_id for r in results]
+    value, commitment, excluded, opening = client.open_balance("small", ids, 3)
+    assert value == sum(r.payouts[3] for r in results) and excluded == []
+    assert verify_balance(manifest, 3, [], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
+    value, commitment, excluded, opening = client.open_balance("small", [ids[0], "", ids[2]], 3)
+    assert excluded == [2] and value == results[0].payouts[3] + results[2].payouts[3]
+    assert verify_balance(manifest, 3, [2], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
+    assert not verify_balance(manifest, 3, [], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
+    for request, code, words in (((ids[1:],), grpc.StatusCode.INVALID_ARGUMENT, "proved epoch 2, not 1"),
+                                 (([],), grpc.StatusCode.INVALID_ARGUMENT, "epoch_job_ids"),
+                                 ((["no-such-job"],), grpc.StatusCode.NOT_FOUND, "no-such-job")):
+        got, details = code_of(lambda: client.open_balance("small", *request, 0))
+        assert got == code and words in details, (got, details)
+    got, details = code_of(lambda: client.open_balance("small", ids, 7))
+    assert got == grpc.StatusCode.INVALID_ARGUMENT and "index" in details
+
+
 def test_verify_gives_reasons(client, small_proof, make_rows, make_epoch, srs):
     manifest = client.manifest("small")
     claim, proof = small_proof.claim, small_proof.proof
@@ -281,7 +309,7 @@ def test_health_and_reflection(server):
         prover = pool.FindServiceByName("attribution.v1.ProverService")
         assert [m.name for m in prover.methods] == ["RegisterDataset", "GetManifest", "ListDatasets",
                                                     "SubmitProveJob", "WatchJob", "GetJob", "CancelJob",
-                                                    "GetProof", "OpenPayouts", "GetServerInfo"]
+                                                    "GetProof", "OpenPayouts", "OpenBalance", "GetServerInfo"]
         assert pool.FindMessageTypeByName("attribution.v1.Job").fields_by_name["state"].enum_type.values[0].name \
             == "JOB_STATE_UNSPECIFIED"
 

@@ -83,3 +83,35 @@ def test_state_survives_reopening(tmp_path, srs):
 def test_one_store_per_directory(tmp_path, store):
     with pytest.raises(DataDirLocked):
         Store(tmp_path / "data")
+
+
+def test_a_version_1_data_directory_is_upgraded(tmp_path, srs):
+    """A data directory written before jobs had an epoch opens with its jobs intact (epoch 0)."""
+    import sqlite3
+
+    from attrib.service.store import DB_FILE, SCHEMA_VERSION
+
+    s = Store(tmp_path / "data")
+    reg = Prover(srs).register(Dataset(np.arange(12).reshape(6, 2), ["a", "b", "a", "c", "b", "a"]))
+    staged = s.new_staging_dir()
+    reg.save(staged)
+    s.add_dataset(staged, "d", reg.manifest.to_bytes(), reg.manifest.digest(), 6, 2, 3, True)
+    job = s.add_job("d", np.ones((2, 2), np.int64), [5], None, b"digest", epoch=4)
+    assert s.get_job(job.job_id).epoch == 4
+    s.close()
+    # turn it back into a version-1 directory: no epoch column
+    db = sqlite3.connect(tmp_path / "data" / DB_FILE, isolation_level=None)
+    db.executescript("BEGIN; ALTER TABLE jobs DROP COLUMN epoch; PRAGMA user_version = 1; COMMIT;")
+    db.close()
+    s = Store(tmp_path / "data")
+    try:
+        upgraded = s.get_job(job.job_id)
+        assert (upgraded.fees, upgraded.epoch, upgraded.state) == ((5,), 0, QUEUED)
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        s.close()
+    db = sqlite3.connect(tmp_path / "data" / DB_FILE, isolation_level=None)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(RuntimeError, match="schema version 99"):
+        Store(tmp_path / "data")
