@@ -15,7 +15,7 @@ opening whatever |I|.
 | a wrong value for one index | the γ-combination at random γ, then the sum-check (SZ 2·mC/r) |
 | the value of another index | eq(bits c, ·) differs at every Boolean point but c |
 | an opening against another epoch's C_P | the claim (digest, seq, C_P) is absorbed first |
-| an index ≥ C | refused before any work (payouts beyond C are 0 by the epoch's degree claim) |
+| an index ≥ C | refused before any work (payouts in [C, 2^mC) are 0: G's rows there are zero, so A = 0 and I5 forces P = 0; past 2^mC, the epoch's degree claim) |
 """
 
 from __future__ import annotations
@@ -96,9 +96,19 @@ def payout_kernel_at(indices: list[int], gamma: int, x: list[int]) -> int:
     return total
 
 
+def _integer(x):
+    """``x`` as a Python int when it is an integer of any integer type (not a bool), else ``x`` itself."""
+    import numbers
+
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool) and type(x).__name__ != "bool_":
+        return int(x)
+    return x
+
+
 def check_indices(manifest: Manifest, indices, values) -> None:
-    """Distinct contributor indices below C, one integer value in [0, r) each (EncodingError)."""
-    indices, values = list(indices), list(values)
+    """Distinct contributor indices below C, one integer value in [0, r) each (EncodingError).
+    Integers of any integer type (numpy's included) are taken; bools and everything else are not."""
+    indices, values = [_integer(c) for c in indices], [_integer(v) for v in values]
     if not indices or len(indices) != len(values) or len(set(indices)) != len(indices):
         raise EncodingError("payouts: one value per index, at least one, and no index twice")
     if not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c < manifest.num_contributors
@@ -113,7 +123,7 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
     ``indices`` (manifest order), for the SRS of ``trusted_srs_digest`` (required).  The manifest,
     claim and opening may be objects or bytes.  False for anything wrong or malformed."""
     digest = trusted_digest(trusted_srs_digest)
-    if digest is None or not (isinstance(indices, (list, tuple)) and isinstance(values, (list, tuple))):
+    if digest is None or isinstance(indices, (str, bytes)) or isinstance(values, (str, bytes)):
         return False
     try:
         manifest, claim = decode_as(manifest, Manifest), decode_as(claim, Claim)
@@ -121,7 +131,7 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
         claim.validate()
         if manifest.srs_digest != digest or bytes(claim.manifest_digest) != manifest.digest():
             return False
-        indices, values = list(indices), list(values)
+        indices, values = [_integer(c) for c in indices], [_integer(v) for v in values]
         check_indices(manifest, indices, values)
         n = manifest.log_contributors
         opening.validate(n)
@@ -136,7 +146,7 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
             return False
         return verify_hyperkzg(manifest.verifying_key, [claim.payouts_commitment], x, [opening.value_at_x],
                                opening.opening, transcript)
-    except EncodingError:
+    except (EncodingError, TypeError):           # TypeError: indices or values that are not sequences
         return False
 
 

@@ -302,6 +302,13 @@ def test_payout_openings(small, srs16):
     accepted = [name for name, (i, v) in refused.items()
                 if verify_payouts(reg.manifest, epoch.claim, i, v, opening, trusted_srs_digest=digest)]
     assert accepted == []
+    # numpy integers are integers; numpy bools, scalars and strings are not sequences of indices
+    assert verify_payouts(reg.manifest, epoch.claim, np.array([4, 1]), np.array(good, dtype=object), opening,
+                          trusted_srs_digest=digest)
+    assert verify_payouts(reg.manifest, epoch.claim, [np.int64(4), np.uint16(1)], good, opening,
+                          trusted_srs_digest=digest)
+    for indices in ([np.True_, 1], 4, "41", None):
+        assert not verify_payouts(reg.manifest, epoch.claim, indices, good, opening, trusted_srs_digest=digest)
     other = Prover(srs16).prove(reg, queries, [f // 2 for f in fees])                # another epoch's claim
     assert not verify_payouts(reg.manifest, other.claim, [4, 1], good, opening, trusted_srs_digest=digest)
     assert not verify_payouts(reg.manifest, epoch.claim, [4, 1], good, opening, trusted_srs_digest=bytes(32))
