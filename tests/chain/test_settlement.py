@@ -291,3 +291,17 @@ def test_settle_and_register_calldata_fuzz(srs, deployed):
         cases += 1
     assert cases == 36
     assert deployed.send(OWNER, "settle", digest, epoch.claim.to_bytes(), epoch.proof.to_bytes(), value=gross).success
+
+
+def test_the_gas_benchmark_runs(deployed):
+    """`python -m attrib.bench evm` on its smallest configuration: every step succeeds and is priced."""
+    import argparse
+
+    from attrib.bench import evm
+
+    result = evm.run(argparse.Namespace(config=["4,4,12"], quick=True, repeat=1, seed=3))
+    (row,) = result["results"]
+    for step in ("register", "settle_first", "settle", "withdraw"):
+        assert row[step]["total"] == 21_000 + row[step]["calldata_gas"] + row[step]["execution"] > 100_000
+    assert row["settle_first"]["total"] > row["settle"]["total"]              # the first writes of the balances
+    assert "C = 16" in evm.format_table(result) or "2^4" in evm.format_table(result)
