@@ -1153,7 +1153,8 @@ def _types(signature: str) -> list[str]:
     return signature[signature.index("(") + 1:-1].split(",")
 
 
-def _canonical(obj, cls) -> bytes:
+def canonical_bytes(obj, cls) -> bytes:
+    """An object's canonical bytes, or the bytes as given (the contract refuses malformed ones)."""
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return bytes(obj)
     if isinstance(obj, cls):
@@ -1166,7 +1167,7 @@ def epoch_calldata(manifest: Manifest, claim, proof) -> bytes:
     if not isinstance(manifest, Manifest):
         raise TypeError(f"expected a Manifest, got {type(manifest).__name__}")
     args = [manifest.digest(), manifest.log_contributors, manifest.log_columns,
-            tuple(manifest.aggregate_commitment), _canonical(claim, Claim), _canonical(proof, Proof)]
+            tuple(manifest.aggregate_commitment), canonical_bytes(claim, Claim), canonical_bytes(proof, Proof)]
     return selector(VERIFY_EPOCH_SIGNATURE) + encode_arguments(_types(VERIFY_EPOCH_SIGNATURE), args)
 
 
@@ -1175,8 +1176,8 @@ def payout_calldata(manifest: Manifest, claim, indices, values, opening) -> byte
     their payouts and a payout opening (claim and opening as objects or bytes)."""
     if not isinstance(manifest, Manifest):
         raise TypeError(f"expected a Manifest, got {type(manifest).__name__}")
-    args = [manifest.digest(), manifest.num_contributors, _canonical(claim, Claim), [int(i) for i in indices],
-            [int(v) for v in values], _canonical(opening, PayoutOpening)]
+    args = [manifest.digest(), manifest.num_contributors, canonical_bytes(claim, Claim), [int(i) for i in indices],
+            [int(v) for v in values], canonical_bytes(opening, PayoutOpening)]
     return selector(VERIFY_PAYOUTS_SIGNATURE) + encode_arguments(_types(VERIFY_PAYOUTS_SIGNATURE), args)
 
 
@@ -1187,7 +1188,7 @@ def balance_calldata(manifest: Manifest, epoch: int, excluded, commitment, index
         raise TypeError(f"expected a Manifest, got {type(manifest).__name__}")
     point = tuple(commitment) if len(commitment) == 2 else g1_affine(commitment)
     args = [manifest.digest(), manifest.num_contributors, int(epoch), [int(e) for e in excluded], point, int(index),
-            int(value), _canonical(opening, BalanceOpening)]
+            int(value), canonical_bytes(opening, BalanceOpening)]
     return selector(VERIFY_BALANCE_SIGNATURE) + encode_arguments(_types(VERIFY_BALANCE_SIGNATURE), args)
 
 

@@ -51,9 +51,8 @@ This module only writes text and bytes; compiling and executing are attrib.chain
 
 from __future__ import annotations
 
-import re
-
 from attrib.verifier.encoding import Q_MODULUS, R_MODULUS, encode_g2, g1_affine
+from attrib.verifier.evm import canonical_bytes, encode_arguments, render, selector
 from attrib.verifier.hyperkzg import NUM_POINTS, TAIL_LOG, VerifyingKey
 from attrib.verifier.limits import (
     MAGNITUDE_LIMBS,
@@ -83,7 +82,6 @@ assert len(MANIFEST_DOMAIN) <= 32 and len(CONTRIBUTORS_DOMAIN) <= 32
 SET_SLOT_BYTES = 4
 assert MAX_CONTRIBUTORS < 256 ** SET_SLOT_BYTES     # a set slot holds an index + 1 in four bytes
 
-_PLACEHOLDER = re.compile(r"\{\{([A-Z0-9_]+)\}\}")
 
 TEMPLATE = r"""// SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
@@ -802,20 +800,6 @@ contract RegistrationVerifier {
 """
 
 
-def render(text: str, constants: dict[str, int]) -> str:
-    """Replace every {{NAME}} by constants[NAME] (as a hex literal); every name must be given and used."""
-    names = set(_PLACEHOLDER.findall(text))
-    if names != set(constants):
-        raise ValueError(f"template constants mismatch: missing {sorted(names - set(constants))}, "
-                         f"unused {sorted(set(constants) - names)}")
-    return _PLACEHOLDER.sub(lambda m: hex(constants[m.group(1)]), text)
-
-
-def selector(signature: str) -> bytes:
-    """The 4-byte function selector: keccak256(signature)[:4]."""
-    return keccak256(signature.encode())[:4]
-
-
 def registration_constants(vk: VerifyingKey) -> dict[str, int]:
     """The values of the template's {{…}} constants for the SRS of ``vk``."""
     if not isinstance(vk, VerifyingKey):
@@ -861,25 +845,11 @@ def registration_contract_source(verifying_key: VerifyingKey) -> str:
 
 # ---- calldata and the returned words -------------------------------------------------------------
 
-def _canonical(obj, cls) -> bytes:
-    if isinstance(obj, (bytes, bytearray, memoryview)):
-        return bytes(obj)
-    if isinstance(obj, cls):
-        return obj.to_bytes()
-    raise TypeError(f"expected {cls.__name__} or bytes, got {type(obj).__name__}")
-
-
-def _bytes_tail(blob: bytes) -> bytes:
-    return len(blob).to_bytes(32, "big") + blob + bytes(-len(blob) % 32)
-
-
 def registration_calldata(manifest, proof) -> bytes:
     """ABI calldata of ``verifyRegistration(bytes,bytes)`` for a Manifest and a RegistrationProof (each
     the object or its bytes, passed as they are: malformed bytes are the contract's to refuse)."""
-    first = _bytes_tail(_canonical(manifest, Manifest))
-    second = _bytes_tail(_canonical(proof, RegistrationProof))
-    head = (64).to_bytes(32, "big") + (64 + len(first)).to_bytes(32, "big")
-    return selector(VERIFY_REGISTRATION_SIGNATURE) + head + first + second
+    args = [canonical_bytes(manifest, Manifest), canonical_bytes(proof, RegistrationProof)]
+    return selector(VERIFY_REGISTRATION_SIGNATURE) + encode_arguments(["bytes", "bytes"], args)
 
 
 def decode_registration_output(output: bytes) -> dict:
