@@ -30,6 +30,10 @@ COMMANDS: dict[str, Command] = {
                       "Talk to a running prover service (attrib serve) over gRPC."),
     "chain": Command("attrib.chain.cli", "deploy, register, settle and withdraw on a JSON-RPC chain",
                      "The Settlement contract and its verifiers on any JSON-RPC chain (anvil for a local try)."),
+    "explorer": Command("attrib.explorer.cli", "serve a read-only web explorer over a service data directory",
+                        "A read-only web explorer: datasets, epochs, contributors' payouts and proof checks, "
+                        "as HTML pages and JSON, over a prover service's data directory (and, with --rpc, "
+                        "the Settlement contract's events)."),
     "bench": Command("attrib.bench.harness", "run the benchmarks and write a report with plots",
                      "Run the benchmark suites (ours and the peers side by side) and write DIR/results.json, "
                      "DIR/report.md and PNG plots. See bench/README.md.", entry="main"),

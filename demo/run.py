@@ -45,8 +45,9 @@ class Progress:
 
 
 def run_demo(contributors: int = 50, queries: int = 200, fee: int = 1_000_000, seed: int = 0,
-             ptau: str | None = None, progress: bool | None = None, out=None) -> dict:
-    """The whole pipeline; returns the measured figures (also printed)."""
+             ptau: str | None = None, progress: bool | None = None, out=None, keep: dict | None = None) -> dict:
+    """The whole pipeline; returns the measured figures (also printed).  ``keep``, when given, receives
+    the prover, registration, epoch, queries and fees (for ``--explorer``)."""
     out = out or sys.stdout
     say = lambda *a: print(*a, file=out, flush=True)  # noqa: E731
     bars = Progress(sys.stderr.isatty() if progress is None else progress)
@@ -122,6 +123,8 @@ def run_demo(contributors: int = 50, queries: int = 200, fee: int = 1_000_000, s
         f"{'OK' if opened else 'FAILED'}")
     say("timings: " + ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in timings.items()))
     ok = ok and registered and opened
+    if keep is not None:
+        keep.update(prover=prover, registration=reg, epoch=epoch, queries=data.query_features, fees=fees)
     return {"ok": ok, "timings": timings, "proof_bytes": len(proof_bytes), "spearman_min": min(rho),
             "top10_identical": float(np.mean(top10)), "payout_deviation": deviation}
 
@@ -131,8 +134,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queries", type=int, default=200, help="inferences in the epoch")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ptau", help="a snarkjs .ptau file to use as the SRS (default: an insecure dev SRS)")
+    parser.add_argument("--explorer", action="store_true",
+                        help="then write the registration and epochs into a service data directory and leave "
+                             "the web explorer running over it (needs the 'explorer' extra)")
+    parser.add_argument("--explorer-dir", help="that data directory (default: a new temporary one)")
+    parser.add_argument("--explorer-port", type=int, default=8080, help="the explorer's port (0: a free one)")
 
 
 def run(args: argparse.Namespace) -> int:
-    result = run_demo(contributors=args.contributors, queries=args.queries, seed=args.seed, ptau=args.ptau)
+    keep = {} if args.explorer else None
+    result = run_demo(contributors=args.contributors, queries=args.queries, seed=args.seed, ptau=args.ptau, keep=keep)
+    if args.explorer and result["ok"]:
+        from attrib.explorer.demo import serve_demo
+
+        return serve_demo(keep, args.explorer_dir, port=args.explorer_port)
     return 0 if result["ok"] else 1
