@@ -20,6 +20,7 @@ from attrib.prover.epoch import prove_epoch
 from attrib.prover.hyperkzg import commit
 from attrib.prover.payouts import open_balance, open_payouts
 from attrib.prover.registration import aggregate_table, prove_registration
+from attrib.prover.rows import open_rows
 from attrib.prover.srs import SRS
 from attrib.prover.storage import atomic_save_npy, atomic_write_bytes
 from attrib.verifier.attribution import Claim, EpochShape, Proof, epoch_shape
@@ -28,6 +29,7 @@ from attrib.verifier.limits import MAX_SEQ
 from attrib.verifier.messages import Manifest
 from attrib.verifier.payouts import BalanceOpening, PayoutOpening
 from attrib.verifier.registration import RegistrationProof
+from attrib.verifier.rows import RowOpening
 from attrib.verifier.terms import Terms
 
 
@@ -59,7 +61,7 @@ class Registration:
         return d
 
     @classmethod
-    def load(cls, directory: str | Path) -> "Registration":
+    def load(cls, directory: str | Path) -> Registration:
         """Reload without recomputation; arrays are memory-mapped and checked against the manifest."""
         d = Path(directory)
         missing = [name for name in cls.FILES if not (d / name).exists()]
@@ -162,6 +164,18 @@ class Prover:
         return Epoch(manifest, result.claim, result.proof, result.payouts, result.totals, q, fee_list, powers,
                      {"prove_s": time.perf_counter() - start})
 
+    def open_rows(self, reg: Registration, rows) -> tuple[list[list[int]], RowOpening]:
+        """One succinct opening of the registered rows ``rows`` (manifest order): (per row its k
+        features and its scale, the opening; attrib.verifier.rows.verify_rows checks it)."""
+        self._check_registration(reg)
+        rows = [int(r) for r in rows]
+        n = reg.manifest.num_rows
+        if not rows or len(set(rows)) != len(rows) or not all(0 <= r < n for r in rows):
+            raise ValueError(f"rows: distinct registered rows, each in [0, {n}) (got {rows[:8]}"
+                             f"{'…' if len(rows) > 8 else ''})")
+        powers = self.srs.powers_for(reg.manifest.log_rows)
+        return open_rows(powers, reg.manifest, reg.features, reg.scales, rows)
+
     def open_balance(self, manifest: Manifest, epoch: int, payouts_by_epoch: dict, index: int, excluded=()
                      ) -> tuple[int, object, BalanceOpening]:
         """A withdrawal's opening: contributor ``index``'s cumulative payout over the settled epochs
@@ -174,7 +188,7 @@ class Prover:
             raise RegistrationError("the manifest was registered with another SRS")
         if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch < MAX_SEQ:
             raise ValueError(f"epoch: expected a settled epoch number in [1, 2^64), got {epoch!r}")
-        excluded = sorted(set(int(e) for e in excluded))
+        excluded = sorted({int(e) for e in excluded})
         if any(not 1 <= e <= epoch for e in excluded):
             raise ValueError(f"excluded epochs must lie in [1, {epoch}]")
         powers = self.srs.powers_for(manifest.log_contributors)

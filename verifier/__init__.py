@@ -2,7 +2,7 @@
 
 Depends on py_ecc and a keccak implementation only, and on nothing else of
 this project.  Read it in this order: limits, encoding, transcript, polynomial,
-sumcheck, hyperkzg, terms, messages, registration, fees, kernels, attribution, payouts.
+sumcheck, hyperkzg, terms, messages, registration, rows, fees, kernels, attribution, payouts.
 """
 
 from attrib.verifier.attribution import Claim, Proof, verify_attribution
@@ -11,7 +11,9 @@ from attrib.verifier.hyperkzg import VerifyingKey
 from attrib.verifier.messages import Manifest
 from attrib.verifier.payouts import BalanceOpening, PayoutOpening, verify_balance, verify_payouts
 from attrib.verifier.registration import RegistrationProof, verify_registration
+from attrib.verifier.rows import RowOpening, verify_rows
 from attrib.verifier.terms import Terms
 
 __all__ = ["BalanceOpening", "Claim", "EncodingError", "Manifest", "PayoutOpening", "Proof", "RegistrationProof",
-           "Terms", "VerifyingKey", "verify_attribution", "verify_balance", "verify_payouts", "verify_registration"]
+           "RowOpening", "Terms", "VerifyingKey", "verify_attribution", "verify_balance", "verify_payouts",
+           "verify_registration", "verify_rows"]
