@@ -28,14 +28,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from attrib.prover.dataset import check_contributors, check_features, check_fees, check_scales, quantize_queries
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.api import attribution_pb2_grpc as pb_grpc
-from attrib.verifier import BalanceOpening, Claim, Manifest, PayoutOpening, Proof
+from attrib.verifier import BalanceOpening, Claim, Manifest, PayoutOpening, Proof, RowOpening
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 MAX_MESSAGE_BYTES = 256 << 20
 CHUNK_BYTES = 1024 * 1024          # about 1 MiB of rows per upload message
 TERMINAL_STATES = frozenset({pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED})
 _UNARY_METHODS = ("GetManifest", "ListDatasets", "SubmitProveJob", "GetJob", "CancelJob", "GetProof", "OpenPayouts",
-                  "OpenBalance", "GetServerInfo")
+                  "OpenBalance", "OpenRows", "GetServerInfo")
 SERVICE_CONFIG = json.dumps({"methodConfig": [{
     "name": [{"service": "attribution.v1.ProverService", "method": m} for m in _UNARY_METHODS]
     + [{"service": "attribution.v1.VerifierService"}],
@@ -219,6 +219,11 @@ class Client:
         r = self._call(self.prover.OpenBalance, pb.OpenBalanceRequest(
             dataset_id=dataset_id, epoch_job_ids=list(epoch_job_ids), index=int(index)))
         return int(r.value), decode_g1(r.commitment), list(r.excluded), BalanceOpening.from_bytes(r.opening)
+
+    def open_rows(self, dataset_id: str, rows) -> tuple[list[list[int]], RowOpening]:
+        """(per row its features and its scale, one opening of them against the dataset's manifest)."""
+        r = self._call(self.prover.OpenRows, pb.OpenRowsRequest(dataset_id=dataset_id, rows=[int(x) for x in rows]))
+        return [[*v.features, v.scale] for v in r.values], RowOpening.from_bytes(r.opening)
 
     def open_payouts(self, job_id: str, indices) -> tuple[list[int], PayoutOpening]:
         """(the payouts at ``indices``, one opening of them against the job's claim)."""

@@ -22,6 +22,7 @@ DATASET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")   # 1 to 64 characte
 MAX_ID_CHARS = 128                 # job ids and idempotency keys
 MAX_PAGE_SIZE = 1000
 MAX_OPENED_PAYOUTS = 4096          # contributor indices in one OpenPayouts call
+MAX_OPENED_ROWS_PER_CALL = 1024    # rows in one OpenRows call
 MAX_BALANCE_EPOCHS = 4096          # epochs one OpenBalance call sums (each read from its job's files)
 DEFAULT_PAGE_SIZE = 100
 MAX_RESPONSE_BYTES = 256 << 20

@@ -8,6 +8,7 @@
     verify MANIFEST CLAIM PROOF                      the server's verdict (exit 1 if invalid)
     open JOB_ID INDEX…                               one opening of those contributors' payouts
     payout-proof DATASET_ID JOB… --contributor ID    a withdrawal's balance opening over epochs 1 … e
+    open-rows DATASET_ID ROW… [--out F]              one opening of those registered rows (an audit's)
     info | list | cancel JOB_ID
 
 The server address comes from --server or $ATTRIB_SERVER, the token from --token-file or
@@ -189,6 +190,17 @@ def cmd_payout_proof(client, args) -> int:
     return 0
 
 
+def cmd_open_rows(client, args) -> int:
+    values, opening = client.open_rows(args.dataset_id, args.rows)
+    if args.out:
+        Path(args.out).write_bytes(opening.to_bytes())
+    for r, v in zip(args.rows, values):
+        print(f"{r}\t{' '.join(map(str, v[:-1]))}\tscale {v[-1]}")
+    print(f"one opening of {len(values)} rows: {len(opening.to_bytes()):,} bytes"
+          + (f", written to {args.out}" if args.out else ""), file=sys.stderr)
+    return 0
+
+
 def cmd_info(client, args) -> int:
     from google.protobuf.json_format import MessageToDict
 
@@ -285,6 +297,12 @@ def add_arguments(remote: argparse.ArgumentParser) -> None:
     p.add_argument("--contributor", required=True, help="the contributor id")
     p.add_argument("--out", help="write the opening (JSON: cumulative, commitment, excluded, opening hex) here")
     p.set_defaults(remote_func=cmd_payout_proof)
+
+    p = cmds.add_parser("open-rows", help="open registered rows (features and scales) in one succinct opening")
+    p.add_argument("dataset_id")
+    p.add_argument("rows", nargs="+", type=int, help="row indices, manifest (grouped) order")
+    p.add_argument("--out", help="write the opening's bytes here")
+    p.set_defaults(remote_func=cmd_open_rows)
 
     p = cmds.add_parser("info", help="server versions, SRS and limits")
     p.set_defaults(remote_func=cmd_info)

@@ -41,6 +41,7 @@ from attrib.service.config import (
     MAX_CONCURRENT_RPCS,
     MAX_ID_CHARS,
     MAX_OPENED_PAYOUTS,
+    MAX_OPENED_ROWS_PER_CALL,
     MAX_PAGE_SIZE,
     MAX_RESPONSE_BYTES,
     ServiceConfig,
@@ -417,6 +418,21 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             raise invalid(outcome[1])
         _, values, opening = outcome
         return pb.OpenPayoutsResponse(values=[str(v) for v in values], opening=opening)
+
+    @handles_errors
+    async def OpenRows(self, request, context):
+        dataset = self._dataset(request.dataset_id)
+        rows = list(request.rows)
+        if not rows:
+            raise invalid("rows: at least one row")
+        if len(rows) > MAX_OPENED_ROWS_PER_CALL:
+            raise Invalid(grpc.StatusCode.RESOURCE_EXHAUSTED, f"rows: at most {MAX_OPENED_ROWS_PER_CALL} in one call")
+        outcome = await self.pool.run(worker.open_dataset_rows, str(self.store.dataset_dir(dataset.dataset_id)), rows)
+        if outcome[0] == "invalid":
+            raise invalid(outcome[1])
+        _, values, opening = outcome
+        return pb.OpenRowsResponse(values=[pb.OpenedRow(features=v[:-1], scale=v[-1]) for v in values],
+                                   opening=opening)
 
     @handles_errors
     async def OpenBalance(self, request, context):

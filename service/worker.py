@@ -146,6 +146,17 @@ def open_job_balance(dataset_dir: str, epoch: int, excluded: list[int], payouts_
     return ("ok", value, encode_g1(commitment), opening.to_bytes())
 
 
+def open_dataset_rows(dataset_dir: str, rows: list[int]) -> tuple:
+    """("ok", values, opening bytes) for a registered dataset's ``rows``, or ("invalid", message)."""
+    reg = Registration.load(dataset_dir)
+    n = reg.manifest.num_rows
+    bad = [r for r in rows if not 0 <= r < n]
+    if not rows or len(set(rows)) != len(rows) or bad:
+        return ("invalid", f"rows: distinct rows from 0 to {n - 1}" + (f" (got {bad[0]})" if bad else ""))
+    values, opening = _pool_prover.open_rows(reg, rows)
+    return ("ok", values, opening.to_bytes())
+
+
 # ---- the request pool ---------------------------------------------------------------
 
 _pool_prover: Prover | None = None

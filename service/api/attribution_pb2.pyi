@@ -263,6 +263,30 @@ class OpenBalanceResponse(_message.Message):
     opening: bytes
     def __init__(self, value: _Optional[str] = ..., commitment: _Optional[bytes] = ..., excluded: _Optional[_Iterable[int]] = ..., opening: _Optional[bytes] = ...) -> None: ...
 
+class OpenRowsRequest(_message.Message):
+    __slots__ = ("dataset_id", "rows")
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
+    rows: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, dataset_id: _Optional[str] = ..., rows: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class OpenRowsResponse(_message.Message):
+    __slots__ = ("values", "opening")
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    OPENING_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedCompositeFieldContainer[OpenedRow]
+    opening: bytes
+    def __init__(self, values: _Optional[_Iterable[_Union[OpenedRow, _Mapping]]] = ..., opening: _Optional[bytes] = ...) -> None: ...
+
+class OpenedRow(_message.Message):
+    __slots__ = ("features", "scale")
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    SCALE_FIELD_NUMBER: _ClassVar[int]
+    features: _containers.RepeatedScalarFieldContainer[int]
+    scale: int
+    def __init__(self, features: _Optional[_Iterable[int]] = ..., scale: _Optional[int] = ...) -> None: ...
+
 class GetServerInfoRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -85,6 +85,11 @@ class ProverServiceStub:
                 request_serializer=attribution_dot_v1_dot_attribution__pb2.OpenBalanceRequest.SerializeToString,
                 response_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenBalanceResponse.FromString,
                 _registered_method=True)
+        self.OpenRows = channel.unary_unary(
+                '/attribution.v1.ProverService/OpenRows',
+                request_serializer=attribution_dot_v1_dot_attribution__pb2.OpenRowsRequest.SerializeToString,
+                response_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenRowsResponse.FromString,
+                _registered_method=True)
         self.GetServerInfo = channel.unary_unary(
                 '/attribution.v1.ProverService/GetServerInfo',
                 request_serializer=attribution_dot_v1_dot_attribution__pb2.GetServerInfoRequest.SerializeToString,
@@ -173,6 +178,14 @@ class ProverServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenRows(self, request, context):
+        """One succinct opening of a registered dataset's rows (features and scales)
+        against its manifest (attrib.verifier.rows.verify_rows): what an audit fetches.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetServerInfo(self, request, context):
         """Versions, SRS and limits.  Needs no token.
         """
@@ -232,6 +245,11 @@ def add_ProverServiceServicer_to_server(servicer, server):
                     servicer.OpenBalance,
                     request_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenBalanceRequest.FromString,
                     response_serializer=attribution_dot_v1_dot_attribution__pb2.OpenBalanceResponse.SerializeToString,
+            ),
+            'OpenRows': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenRows,
+                    request_deserializer=attribution_dot_v1_dot_attribution__pb2.OpenRowsRequest.FromString,
+                    response_serializer=attribution_dot_v1_dot_attribution__pb2.OpenRowsResponse.SerializeToString,
             ),
             'GetServerInfo': grpc.unary_unary_rpc_method_handler(
                     servicer.GetServerInfo,
@@ -510,6 +528,33 @@ class ProverService:
             '/attribution.v1.ProverService/OpenBalance',
             attribution_dot_v1_dot_attribution__pb2.OpenBalanceRequest.SerializeToString,
             attribution_dot_v1_dot_attribution__pb2.OpenBalanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenRows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/attribution.v1.ProverService/OpenRows',
+            attribution_dot_v1_dot_attribution__pb2.OpenRowsRequest.SerializeToString,
+            attribution_dot_v1_dot_attribution__pb2.OpenRowsResponse.FromString,
             options,
             channel_credentials,
             insecure,

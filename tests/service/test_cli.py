@@ -214,3 +214,21 @@ def test_payout_proof_for_a_withdrawal(remote, tmp_path, make_rows, make_epoch, 
     assert code != 0 and "proved epoch 2, not 1" in err
     code, _, err = remote("payout-proof", "cli-bal", jobs[0], "--contributor", "nobody")
     assert code != 0 and "no contributor 'nobody'" in err
+
+
+def test_open_rows_for_an_audit(remote, tmp_path, make_rows, srs):
+    from attrib.verifier import Manifest, verify_rows
+
+    features, owners, scales = make_rows(64, 3, 4)
+    np.savez(tmp_path / "data.npz", features=features, contributors=np.array(owners), scales=scales)
+    assert remote("register", "cli-rows", tmp_path / "data.npz", "--out", tmp_path / "m.bin")[0] == 0
+    code, out, err = remote("open-rows", "cli-rows", "2", "63", "--out", tmp_path / "rows.bin")
+    assert code == 0 and "one opening of 2 rows" in err
+    values = [[int(x) for x in line.split("\t")[1].split()] + [int(line.split("scale ")[1])]
+              for line in out.splitlines()]
+    manifest = Manifest.from_bytes((tmp_path / "m.bin").read_bytes())
+    assert verify_rows(manifest, [2, 63], values, (tmp_path / "rows.bin").read_bytes(),
+                       trusted_srs_digest=srs.digest())
+    code, _, err = remote("open-rows", "cli-rows", "64")
+    assert code != 0 and "rows" in err
+

@@ -127,6 +127,27 @@ def test_balances_for_withdrawals(client, small, srs, make_epoch):
     assert got == grpc.StatusCode.INVALID_ARGUMENT and "index" in details
 
 
+def test_rows_are_opened_for_audits(client, small, srs):
+    """OpenRows: registered rows' features and scales with one opening that verify_rows accepts."""
+    from attrib.verifier import verify_rows
+
+    ds, features, owners, scales = small
+    manifest = client.manifest("small")
+    rows = [0, 999, 500]
+    values, opening = client.open_rows("small", rows)
+    local = Prover(srs).register(Dataset(features, owners, scales))
+    assert values == [[int(v) for v in local.features[r]] + [int(local.scales[r])] for r in rows]
+    assert verify_rows(manifest, rows, values, opening, trusted_srs_digest=srs.digest())
+    wrong = [list(v) for v in values]
+    wrong[1][0] += 1
+    assert not verify_rows(manifest, rows, wrong, opening, trusted_srs_digest=srs.digest())
+    for bad, words in (([1000], "rows"), ([3, 3], "rows"), ([], "at least one row")):
+        got, details = code_of(lambda: client.open_rows("small", bad))
+        assert got == grpc.StatusCode.INVALID_ARGUMENT and words in details, (got, details)
+    got, _ = code_of(lambda: client.open_rows("no-such-dataset", [0]))
+    assert got == grpc.StatusCode.NOT_FOUND
+
+
 def test_verify_gives_reasons(client, small_proof, make_rows, make_epoch, srs):
     manifest = client.manifest("small")
     claim, proof = small_proof.claim, small_proof.proof
@@ -309,7 +330,8 @@ def test_health_and_reflection(server):
         prover = pool.FindServiceByName("attribution.v1.ProverService")
         assert [m.name for m in prover.methods] == ["RegisterDataset", "GetManifest", "ListDatasets",
                                                     "SubmitProveJob", "WatchJob", "GetJob", "CancelJob",
-                                                    "GetProof", "OpenPayouts", "OpenBalance", "GetServerInfo"]
+                                                    "GetProof", "OpenPayouts", "OpenBalance", "OpenRows",
+                                                    "GetServerInfo"]
         assert pool.FindMessageTypeByName("attribution.v1.Job").fields_by_name["state"].enum_type.values[0].name \
             == "JOB_STATE_UNSPECIFIED"
 
