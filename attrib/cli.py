@@ -34,6 +34,9 @@ COMMANDS: dict[str, Command] = {
                         "A read-only web explorer: datasets, epochs, contributors' payouts and proof checks, "
                         "as HTML pages and JSON, over a prover service's data directory (and, with --rpc, "
                         "the Settlement contract's events)."),
+    "audit": Command("attrib.audit_cli", "audit a registered dataset's rows from a public seed",
+                     "Sample rows from a public seed, have the registrant's service open them, check the opening "
+                     "and compare the rows with your own recomputation (attrib.verifier.audit)."),
     "bench": Command("attrib.bench.harness", "run the benchmarks and write a report with plots",
                      "Run the benchmark suites (ours and the peers side by side) and write DIR/results.json, "
                      "DIR/report.md and PNG plots. See bench/README.md.", entry="main"),
