@@ -26,7 +26,7 @@ def load_function(spec: str):
         raise ValueError(f"--recompute: expected MODULE:FUNCTION, got {spec!r}")
     function = getattr(importlib.import_module(module_name), name, None)
     if not callable(function):
-        raise ValueError(f"--recompute: {spec} is not a function")
+        raise ValueError(f"--recompute: {spec} is not a function")  # noqa: TRY004 - a usage error, exit 2
     return function
 
 
@@ -53,7 +53,8 @@ def run(args) -> int:
         recompute = load_function(args.recompute)
         token = None
         if args.token_file:
-            token = open(args.token_file).readline().strip()
+            with open(args.token_file) as f:
+                token = f.readline().strip()
         with Client(args.server, token=token or os.environ.get("ATTRIB_TOKEN")) as client:
             manifest = client.manifest(args.dataset)
             trusted = bytes.fromhex(args.trusted_srs_digest) if args.trusted_srs_digest else manifest.srs_digest
