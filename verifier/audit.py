@@ -2,8 +2,10 @@
 auditor recomputes from the examples and the recipe, and say how likely a falsification was caught.
 
 No proof shows that features are the model's true gradients; an audit makes dishonesty likely to be
-caught.  The rows are drawn from a public seed (a block hash, an epoch's transcript, anything the
-registrant could not choose after registering), without replacement, by
+caught.  The rows are drawn from a public seed fixed after the registration and outside the
+registrant's control (a future block's randomness named at registration, a commit–reveal among
+auditors; not anything the registrant produces, such as an epoch's transcript, which it could
+regenerate until an audit passes), without replacement, by
 ``sample_rows(seed, N, s)``: keccak256(AUDIT_DOMAIN ‖ seed ‖ counter) taken mod N, skipping
 repeats.  Each sampled row is opened against the manifest (attrib.verifier.rows: one succinct
 opening for all of them) and compared with the auditor's own recomputation.  If a fraction f of
@@ -11,6 +13,9 @@ the N rows is falsified, s rows sampled without replacement miss every falsified
 probability at most (1 − f)^s, so the audit catches the registrant with probability at least
 
     1 − (1 − f)^s          (``detection_probability``; s = 300 gives 95 % at f = 1 %)
+
+The guarantee is about a fraction of rows: a registrant who falsifies only a handful of rows (f ≈ m/N)
+is caught with probability about s·m/N; auditing a contributor's own rows (all of them) has no such limit.
 
 | a dishonest registrant tries | stopped by |
 |---|---|
@@ -75,7 +80,11 @@ def audit(manifest, seed: bytes, samples: int, open_rows, recompute, *, trusted_
     values, opening = open_rows(rows)
     verified = verify_rows(manifest, rows, values, opening, trusted_srs_digest=trusted_srs_digest)
     expected = recompute(rows)
-    mismatches = [r for r, got, want in zip(rows, values, expected) if [int(v) for v in got] != [int(v) for v in want]]
+    try:
+        mismatches = [r for r, got, want in zip(rows, values, expected, strict=True)
+                      if [int(v) for v in got] != [int(v) for v in want]]
+    except (TypeError, ValueError):                 # the registrant's answer is not rows of integers
+        mismatches, verified = list(rows), False
     return AuditReport(rows, verified, mismatches, fraction, detection_probability(fraction, samples))
 
 

@@ -105,6 +105,19 @@ def _integer(x):
     return x
 
 
+def _g1_point(value):
+    """A G1 point from a py_ecc point or an affine (x, y) pair (what a ledger forms), or None."""
+    from attrib.verifier.encoding import g1_from_affine
+    from attrib.verifier.encoding import is_g1
+
+    try:
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            value = g1_from_affine(*(_integer(v) for v in value))
+        return value if is_g1(value) else None
+    except (EncodingError, TypeError, ValueError, AttributeError):
+        return None
+
+
 def check_indices(manifest: Manifest, indices, values) -> None:
     """Distinct contributor indices below C, one integer value in [0, r) each (EncodingError).
     Integers of any integer type (numpy's included) are taken; bools and everything else are not."""
@@ -202,7 +215,8 @@ def verify_balance(manifest, epoch: int, excluded, commitment, index: int, value
     epoch proves its C_P has no coefficient beyond the contributors (its degree and I5 claims), so
     the sum is an mC-variable table and the value is an integer (each payout < 2^112, at most 2^64
     epochs).  Leaving epochs out is what keeps one withheld payout sidecar from locking every later
-    withdrawal (PROTOCOL-V2 §11.9): only the epochs left out are lost to the withdrawal.
+    withdrawal (PROTOCOL-V2 §11.9): the epochs left out are not lost, only not yet claimed (a later
+    withdrawal that includes them pays the difference, since the ledger keeps the largest value shown).
 
     | a cheating withdrawer tries | stopped by |
     |---|---|
@@ -218,9 +232,13 @@ def verify_balance(manifest, epoch: int, excluded, commitment, index: int, value
         manifest, opening = decode_as(manifest, Manifest), decode_as(opening, BalanceOpening)
         if manifest.srs_digest != digest or opening.version != BALANCE_VERSION:
             return False
-        excluded = list(excluded)
+        epoch, index, value = _integer(epoch), _integer(index), _integer(value)
+        excluded = [_integer(x) for x in excluded]
         ints = [epoch, index, value, *excluded]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in ints):
+            return False
+        commitment = _g1_point(commitment)
+        if commitment is None:
             return False
         if not (1 <= epoch < MAX_SEQ and 0 <= index < manifest.num_contributors and 0 <= value < R):
             return False

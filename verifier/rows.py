@@ -78,6 +78,19 @@ class RowOpening:
         rd.finish()
         return cls(sumcheck, value, opening, version)
 
+    def validate(self, rounds: int) -> None:
+        """Version, n0 messages of two scalars in [0, r), F̃(u) in [0, r), an opening (EncodingError)."""
+        if self.version != ROWS_VERSION:
+            raise EncodingError(f"row opening version {self.version!r} is not supported")
+        if not isinstance(self.sumcheck, (tuple, list)) or len(self.sumcheck) != rounds:
+            raise EncodingError(f"row opening: {rounds} rounds are needed")
+        values = [v for m in self.sumcheck if isinstance(m, (tuple, list)) and len(m) == 2 for v in m]
+        if len(values) != 2 * rounds or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < R
+                                                for v in (*values, self.value_at_u)):
+            raise EncodingError("row opening: a message or value is malformed")
+        if not isinstance(self.opening, HyperKZGProof):
+            raise EncodingError("row opening: the opening is not a HyperKZGProof")
+
 
 def _integer(x):
     if isinstance(x, numbers.Integral) and not isinstance(x, bool) and type(x).__name__ != "bool_":
@@ -150,12 +163,13 @@ def verify_rows(manifest, rows, values, opening, *, trusted_srs_digest: bytes) -
         return False
     try:
         manifest, opening = decode_as(manifest, Manifest), decode_as(opening, RowOpening)
-        if manifest.srs_digest != digest or opening.version != ROWS_VERSION:
+        if manifest.srs_digest != digest:
             return False
         rows, values = check_rows(manifest, rows, values)
         n = manifest.log_rows
-        if len(opening.sumcheck) != n or n > manifest.verifying_key.max_log_n:
+        if n > manifest.verifying_key.max_log_n:
             return False
+        opening.validate(n)
         transcript = Transcript(ROWS_LABEL)
         beta, gamma = draw_row_challenges(transcript, manifest, rows, values)
         result = verify_sumcheck(SumcheckParams(n, 2, combined_claim(values, beta, gamma)),
@@ -163,8 +177,6 @@ def verify_rows(manifest, rows, values, opening, *, trusted_srs_digest: bytes) -
         if result is None:
             return False
         u, last = result
-        if not isinstance(opening.value_at_u, int) or not 0 <= opening.value_at_u < R:
-            return False
         if last != opening.value_at_u * row_kernel_at(rows, gamma, u) % R:
             return False
         columns, scale = manifest.commitment_points()

@@ -4,6 +4,8 @@ pragma solidity ^0.8.28;
 /// The verifiers a Settlement relies on, generated for one SRS (attrib.verifier.evm and
 /// attrib.verifier.evm_registration): both must be made from the same verifying key.
 interface IRegistrationVerifier {
+    function SRS_DIGEST() external view returns (bytes32);
+
     function verifyRegistration(bytes calldata manifest, bytes calldata proof)
         external view
         returns (bool ok, bytes32 digest, uint256 logContributors, uint256 logColumns, uint256 numContributors,
@@ -11,6 +13,8 @@ interface IRegistrationVerifier {
 }
 
 interface IEpochVerifier {
+    function SRS_DIGEST() external view returns (bytes32);
+
     function verifyEpoch(bytes32 manifestDigest, uint256 logContributors, uint256 logColumns,
                          uint256[2] calldata aggregate, bytes calldata claim, bytes calldata proof)
         external view returns (bool);
@@ -50,8 +54,10 @@ interface IEpochVerifier {
 /// | withdraw against a state that never was | keccak(R_e, C_P) must equal the recorded hash of epoch e |
 /// | leave out a commitment that was never settled | each left-out (R_x, C_P) must match epoch x's hash |
 /// | redirect a payee | the Merkle path to the registered root; only the payee changes its address |
-/// | a withheld sidecar locking later epochs | a withdrawal may leave epochs out (it forfeits only those) |
+/// | a withheld sidecar locking later epochs | a withdrawal may leave epochs out; they stay claimable later, since withdrawn only rises to the largest cumulative value shown |
 /// | re-entrancy | state is written before every transfer, and a lock |
+/// | a soundness failure in one dataset draining another | each dataset's withdrawals draw on its own proven, unpaid payouts |
+/// | verifiers for two different SRSs | the constructor requires one SRS digest |
 contract Settlement {
     uint256 internal constant P = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
     uint256 internal constant BASIS_POINTS = 10_000;
@@ -71,6 +77,7 @@ contract Settlement {
         bytes32 payeeRoot;
         uint256[2] aggregate;      // C_G
         uint256[2] running;        // R: the sum of the settled epochs' C_P ((0, 0) = infinity)
+        uint256 unpaid;            // proven payouts not yet withdrawn: withdrawals draw on this dataset only
     }
 
     IRegistrationVerifier public immutable registrationVerifier;
@@ -113,6 +120,7 @@ contract Settlement {
     error NothingToWithdraw();
     error TransferFailed();
     error Reentrant();
+    error VerifiersDiffer();
 
     modifier nonReentrant() {
         if (locked != 1) revert Reentrant();
@@ -122,6 +130,8 @@ contract Settlement {
     }
 
     constructor(IRegistrationVerifier registration, IEpochVerifier epoch) {
+        // both verifiers must be for one SRS, or a manifest registered under one key settles under another
+        if (registration.SRS_DIGEST() != epoch.SRS_DIGEST()) revert VerifiersDiffer();
         registrationVerifier = registration;
         epochVerifier = epoch;
     }
@@ -193,6 +203,7 @@ contract Settlement {
         uint256[2] memory r = ecAdd(ds.running, cp);
         ds.running = r;
         ds.seq = uint64(seq);
+        ds.unpaid += paid;
         bytes32 h = keccak256(abi.encodePacked(r[0], r[1], cp[0], cp[1]));
         stateHash[digest][seq] = h;
         emit Settled(digest, seq, msg.sender, uint256(bytes32(claim[96:128])), paid, cp, h);
@@ -265,9 +276,9 @@ contract Settlement {
         if (w.cumulative <= already) revert NothingToWithdraw();
         amount = w.cumulative - already;
         withdrawn[digest][w.index] = w.cumulative;
+        ds.unpaid -= amount;        // checked: a dataset never pays out more than its epochs proved
         emit Withdrawn(digest, w.index, payee, w.epoch, w.cumulative, amount);
-        (bool sent,) = payee.call{value: amount}("");
-        if (!sent) revert TransferFailed();
+        _pay(payee, amount);
     }
 
     /// The payee itself moves its payouts to another address (its transaction is its signature).
@@ -283,7 +294,16 @@ contract Settlement {
         if (amount == 0) revert NothingToWithdraw();
         owed[msg.sender] = 0;
         emit OwedPaid(msg.sender, amount);
-        (bool sent,) = msg.sender.call{value: amount}("");
+        _pay(msg.sender, amount);
+    }
+
+    /// Send `amount` wei without copying back what the recipient returns (a recipient contract
+    /// cannot make the sender pay for a large return).
+    function _pay(address to, uint256 amount) internal {
+        bool sent;
+        assembly ("memory-safe") {
+            sent := call(gas(), to, amount, 0, 0, 0, 0)
+        }
         if (!sent) revert TransferFailed();
     }
 

@@ -68,3 +68,7 @@ def test_a_falsified_percent_is_caught_at_the_stated_rate(falsified):
     clean = audit(reg.manifest, b"seed", 5, lambda rows: prover.open_rows(reg, rows),
                   lambda rows: recompute(rows), trusted_srs_digest=srs.digest())
     assert clean.opening_verified
+    # a registrant that answers with something other than rows of integers fails the audit, quietly
+    junk = audit(reg.manifest, b"seed", 5, lambda rows: (None, prover.open_rows(reg, rows)[1]), recompute,
+                 trusted_srs_digest=srs.digest())
+    assert not junk.passed and not junk.opening_verified and len(junk.mismatches) == 5

@@ -43,6 +43,11 @@ def test_balances_open_and_leave_withheld_epochs_out(settled):
         assert verify_balance(reg.manifest.to_bytes(), 3, [], commitment, index, value,
                               memoryview(opening.to_bytes()), trusted_srs_digest=digest)
         assert BalanceOpening.from_bytes(opening.to_bytes()) == opening
+        # the ledger's affine (x, y) form and numpy integers are the same inputs
+        from attrib.verifier.encoding import g1_affine
+
+        assert verify_balance(reg.manifest, np.int64(3), np.array([], dtype=np.int64), g1_affine(commitment),
+                              np.uint16(index), value, opening, trusted_srs_digest=digest)
     # epoch 2's payouts withheld: a withdrawal over 1 and 3 still opens
     withheld = {1: payouts[1], 3: payouts[3]}
     with pytest.raises(ValueError, match="epochs \\[2\\]"):
@@ -74,6 +79,9 @@ def test_wrong_balances_are_refused(settled):
         "a negative value": dict(value=-1),
         "a value of r": dict(value=bn.curve_order),
         "a bool index": dict(index=True),
+        "a commitment off the curve": dict(commitment=(1, 3)),
+        "a commitment that is no point": dict(commitment=(1, 2, 3)),
+        "excluded epochs that are no list": dict(excluded=5),
     }
     accepted = [name for name, change in refused.items()
                 if verify_balance(*(good | change).values(), trusted_srs_digest=digest)]

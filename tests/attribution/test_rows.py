@@ -75,6 +75,13 @@ def test_wrong_claims_are_refused(registered):
         assert not check(srs, reg.manifest, rows, values, bytes(bad))
     for bad in (data[:-1], data + bytes(32), b"", 5, None):
         assert not check(srs, reg.manifest, rows, values, bad)
+    import dataclasses
+
+    floats = [list(m) for m in opening.sumcheck]
+    floats[0][0] = 1.5
+    for bad in (dataclasses.replace(opening, sumcheck=tuple(map(tuple, floats))),
+                dataclasses.replace(opening, opening=None), dataclasses.replace(opening, value_at_u=-1)):
+        assert not check(srs, reg.manifest, rows, values, bad)          # False, never an exception
     for bad_rows in ([600], [3, 3], [], [-1]):
         with pytest.raises(ValueError, match=r"rows: distinct registered rows, each in \[0, 600\)"):
             Prover(srs).open_rows(reg, bad_rows)

@@ -233,6 +233,13 @@ def test_register_settle_withdraw(srs, deployed):
     assert deployed.send(STRANGER, "withdraw", digest, w).success
     assert deployed.balance(30) - before == cumulative
 
+    # the dataset's own account: everything proven, less everything withdrawn
+    epochs = (epoch1, epoch2, epoch3, epoch4)
+    withdrawn = sum(deployed.view("withdrawn", digest, c)[0] for c in range(6))
+    assert withdrawn == sum(e.payouts[c] for e in epochs for c in (3, 5)) + sum(
+        e.payouts[4] for e in (epoch1, epoch2, epoch4))
+    assert deployed.view("dataset", digest)[0][12] == sum(e.claim.total_paid for e in epochs) - withdrawn
+
 
 def test_registration_terms_are_enforced(srs, deployed):
     """Another owner's manifest, and a manifest whose registration proof is for other terms, are refused."""
@@ -305,3 +312,22 @@ def test_the_gas_benchmark_runs(deployed):
         assert row[step]["total"] == 21_000 + row[step]["calldata_gas"] + row[step]["execution"] > 100_000
     assert row["settle_first"]["total"] > row["settle"]["total"]              # the first writes of the balances
     assert "C = 16" in evm.format_table(result) or "2^4" in evm.format_table(result)
+
+
+def test_verifiers_of_two_srs_are_refused(srs, deployed, tmp_path):
+    """A Settlement whose registration and epoch verifiers are for different SRSs does not deploy."""
+    from attrib.chain.evm import compile_solidity
+    from attrib.chain.settlement import address_word
+    from attrib.prover import SRS
+    from attrib.verifier.evm import contract_source
+
+    other = SRS.dev(16, seed=99, cache_dir=tmp_path)
+    foreign = compile_solidity({"EpochVerifier.sol": contract_source(other.verifying_key)})["EpochVerifier"]
+    foreign_address = deployed.chain.deploy(foreign)
+    with pytest.raises(Exception):                                   # noqa: B017 - pyrevm's revert on deploy
+        deployed.chain.deploy(deployed.artifacts["Settlement"],
+                              address_word(deployed.registration) + address_word(foreign_address))
+    same = deployed.chain.deploy(deployed.artifacts["Settlement"],
+                                 address_word(deployed.registration) + address_word(deployed.epoch))
+    assert same
+

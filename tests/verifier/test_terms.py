@@ -42,7 +42,9 @@ def test_terms_round_trip_and_bind_the_digest(tmp_path):
     rng = np.random.default_rng(4)
     owners = [f"c{c % 5}" for c in range(40)]
     ds = Dataset(rng.integers(-100, 100, size=(40, 3)), owners, rng.integers(0, 2**10, 40))
-    terms = Terms.with_payees(ALICE, [BOB, CAROL, 0, ALICE, BOB], BOB, 1000, CAROL, 250)
+    with pytest.raises(EncodingError, match="contributor 2 has no address"):
+        Terms.with_payees(ALICE, [BOB, CAROL, 0, ALICE, BOB])
+    terms = Terms.with_payees(ALICE, [BOB, CAROL, 7, ALICE, BOB], BOB, 1000, CAROL, 250)
     reg = Prover(srs).register(ds, terms=terms)
     manifest = reg.manifest
     assert verify_registration(manifest, reg.proof, trusted_srs_digest=srs.digest())
