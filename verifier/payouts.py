@@ -24,10 +24,11 @@ import itertools
 from dataclasses import dataclass
 
 from attrib.verifier.attribution import Claim
-from attrib.verifier.encoding import EncodingError, encode_scalar
+from attrib.verifier.encoding import EncodingError
 from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
 from attrib.verifier.limits import MAX_ENCODING_VERSION, MAX_SEQ
 from attrib.verifier.messages import Manifest, Reader, decode_as, trusted_digest, word
+from attrib.verifier.openings import as_integer, check_reduced, decode_reduced, encode_reduced
 from attrib.verifier.polynomial import R
 from attrib.verifier.registration import eq_of_index
 from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
@@ -47,36 +48,15 @@ class PayoutOpening:
     version: int = OPENING_VERSION
 
     def to_bytes(self) -> bytes:
-        parts = [word(self.version), word(len(self.sumcheck))]
-        parts += [encode_scalar(v) for msg in self.sumcheck for v in msg]
-        return b"".join(parts) + encode_scalar(self.value_at_x) + self.opening.to_bytes()
+        return encode_reduced(self.version, self.sumcheck, self.value_at_x, self.opening)
 
     @classmethod
     def from_bytes(cls, data) -> PayoutOpening:
-        rd = Reader(data, "payout opening")
-        version = rd.uint(MAX_ENCODING_VERSION, "version")
-        if version != OPENING_VERSION:
-            raise EncodingError(f"payout opening version {version} is not supported")
-        n = rd.uint(64, "rounds")
-        if n < 1:
-            raise EncodingError("payout opening: at least one round")
-        sumcheck = tuple(tuple(rd.scalar() for _ in range(2)) for _ in range(n))
-        value = rd.scalar()
-        opening = HyperKZGProof.from_bytes(rd.take(HyperKZGProof.size(n)), n)
-        rd.finish()
-        return cls(sumcheck, value, opening, version)
+        return cls(*decode_reduced(data, "payout opening", OPENING_VERSION))
 
     def validate(self, rounds: int) -> None:
-        if self.version != OPENING_VERSION:
-            raise EncodingError(f"payout opening version {self.version!r} is not supported")
-        if not isinstance(self.sumcheck, (tuple, list)) or len(self.sumcheck) != rounds:
-            raise EncodingError(f"payout opening: {rounds} rounds are needed")
-        values = [v for m in self.sumcheck if isinstance(m, (tuple, list)) and len(m) == 2 for v in m]
-        if len(values) != 2 * rounds or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < R
-                                                for v in (*values, self.value_at_x)):
-            raise EncodingError("payout opening: a message or value is malformed")
-        if not isinstance(self.opening, HyperKZGProof):
-            raise EncodingError("payout opening: the opening is not a HyperKZGProof")
+        check_reduced("payout opening", self.version, OPENING_VERSION, self.sumcheck, self.value_at_x, self.opening,
+                      rounds)
 
 
 def draw_payout_challenge(transcript: Transcript, claim: Claim, indices: list[int], values: list[int]) -> int:
@@ -96,23 +76,13 @@ def payout_kernel_at(indices: list[int], gamma: int, x: list[int]) -> int:
     return total
 
 
-def _integer(x):
-    """``x`` as a Python int when it is an integer of any integer type (not a bool), else ``x`` itself."""
-    import numbers
-
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool) and type(x).__name__ != "bool_":
-        return int(x)
-    return x
-
-
 def _g1_point(value):
     """A G1 point from a py_ecc point or an affine (x, y) pair (what a ledger forms), or None."""
-    from attrib.verifier.encoding import g1_from_affine
-    from attrib.verifier.encoding import is_g1
+    from attrib.verifier.encoding import g1_from_affine, is_g1
 
     try:
         if isinstance(value, (tuple, list)) and len(value) == 2:
-            value = g1_from_affine(*(_integer(v) for v in value))
+            value = g1_from_affine(*(as_integer(v) for v in value))
         return value if is_g1(value) else None
     except (EncodingError, TypeError, ValueError, AttributeError):
         return None
@@ -121,7 +91,7 @@ def _g1_point(value):
 def check_indices(manifest: Manifest, indices, values) -> None:
     """Distinct contributor indices below C, one integer value in [0, r) each (EncodingError).
     Integers of any integer type (numpy's included) are taken; bools and everything else are not."""
-    indices, values = [_integer(c) for c in indices], [_integer(v) for v in values]
+    indices, values = [as_integer(c) for c in indices], [as_integer(v) for v in values]
     if not indices or len(indices) != len(values) or len(set(indices)) != len(indices):
         raise EncodingError("payouts: one value per index, at least one, and no index twice")
     if not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c < manifest.num_contributors
@@ -144,7 +114,7 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
         claim.validate()
         if manifest.srs_digest != digest or bytes(claim.manifest_digest) != manifest.digest():
             return False
-        indices, values = [_integer(c) for c in indices], [_integer(v) for v in values]
+        indices, values = [as_integer(c) for c in indices], [as_integer(v) for v in values]
         check_indices(manifest, indices, values)
         n = manifest.log_contributors
         opening.validate(n)
@@ -232,8 +202,8 @@ def verify_balance(manifest, epoch: int, excluded, commitment, index: int, value
         manifest, opening = decode_as(manifest, Manifest), decode_as(opening, BalanceOpening)
         if manifest.srs_digest != digest or opening.version != BALANCE_VERSION:
             return False
-        epoch, index, value = _integer(epoch), _integer(index), _integer(value)
-        excluded = [_integer(x) for x in excluded]
+        epoch, index, value = as_integer(epoch), as_integer(index), as_integer(value)
+        excluded = [as_integer(x) for x in excluded]
         ints = [epoch, index, value, *excluded]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in ints):
             return False

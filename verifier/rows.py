@@ -33,13 +33,13 @@ field as residues (a negative feature as r − |v|).
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
-from attrib.verifier.encoding import EncodingError, encode_scalar
+from attrib.verifier.encoding import EncodingError
 from attrib.verifier.hyperkzg import HyperKZGProof, linear_combination, verify_hyperkzg
-from attrib.verifier.limits import FEATURE_LIMIT, MAX_ENCODING_VERSION, MAX_OPENED_ROWS, SCALE_LIMIT
-from attrib.verifier.messages import Manifest, Reader, decode_as, trusted_digest, word
+from attrib.verifier.limits import FEATURE_LIMIT, MAX_OPENED_ROWS, SCALE_LIMIT
+from attrib.verifier.messages import Manifest, decode_as, trusted_digest
+from attrib.verifier.openings import as_integer, check_reduced, decode_reduced, encode_reduced
 from attrib.verifier.polynomial import R
 from attrib.verifier.registration import eq_of_index
 from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
@@ -59,43 +59,22 @@ class RowOpening:
     version: int = ROWS_VERSION
 
     def to_bytes(self) -> bytes:
-        parts = [word(self.version), word(len(self.sumcheck))]
-        parts += [encode_scalar(v) for msg in self.sumcheck for v in msg]
-        return b"".join(parts) + encode_scalar(self.value_at_u) + self.opening.to_bytes()
+        return encode_reduced(self.version, self.sumcheck, self.value_at_u, self.opening)
 
     @classmethod
     def from_bytes(cls, data) -> RowOpening:
-        rd = Reader(data, "row opening")
-        version = rd.uint(MAX_ENCODING_VERSION, "version")
-        if version != ROWS_VERSION:
-            raise EncodingError(f"row opening version {version} is not supported")
-        n = rd.uint(64, "rounds")
-        if n < 1:
-            raise EncodingError("row opening: at least one round")
-        sumcheck = tuple(tuple(rd.scalar() for _ in range(2)) for _ in range(n))
-        value = rd.scalar()
-        opening = HyperKZGProof.from_bytes(rd.take(HyperKZGProof.size(n)), n)
-        rd.finish()
-        return cls(sumcheck, value, opening, version)
+        return cls(*decode_reduced(data, "row opening", ROWS_VERSION))
 
     def validate(self, rounds: int) -> None:
         """Version, n0 messages of two scalars in [0, r), F̃(u) in [0, r), an opening (EncodingError)."""
-        if self.version != ROWS_VERSION:
-            raise EncodingError(f"row opening version {self.version!r} is not supported")
-        if not isinstance(self.sumcheck, (tuple, list)) or len(self.sumcheck) != rounds:
-            raise EncodingError(f"row opening: {rounds} rounds are needed")
-        values = [v for m in self.sumcheck if isinstance(m, (tuple, list)) and len(m) == 2 for v in m]
-        if len(values) != 2 * rounds or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < R
-                                                for v in (*values, self.value_at_u)):
-            raise EncodingError("row opening: a message or value is malformed")
-        if not isinstance(self.opening, HyperKZGProof):
-            raise EncodingError("row opening: the opening is not a HyperKZGProof")
+        check_reduced("row opening", self.version, ROWS_VERSION, self.sumcheck, self.value_at_u, self.opening, rounds)
 
 
 def _integer(x):
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool) and type(x).__name__ != "bool_":
-        return int(x)
-    raise EncodingError(f"rows: {x!r} is not an integer")
+    value = as_integer(x)
+    if not isinstance(value, int):
+        raise EncodingError(f"rows: {x!r} is not an integer")
+    return value
 
 
 def check_rows(manifest: Manifest, rows, values) -> tuple[list[int], list[list[int]]]:
