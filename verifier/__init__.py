@@ -2,7 +2,8 @@
 
 Depends on py_ecc and a keccak implementation only, and on nothing else of
 this project.  Read it in this order: limits, encoding, transcript, polynomial,
-sumcheck, hyperkzg, terms, messages, registration, rows, fees, kernels, attribution, payouts.
+sumcheck, hyperkzg, terms, messages, openings, registration, rows, fees, kernels, attribution, payouts, then
+audit; evm and evm_registration write the Solidity verifiers from these.
 """
 
 from attrib.verifier.attribution import Claim, Proof, verify_attribution
