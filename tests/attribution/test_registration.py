@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 import pytest
 from py_ecc import optimized_bn128 as bn
+from tampering import registration_proof_variants
 
 from attrib.kernels import g1
 from attrib.prover import Dataset, Prover, Registration
@@ -119,32 +120,8 @@ def test_every_proof_element_is_bound(srs, registered):
     reg = registered
     digest = srs.digest()
     proof = reg.proof
-    variants = []
-    for i, message in enumerate(proof.sumcheck):
-        for j in range(len(message)):
-            changed = list(map(list, proof.sumcheck))
-            changed[i][j] = bump(changed[i][j])
-            variants.append(dataclasses.replace(proof, sumcheck=tuple(map(tuple, changed))))
-    for name in ("sigma_at_u", "s_at_u", "g_at_u"):
-        variants.append(dataclasses.replace(proof, **{name: bump(getattr(proof, name))}))
+    variants = registration_proof_variants(proof)
     opening = proof.opening
-    for i in range(len(opening.com)):
-        com = list(opening.com)
-        com[i] = bn.add(com[i], bn.G1)
-        variants.append(dataclasses.replace(proof, opening=dataclasses.replace(opening, com=tuple(com))))
-    for i in range(len(opening.tail)):
-        tail = list(opening.tail)
-        tail[i] = bump(tail[i])
-        variants.append(dataclasses.replace(proof, opening=dataclasses.replace(opening, tail=tuple(tail))))
-    for a in range(len(opening.evals)):
-        for b in range(len(opening.evals[a])):
-            evals = [list(row) for row in opening.evals]
-            evals[a][b] = bump(evals[a][b])
-            variants.append(dataclasses.replace(proof, opening=dataclasses.replace(
-                opening, evals=tuple(map(tuple, evals)))))
-    for name in ("w", "w_z"):
-        variants.append(dataclasses.replace(proof, opening=dataclasses.replace(
-            opening, **{name: bn.add(getattr(opening, name), bn.G1)})))
     n = registration_rounds(reg.manifest)
     layers = len(opening.com) + 1
     assert len(variants) == 3 * n + 3 + (layers - 1) + len(opening.tail) + 3 * layers + 2

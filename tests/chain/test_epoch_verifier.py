@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from node_tools import require_node_tools
 from py_ecc import optimized_bn128 as bn
+from tampering import epoch_claim_variants as claim_variants
+from tampering import epoch_proof_variants as proof_variants
 
 from attrib.verifier.encoding import Q_MODULUS as Q
 from attrib.verifier.encoding import R_MODULUS as R
@@ -204,62 +206,6 @@ def test_honest_epochs_are_accepted(verifier, epochs):
 
 
 # ---- tampering (tests/attribution/test_epoch.py's variants): refused by both --------------------
-
-
-def bump(x: int) -> int:
-    return (x + 1) % R
-
-
-def claim_variants(claim):
-    variants = [dataclasses.replace(claim, manifest_digest=bytes(32)), dataclasses.replace(claim, seq=claim.seq + 1),
-                dataclasses.replace(claim, num_queries=claim.num_queries + 1),
-                dataclasses.replace(claim, total_fees=claim.total_fees + 1),
-                dataclasses.replace(claim, total_paid=claim.total_paid - 1),
-                dataclasses.replace(claim, version=2)]
-    for name in ("queries_commitment", "fees_commitment", "payouts_commitment"):
-        variants.append(dataclasses.replace(claim, **{name: bn.add(getattr(claim, name), bn.G1)}))
-    return variants
-
-
-def proof_variants(proof):
-    """Each commitment, each E4 value, the first and last message value of every sum-check, every final
-    value, every batch evaluation and every opening element, changed by one (as test_epoch.py)."""
-    variants = []
-    for field in ("phase1", "phase2"):
-        for i in range(len(getattr(proof, field))):
-            points = list(getattr(proof, field))
-            points[i] = bn.add(points[i], bn.G1)
-            variants.append(dataclasses.replace(proof, **{field: tuple(points)}))
-    for i in range(4):
-        values = list(proof.values)
-        values[i] = bump(values[i])
-        variants.append(dataclasses.replace(proof, values=tuple(values)))
-    for s, stage in enumerate(proof.rounds):
-        for r in {0, len(stage) - 1} if stage else ():
-            rounds = [list(map(list, st)) for st in proof.rounds]
-            rounds[s][r][0] = bump(rounds[s][r][0])
-            variants.append(dataclasses.replace(proof, rounds=tuple(tuple(map(tuple, st)) for st in rounds)))
-        for f in range(len(proof.finals[s])):
-            finals = [list(x) for x in proof.finals]
-            finals[s][f] = bump(finals[s][f])
-            variants.append(dataclasses.replace(proof, finals=tuple(map(tuple, finals))))
-    for r in (0, len(proof.batch_rounds) - 1):
-        batch = [list(m) for m in proof.batch_rounds]
-        batch[r][1] = bump(batch[r][1])
-        variants.append(dataclasses.replace(proof, batch_rounds=tuple(map(tuple, batch))))
-    for i in range(len(proof.evaluations)):
-        evaluations = list(proof.evaluations)
-        evaluations[i] = bump(evaluations[i])
-        variants.append(dataclasses.replace(proof, evaluations=tuple(evaluations)))
-    opening = proof.opening
-    variants.append(dataclasses.replace(proof, opening=dataclasses.replace(opening, w=bn.add(opening.w, bn.G1))))
-    variants.append(dataclasses.replace(proof, opening=dataclasses.replace(opening, w_z=bn.add(opening.w_z, bn.G1))))
-    tail = list(opening.tail)
-    tail[0] = bump(tail[0])
-    variants.append(dataclasses.replace(proof, opening=dataclasses.replace(opening, tail=tuple(tail))))
-    stage_rounds = sum(2 if len(stage) > 1 else len(stage) for stage in proof.rounds)
-    assert len(variants) == 16 + 4 + stage_rounds + sum(map(len, proof.finals)) + 2 + 20 + 3
-    return variants
 
 
 @pytest.mark.parametrize("label", ["T=6 C=5 k=3", "T=1 C=1 k=1"])

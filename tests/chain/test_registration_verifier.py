@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from node_tools import require_node_tools
 from py_ecc import optimized_bn128 as bn
+from tampering import registration_proof_variants
 
 from attrib.verifier.encoding import Q_MODULUS as Q
 from attrib.verifier.encoding import R_MODULUS as R
@@ -298,41 +299,11 @@ def test_a_cheating_registrant_is_refused(verifier, srs, registered, monkeypatch
     assert {name: cheat(table) for name, table in cases.items()} == dict.fromkeys(cases, False)
 
 
-def proof_variants(proof):
-    """Every element of the proof bumped (tests/attribution: test_every_proof_element_is_bound)."""
-    variants = []
-    for i, message in enumerate(proof.sumcheck):
-        for j in range(len(message)):
-            changed = list(map(list, proof.sumcheck))
-            changed[i][j] = bump(changed[i][j])
-            variants.append(dataclasses.replace(proof, sumcheck=tuple(map(tuple, changed))))
-    for name in ("sigma_at_u", "s_at_u", "g_at_u"):
-        variants.append(dataclasses.replace(proof, **{name: bump(getattr(proof, name))}))
-    opening = proof.opening
-    for i in range(len(opening.com)):
-        com = list(opening.com)
-        com[i] = bn.add(com[i], bn.G1)
-        variants.append(dataclasses.replace(proof, opening=dataclasses.replace(opening, com=tuple(com))))
-    for i in range(len(opening.tail)):
-        tail = list(opening.tail)
-        tail[i] = bump(tail[i])
-        variants.append(dataclasses.replace(proof, opening=dataclasses.replace(opening, tail=tuple(tail))))
-    for a in range(len(opening.evals)):
-        for b in range(len(opening.evals[a])):
-            evals = [list(row) for row in opening.evals]
-            evals[a][b] = bump(evals[a][b])
-            variants.append(dataclasses.replace(proof, opening=dataclasses.replace(opening, evals=tuple(map(tuple, evals)))))
-    for name in ("w", "w_z"):
-        variants.append(dataclasses.replace(proof, opening=dataclasses.replace(
-            opening, **{name: bn.add(getattr(opening, name), bn.G1)})))
-    return variants
-
-
 def test_every_proof_element_is_bound(verifier, registered):
     from attrib.verifier.registration import registration_rounds
 
     reg = registered
-    variants = proof_variants(reg.proof)
+    variants = registration_proof_variants(reg.proof)
     n = registration_rounds(reg.manifest)
     layers = len(reg.proof.opening.com) + 1
     assert len(variants) == 3 * n + 3 + (layers - 1) + len(reg.proof.opening.tail) + 3 * layers + 2
