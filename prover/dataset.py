@@ -2,7 +2,9 @@
 
 Rows are grouped by contributor in order of first appearance (input order kept
 inside each group), so contributor c owns the contiguous rows
-[offsets[c], offsets[c+1]).  The bounds on features, scales, queries, fees, rows and
+[offsets[c], offsets[c+1]).  Each row may carry its example's digest (keccak256 of the example's
+canonical bytes, attrib.verifier.recipe.example_digest), committed beside the features so that an
+audit can check it holds the registered example.  The bounds on features, scales, queries, fees, rows and
 contributor ids are the spec's (attrib.verifier.limits, which says why); the checks
 here are the only ones: the client and the service call them too.
 """
@@ -24,6 +26,7 @@ from attrib.verifier.limits import (
     SCALE_LIMIT,
     power_of_two,
 )
+from attrib.verifier.recipe import DIGEST_MASK, Recipe, example_digest
 
 
 def _integer_array(values, name: str, ndim: int) -> np.ndarray:
@@ -125,14 +128,57 @@ def check_contributors(contributors, num_rows: int) -> list[str]:
     return ids
 
 
-class Dataset:
-    """A registered dataset's content: grouped features, scales and contributors."""
+def digest_limbs(digests) -> np.ndarray:
+    """Example digests (ints in [0, 2^253)) as an (N, 4) uint64 array of little-endian limbs."""
+    out = np.empty((len(digests), 4), dtype=np.uint64)
+    for i, d in enumerate(digests):
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= int(d) <= DIGEST_MASK:
+            raise ValueError(f"example_digests[{i}]: expected an integer in [0, 2^253) "
+                             "(attrib.verifier.recipe.example_digest of the example's bytes)")
+        d = int(d)
+        out[i] = [(d >> (64 * b)) & 0xFFFFFFFFFFFFFFFF for b in range(4)]
+    return out
 
-    def __init__(self, features, contributors, scales=None) -> None:
+
+def limbs_to_int(limbs) -> int:
+    return sum(int(x) << (64 * b) for b, x in enumerate(limbs))
+
+
+def check_examples(examples, example_digests, num_rows: int) -> np.ndarray | None:
+    """The per-row example digests as (N, 4) uint64 limbs, from the examples' canonical bytes
+    (hashed with attrib.verifier.recipe.example_digest) or from the digests themselves; None if neither."""
+    if examples is not None and example_digests is not None:
+        raise ValueError("give the examples' bytes or their digests, not both")
+    if examples is None and example_digests is None:
+        return None
+    values = examples if examples is not None else example_digests
+    name = "examples" if examples is not None else "example_digests"
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name}: expected a sequence, one entry per row")
+    if len(values) != num_rows:
+        raise ValueError(f"{name}: {len(values)} entries for {num_rows} rows")
+    if examples is not None:
+        for i, e in enumerate(examples):
+            if not isinstance(e, (bytes, bytearray, memoryview)):
+                raise TypeError(f"examples[{i}]: expected the example's canonical bytes, got {type(e).__name__}")
+        values = [example_digest(e) for e in examples]
+    return digest_limbs(values)
+
+
+class Dataset:
+    """A registered dataset's content: grouped features, scales, contributors, example digests and
+    the recipe that made the features (attrib.verifier.recipe)."""
+
+    def __init__(self, features, contributors, scales=None, *, recipe: Recipe | None = None, examples=None,
+                 example_digests=None) -> None:
         feats = check_features(features)
         n = feats.shape[0]
         ids = check_contributors(contributors, n)
         sc = check_scales(scales, n)
+        if recipe is not None and not isinstance(recipe, Recipe):
+            raise TypeError(f"recipe: expected verifier.recipe.Recipe, got {type(recipe).__name__}")
+        digests = check_examples(examples, example_digests, n)
+        self.recipe = recipe or Recipe()
         # group rows by contributor, in order of first appearance, stable inside a group
         order_of, group = {}, np.empty(n, dtype=np.int64)
         for i, c in enumerate(ids):
@@ -143,9 +189,10 @@ class Dataset:
         self.offsets = tuple(int(x) for x in np.concatenate([[0], np.cumsum(counts)]))
         self.features = np.ascontiguousarray(feats[self.row_order])
         self.scales = np.ascontiguousarray(sc[self.row_order])
+        self.example_digests = None if digests is None else np.ascontiguousarray(digests[self.row_order])
 
     @classmethod
-    def from_float(cls, features, contributors, bits: int = FEATURE_BITS) -> "Dataset":
+    def from_float(cls, features, contributors, bits: int = FEATURE_BITS, **options) -> "Dataset":
         """Quantize float features with one scale per example.
 
         φ_i = round(x_i / m_i · (2^(bits−1) − 1)) with m_i = max_j |x_ij|, and
@@ -160,7 +207,7 @@ class Dataset:
         phi, m = quantize_rows(x, bits)
         top = m.max()
         sigma = np.rint(m / top * (SCALE_LIMIT - 1)).astype(np.int64) if top > 0 else np.zeros(len(m), np.int64)
-        return cls(phi, contributors, sigma)
+        return cls(phi, contributors, sigma, **options)
 
     @property
     def num_rows(self) -> int:
