@@ -16,6 +16,7 @@ from attrib.demo.tracin import (
     tracin_features,
 )
 from attrib.prover.attribution import Prover, required_log_n
+from attrib.demo.tracin import recipe_of
 from attrib.prover.dataset import Dataset
 from attrib.prover.srs import SRS
 from attrib.verifier import verify_attribution, verify_payouts, verify_registration
@@ -57,7 +58,7 @@ def run_demo(contributors: int = 50, queries: int = 200, fee: int = 1_000_000, s
     data = tracin_features(num_queries=queries, seed=seed)
     timings["features_s"] = time.perf_counter() - start
     owners = assign_contributors(len(data.train_labels), contributors, seed + 2)
-    ds = Dataset.from_float(data.train_features, owners)
+    ds = Dataset.from_float(data.train_features, owners, recipe=recipe_of(data), examples=data.train_examples)
     say(f"attrib demo: TracIn on scikit-learn digits — {ds.num_rows} training examples, "
         f"{ds.num_columns} features (4 checkpoints × 8 projected dims), {len(ds.contributors)} contributors, "
         f"{queries} inferences; model accuracy {data.accuracy:.1%}")

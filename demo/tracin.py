@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from attrib.verifier.transcript import keccak256
+
 
 @dataclass
 class TracInData:
@@ -25,6 +27,26 @@ class TracInData:
     train_labels: np.ndarray
     query_labels: np.ndarray
     accuracy: float
+    train_examples: list = None    # each training example's canonical bytes (example_bytes)
+    checkpoints: tuple = ()        # keccak256 of each checkpoint's weights (float64, little-endian, row-major)
+    projection_seed: int = 0
+
+
+def example_bytes(pixels: np.ndarray, label: int) -> bytes:
+    """A digit's canonical bytes: its 64 pixel intensities (0 … 16) as bytes, then its label."""
+    return np.rint(np.asarray(pixels) * 16).astype(np.uint8).tobytes() + bytes([int(label)])
+
+
+def recipe_of(data: TracInData, dims_per_checkpoint: int = 8):
+    """The feature recipe the manifest pins (attrib.verifier.recipe)."""
+    from attrib.verifier.recipe import Recipe
+
+    return Recipe(models=data.checkpoints, projection_library="attrib.demo.tracin",
+                  projection_method="gaussian N(0, 1/d) (numpy default_rng(seed + 1).standard_normal)",
+                  projection_dimension=dims_per_checkpoint * len(data.checkpoints),
+                  projection_seed=data.projection_seed, quantization_bits=16,
+                  scale_rule="per-row max-abs, scales to 2^24 − 1 (Dataset.from_float)",
+                  example_encoding="64 pixel intensities 0-16 as uint8, then the label byte")
 
 
 def load_digits_split(num_queries: int, seed: int):
@@ -62,16 +84,18 @@ def tracin_features(num_queries: int = 200, checkpoints: int = 4, dims_per_check
     rng = np.random.default_rng(seed + 1)
     projection = rng.standard_normal((weights.size, dims_per_checkpoint)) / np.sqrt(dims_per_checkpoint)
     saved = set(np.linspace(epochs // checkpoints, epochs, checkpoints).astype(int).tolist())
-    train_parts, query_parts = [], []
+    train_parts, query_parts, digests = [], [], []
     for epoch in range(1, epochs + 1):
         grad = per_example_gradients(weights, x, y).mean(axis=0).reshape(weights.shape)
         weights -= learning_rate * grad
         if epoch in saved:
+            digests.append(keccak256(np.ascontiguousarray(weights, dtype="<f8").tobytes()))
             train_parts.append(per_example_gradients(weights, x, y) @ projection)
             query_parts.append(learning_rate * per_example_gradients(weights, xq, yq) @ projection)
     xbq = np.hstack([xq, np.ones((len(yq), 1))])
     accuracy = float(((xbq @ weights.T).argmax(axis=1) == yq).mean())
-    return TracInData(np.hstack(train_parts), np.hstack(query_parts), y, yq, accuracy)
+    examples = [example_bytes(x[i], y[i]) for i in range(len(y))]
+    return TracInData(np.hstack(train_parts), np.hstack(query_parts), y, yq, accuracy, examples, tuple(digests), seed + 1)
 
 
 def assign_contributors(num_rows: int, num_contributors: int, seed: int) -> list[str]:

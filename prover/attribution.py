@@ -245,7 +245,7 @@ class Prover:
             total = g1_affine(add(old.aggregate_point(), g1_from_affine(*delta_commitment)))
             link = {"segment": old.segment + 1, "previous": old.digest(), "contributor_base": old.num_contributors,
                     "returning": tuple(c for c in owners if c < old.num_contributors),
-                    "segment_aggregate": delta_commitment}
+                    "appended_aggregate": delta_commitment}
         manifest = Manifest(
             verifying_key=self.srs.verifying_key, log_rows=n, num_rows=ds.features.shape[0],
             contributors=tuple(new_ids), offsets=tuple(offsets),

@@ -33,6 +33,7 @@ from attrib.prover.attribution import Prover, Registration
 from attrib.prover.dataset import Dataset
 from attrib.prover.payouts import open_payouts
 from attrib.prover.storage import atomic_write_bytes
+from attrib.verifier.recipe import Recipe
 from attrib.service.srs_spec import SRSSpec
 from attrib.service.store import CLAIM_FILE, PAYOUTS_FILE, PROOF_FILE, QUERIES_FILE
 from attrib.verifier import Claim, Manifest, Proof, verify_attribution
@@ -175,14 +176,18 @@ def ping() -> int:
 
 
 def register_dataset(staging_dir: str, features: np.ndarray, contributors: list[str],
-                     scales: np.ndarray | None) -> tuple:
+                     scales: np.ndarray | None, recipe: bytes = b"", example_digests: list | None = None) -> tuple:
     """Check the rows, commit them and save the registration into ``staging_dir``.
 
     Returns ``("invalid", message)`` for rows the Dataset rules reject (the message names
     the field and index), else ``("ok", manifest_bytes, manifest_digest, num_contributors)``.
     """
     try:
-        ds = Dataset(features, contributors, scales)
+        parsed = Recipe.from_bytes(recipe) if recipe else Recipe()
+    except EncodingError as exc:
+        return ("invalid", f"header.recipe: {exc}")
+    try:
+        ds = Dataset(features, contributors, scales, recipe=parsed, example_digests=example_digests)
     except (TypeError, ValueError) as exc:
         return ("invalid", str(exc))
     reg = _pool_prover.register(ds)

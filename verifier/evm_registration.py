@@ -179,12 +179,18 @@ contract RegistrationVerifier {
     uint256 internal constant MEM_CS = 0x340;         // C_s (x, y)
     uint256 internal constant MEM_OFFSETS_HASH = 0x380;
     uint256 internal constant MEM_POINTS_HASH = 0x3a0;
-    uint256 internal constant CH = 0x400;             // r_j (mk words) then r_c (mC words): the point of E
-    uint256 internal constant XI = 0x800;             // xi (nR words)
-    uint256 internal constant U = 0xc00;              // u_0 .. u_{nR-1}, zero-padded to whole groups of 4
-    uint256 internal constant U_BAR = 0x1000;         // 1 - u_i, padded with ones
-    uint256 internal constant BUF = 0x1400;           // the transcript state, then the words it absorbs
-    uint256 internal constant DYN = 0x2400;           // tables whose size depends on C, k or nR
+    uint256 internal constant MEM_BASE = 0x3c0;       // the contributor base: the first new contributor's index
+    uint256 internal constant MEM_RETURNING = 0x3e0;  // R, the returning owners
+    uint256 internal constant MEM_GROUPS = 0x400;     // R + C - base: the segment's row groups (owners)
+    uint256 internal constant MEM_RETURNING_HASH = 0x420;   // keccak256(returning owners)
+    uint256 internal constant CD_RETURNING = 0x440;   // manifest returning owners (R words)
+    uint256 internal constant CD_SEG_AGG = 0x460;     // manifest C_dG, the segment's aggregate (after C_G)
+    uint256 internal constant CH = 0x600;             // r_j (mk words) then r_c (mC words): the point of E
+    uint256 internal constant XI = 0xa00;             // xi (nR words)
+    uint256 internal constant U = 0xe00;              // u_0 .. u_{nR-1}, zero-padded to whole groups of 4
+    uint256 internal constant U_BAR = 0x1200;         // 1 - u_i, padded with ones
+    uint256 internal constant BUF = 0x1600;           // the transcript state, then the words it absorbs
+    uint256 internal constant DYN = 0x2600;           // tables whose size depends on C, k or nR
 
     function verifyRegistration(bytes calldata manifest, bytes calldata proof)
         external

@@ -188,13 +188,16 @@ class Manifest:
     previous: bytes = ZERO_WORD       # the digest of version segment − 1 (zero in segment 0)
     contributor_base: int = 0         # contributors registered before this segment
     returning: tuple = ()             # earlier contributors with rows in this segment (increasing)
-    segment_aggregate: tuple | None = None   # C_ΔG; None in segment 0 means C_G
+    appended_aggregate: tuple | None = None  # an append's C_ΔG; None in segment 0 (where C_ΔG = C_G)
     version: int = MANIFEST_VERSION
 
     def __post_init__(self) -> None:
-        if self.segment_aggregate is None:
-            object.__setattr__(self, "segment_aggregate", self.aggregate_commitment)
         self.validate()
+
+    @property
+    def segment_aggregate(self) -> tuple:
+        """C_ΔG: the commitment of this segment's aggregate (C_G itself in segment 0)."""
+        return self.aggregate_commitment if self.appended_aggregate is None else self.appended_aggregate
 
     @property
     def num_columns(self) -> int:
@@ -253,11 +256,10 @@ class Manifest:
                 raise EncodingError(f"manifest: {name} is 32 bytes")
         if (self.segment == 0) != (self.previous == ZERO_WORD):
             raise EncodingError("manifest: segment 0 has no previous version, and every later segment names one")
-        if self.segment == 0 and (self.contributor_base or self.returning
-                                  or self.segment_aggregate != self.aggregate_commitment):
+        if self.segment == 0 and (self.contributor_base or self.returning or self.appended_aggregate is not None):
             raise EncodingError("manifest: segment 0 introduces every contributor and its C_ΔG is C_G")
-        if self.segment > 0 and self.contributor_base < 1:
-            raise EncodingError("manifest: an append follows at least one contributor")
+        if self.segment > 0 and (self.contributor_base < 1 or self.appended_aggregate is None):
+            raise EncodingError("manifest: an append follows at least one contributor and names its C_ΔG")
         if not isinstance(self.returning, tuple) or not all(
                 isinstance(c, int) and not isinstance(c, bool) for c in self.returning):
             raise EncodingError("manifest: returning contributors are a tuple of indices")
@@ -396,6 +398,10 @@ class Manifest:
         rd.finish()
         if contributors_hash(contributors) != ids_hash:
             raise EncodingError("manifest: contributor ids do not match their hash")
+        if segment == 0:
+            if segment_aggregate != aggregate:
+                raise EncodingError("manifest: in segment 0, C_ΔG is C_G")
+            segment_aggregate = None
         return cls(vk, log_rows, num_rows, tuple(contributors), offsets, cols, scale, aggregate, terms, recipe_digest,
                    examples, segment, previous, base, returning, segment_aggregate, version)
 
@@ -441,7 +447,7 @@ class Manifest:
                 parse_int(obj.get("contributor_base", 0), "contributor_base"),
                 tuple(parse_int(c, "returning") for c in obj.get("returning", [])),
                 tuple(parse_int(v, "segment_aggregate") for v in obj["segment_aggregate"])
-                if "segment_aggregate" in obj else None,
+                if obj.get("segment", 0) else None,
                 parse_int(obj.get("version", MANIFEST_VERSION), "version"))
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, EncodingError):

@@ -30,6 +30,7 @@ import json
 from dataclasses import dataclass, field
 
 from attrib.verifier.encoding import EncodingError
+from attrib.verifier.limits import FEATURE_BITS, MAX_ENCODING_VERSION, RECIPE_DIMENSION_LIMIT, RECIPE_SEED_LIMIT
 from attrib.verifier.polynomial import R
 from attrib.verifier.transcript import keccak256
 
@@ -90,8 +91,8 @@ class Recipe:
             value = getattr(self, name)
             if not isinstance(value, str) or len(value.encode()) > MAX_RECIPE_TEXT_BYTES:
                 raise EncodingError(f"recipe: {name} is a string of at most {MAX_RECIPE_TEXT_BYTES} bytes")
-        for name, limit in (("projection_dimension", 1 << 32), ("projection_seed", 1 << 64),
-                            ("quantization_bits", 17)):
+        for name, limit in (("projection_dimension", RECIPE_DIMENSION_LIMIT), ("projection_seed", RECIPE_SEED_LIMIT),
+                            ("quantization_bits", FEATURE_BITS + 1)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < limit:
                 raise EncodingError(f"recipe: {name} is an integer in [0, {limit})")
@@ -111,7 +112,7 @@ class Recipe:
         from attrib.verifier.messages import Reader
 
         rd = Reader(data, "recipe")
-        version = rd.uint(1 << 32, "version")
+        version = rd.uint(MAX_ENCODING_VERSION, "version")
         models = tuple(rd.take(32) for _ in range(rd.uint(MAX_RECIPE_MODELS, "models")))
 
         def text(name):
@@ -125,7 +126,8 @@ class Recipe:
                 raise EncodingError(f"recipe: {name} is not UTF-8") from None
 
         library, method = text("projection_library"), text("projection_method")
-        dimension, seed, bits = rd.uint(1 << 32, "dimension"), rd.uint(1 << 64, "seed"), rd.uint(16, "bits")
+        dimension = rd.uint(RECIPE_DIMENSION_LIMIT - 1, "dimension")
+        seed, bits = rd.uint(RECIPE_SEED_LIMIT - 1, "seed"), rd.uint(FEATURE_BITS, "bits")
         scale_rule, encoding = text("scale_rule"), text("example_encoding")
         rd.finish()
         return cls(models, library, method, dimension, seed, bits, scale_rule, encoding, version)
