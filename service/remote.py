@@ -195,7 +195,7 @@ def cmd_open_rows(client, args) -> int:
     if args.out:
         Path(args.out).write_bytes(opening.to_bytes())
     for r, v in zip(args.rows, values):
-        print(f"{r}\t{' '.join(map(str, v[:-1]))}\tscale {v[-1]}")
+        print(f"{r}\t{' '.join(map(str, v[:-2]))}\tscale {v[-2]}\texample {v[-1]:#066x}")
     print(f"one opening of {len(values)} rows: {len(opening.to_bytes()):,} bytes"
           + (f", written to {args.out}" if args.out else ""), file=sys.stderr)
     return 0

@@ -57,7 +57,7 @@ def test_server_info_names_the_srs_and_limits(client, srs):
     assert info.insecure_srs and "INSECURE" in info.srs_source
     assert info.srs_max_log_n == 16 and info.max_rows == 1 << 16
     assert info.queue_capacity == 12 and info.max_queries == 256 and info.max_columns == 64
-    assert (info.manifest_version, info.claim_version, info.proof_version) == (3, 1, 1)
+    assert (info.manifest_version, info.claim_version, info.proof_version) == (4, 1, 1)
     assert info.server_version and info.grpc_version == grpc.__version__
     assert not info.evm_calldata_available          # no on-chain verifier in this version
 
@@ -136,7 +136,7 @@ def test_rows_are_opened_for_audits(client, small, srs):
     rows = [0, 999, 500]
     values, opening = client.open_rows("small", rows)
     local = Prover(srs).register(Dataset(features, owners, scales))
-    assert values == [[int(v) for v in local.features[r]] + [int(local.scales[r])] for r in rows]
+    assert values == [[int(v) for v in local.features[r]] + [int(local.scales[r]), 0] for r in rows]   # no digests
     assert verify_rows(manifest, rows, values, opening, trusted_srs_digest=srs.digest())
     wrong = [list(v) for v in values]
     wrong[1][0] += 1
