@@ -740,7 +740,7 @@ contract RegistrationVerifier {
             function owner_at(i) -> owner {
                 let count := mload(MEM_RETURNING)
                 switch lt(i, count)
-                case 1 { owner := calldataload(add(mload(CD_RETURNING), shl(5, i))) }
+                case 1 { owner := i }
                 default { owner := add(sub(mload(MEM_BASE), count), i) }
             }
 
