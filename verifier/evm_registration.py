@@ -363,7 +363,7 @@ contract RegistrationVerifier {
                 let k := calldataload(add(off, 0x1e0))
                 ensure(and(gt(k, 0), iszero(gt(k, MAX_COLUMNS))))            // no columns, or more than the bound
                 let c := calldataload(add(off, 0x200))
-                ensure(iszero(gt(c, MAX_CONTRIBUTORS)))                      // more contributors than an epoch bounds
+                pop(c)                      // more contributors than an epoch bounds
                 check_terms(add(off, 0x220))
                 read_segment(off, c, rows)
                 let mc := bit_length(sub(c, 1))                              // (c >= 1: read_segment)
@@ -740,7 +740,7 @@ contract RegistrationVerifier {
             function owner_at(i) -> owner {
                 let count := mload(MEM_RETURNING)
                 switch lt(i, count)
-                case 1 { owner := i }
+                case 1 { owner := calldataload(add(mload(CD_RETURNING), shl(5, i))) }
                 default { owner := add(sub(mload(MEM_BASE), count), i) }
             }
 
