@@ -363,7 +363,7 @@ contract RegistrationVerifier {
                 let k := calldataload(add(off, 0x1e0))
                 ensure(and(gt(k, 0), iszero(gt(k, MAX_COLUMNS))))            // no columns, or more than the bound
                 let c := calldataload(add(off, 0x200))
-                pop(c)                      // more contributors than an epoch bounds
+                ensure(iszero(gt(c, MAX_CONTRIBUTORS)))                      // more contributors than an epoch bounds
                 check_terms(add(off, 0x220))
                 read_segment(off, c, rows)
                 let mc := bit_length(sub(c, 1))                              // (c >= 1: read_segment)

@@ -356,6 +356,15 @@ class Manifest:
         c = rd.uint(MAX_CONTRIBUTORS, "num_contributors")
         return vk_bytes, ManifestHeader(version, log_rows, num_rows, k, c)
 
+    @staticmethod
+    def peek_recipe_digest(data: bytes) -> bytes:
+        """The recipe digest word of a manifest's bytes, read at its fixed place without decoding the rest
+        (after the version, the key, four sizes, the terms and the contributors hash)."""
+        rd = Reader(data, "manifest")
+        Manifest._read_header(rd)
+        rd.take(32 * TERMS_WORDS + 32)
+        return rd.take(32)
+
     @classmethod
     def peek_header(cls, data: bytes) -> ManifestHeader:
         """The sizes a manifest declares, read from its first words without decoding any point:

@@ -542,6 +542,11 @@ def test_malformed_appends_are_refused(verifier, appended):
                 set_word(m, 0x340, 0),                                     # previous zero in an append
                 m[:HEADER + 32], m[:-1], m + bytes(32)):
         assert not verifier.agree(bad, p)
+    # base past C with R = 2 returning owners: R + C - base = 1 owner, the offsets (0, N) consistent with it, and
+    # C - base = -1 ids (a verifier that trusted the base would loop over 2^256 - 1 ids: out of gas, a revert)
+    offsets_at, points_at = HEADER + 64, points_region(appended.manifest)
+    past = set_word(m, 0x360, 11)[:offsets_at] + word(0) + word(appended.manifest.num_rows) + m[points_at:]
+    assert not verifier.agree(past, p)
 
 
 # ---- every tampering of tests/attribution/test_registration.py, and more --------------------------
