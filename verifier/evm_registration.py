@@ -108,6 +108,7 @@ OUTPUT_WORDS = 20            # ok, digest, mC, mk, C, C_G (2), terms (6), segmen
 # The template hard-codes these shapes: degree-3 messages, openings at r, −r, r², six terms words,
 # a 384-byte key of twelve words, the manifest's and the header's word layouts.
 assert REGISTRATION_DEGREE == 3 and NUM_POINTS == 3 and TERMS_WORDS == 6 and VK_BYTES == 12 * 32
+assert MANIFEST_VERSION == 4                         # the v4 layout: segment words, C_D, C_ΔG
 assert len(MANIFEST_DOMAIN) <= 32 and len(CONTRIBUTORS_DOMAIN) <= 32
 SET_SLOT_BYTES = 4
 assert MAX_CONTRIBUTORS < 256 ** SET_SLOT_BYTES     # a set slot holds an index + 1 in four bytes
