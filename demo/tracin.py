@@ -110,12 +110,44 @@ def assign_contributors(num_rows: int, num_contributors: int, seed: int) -> list
 def float_totals(features: np.ndarray, queries: np.ndarray, contributors: list[str],
                  order: tuple) -> np.ndarray:
     """Per-contributor float influence totals (C × T), contributors in ``order``."""
+    return contributor_totals(features @ queries.T, contributors, order)
+
+
+def contributor_totals(scores: np.ndarray, contributors: list[str], order: tuple) -> np.ndarray:
+    """Per-example scores (N × T) summed per contributor (C × T), contributors in ``order``."""
     index = {c: i for i, c in enumerate(order)}
     owner = np.array([index[c] for c in contributors])
-    scores = features @ queries.T
-    totals = np.zeros((len(order), queries.shape[0]))
+    totals = np.zeros((len(order), scores.shape[1]))
     np.add.at(totals, owner, scores)
     return totals
+
+
+def fidelity(proven: np.ndarray, reference: np.ndarray, payouts, fees) -> dict:
+    """How closely proven integer totals (C × T) and payouts follow float reference totals: Spearman
+    per query, whether each query's top-10 contributors are the same set, and the largest payout
+    deviation from the float split of the same fees (float_payouts), as a fraction of one query's fee:
+    ``payout_deviation`` for the epoch's payouts (each the sum over its T queries, so the rows'
+    quantization errors, the same in every query, add up), ``payout_deviation_per_query`` for each
+    query's split of its own fee, F_t·A⁺[c,t]/S_t from the proven totals."""
+    proven, reference = np.asarray(proven, dtype=float), np.asarray(reference, dtype=float)
+    queries = proven.shape[1]
+    rho = [spearman(proven[:, t], reference[:, t]) for t in range(queries)]
+    top = min(10, proven.shape[0])
+    top10 = [set(np.argsort(-proven[:, t], kind="stable")[:top]) == set(np.argsort(-reference[:, t], kind="stable")[:top])
+             for t in range(queries)]
+    fees = np.asarray(fees, dtype=float)
+    deviation = np.abs(np.asarray(payouts, dtype=float) - float_payouts(reference, fees)).max() / fees.mean()
+    per_query = np.abs(shares(proven) - shares(reference)).max()
+    return {"spearman_min": min(rho), "spearman_median": float(np.median(rho)), "spearman": rho,
+            "top10_identical": float(np.mean(top10)), "payout_deviation": float(deviation),
+            "payout_deviation_per_query": float(per_query)}
+
+
+def shares(totals: np.ndarray) -> np.ndarray:
+    """Each contributor's share of each query's fee, A⁺[c,t] / Σ_c A⁺[c,t] (C × T; 0 where nobody is positive)."""
+    positive = np.maximum(np.asarray(totals, dtype=float), 0.0)
+    denom = positive.sum(axis=0)
+    return np.divide(positive, denom, out=np.zeros_like(positive), where=denom > 0)
 
 
 def float_payouts(totals: np.ndarray, fees: np.ndarray) -> np.ndarray:

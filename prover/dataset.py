@@ -146,11 +146,21 @@ def limbs_to_int(limbs) -> int:
 
 def check_examples(examples, example_digests, num_rows: int) -> np.ndarray | None:
     """The per-row example digests as (N, 4) uint64 limbs, from the examples' canonical bytes
-    (hashed with attrib.verifier.recipe.example_digest) or from the digests themselves; None if neither."""
+    (hashed with attrib.verifier.recipe.example_digest) or from the digests themselves (ints, or
+    already (N, 4) uint64 little-endian limbs); None if neither."""
     if examples is not None and example_digests is not None:
         raise ValueError("give the examples' bytes or their digests, not both")
     if examples is None and example_digests is None:
         return None
+    if isinstance(example_digests, np.ndarray) and example_digests.ndim == 2:
+        if example_digests.dtype != np.uint64 or example_digests.shape != (num_rows, 4):
+            raise ValueError(f"example_digests: limbs are a ({num_rows}, 4) uint64 array, got "
+                             f"{example_digests.dtype} {example_digests.shape}")
+        if (example_digests[:, 3] >> np.uint64(61)).any():
+            i = int(np.argmax(example_digests[:, 3] >> np.uint64(61)))
+            raise ValueError(f"example_digests[{i}]: expected an integer in [0, 2^253) "
+                             "(attrib.verifier.recipe.example_digest of the example's bytes)")
+        return np.array(example_digests, dtype=np.uint64)
     values = examples if examples is not None else example_digests
     name = "examples" if examples is not None else "example_digests"
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
@@ -208,6 +218,42 @@ class Dataset:
         top = m.max()
         sigma = np.rint(m / top * (SCALE_LIMIT - 1)).astype(np.int64) if top > 0 else np.zeros(len(m), np.int64)
         return cls(phi, contributors, sigma, **options)
+
+    @classmethod
+    def from_memmap(cls, path, contributors, scales=None, *, bits: int = FEATURE_BITS, dtype=None, shape=None,
+                    chunk_rows: int = 1 << 14, **options) -> Dataset:
+        """A dataset from a 2-d array on disk, read ``chunk_rows`` rows at a time (never whole in memory).
+
+        ``path`` is an ``.npy`` file (``np.save``, ``np.lib.format.open_memmap``, ``attrib featurize``'s
+        features.npy) or a raw C-order memmap (``np.memmap``), for which ``dtype`` and ``shape`` (N, k) are
+        required.  Float rows are quantized exactly as :meth:`from_float` does (the same φ and σ; ``scales``
+        must then be None); integer rows are φ as they are, with ``scales`` (default all 1).
+        ``example_digests`` may also be (N, 4) uint64 limbs or the path of example_digests.npy; the other
+        ``options`` are the constructor's.  A wrong layout, dtype or shape raises
+        :class:`attrib.prover.feature_files.FeatureFileError` (a ValueError) naming the file.
+        """
+        from attrib.prover.feature_files import dataset_from_array
+
+        return dataset_from_array(cls, path, contributors, scales, bits=bits, dtype=dtype, shape=shape,
+                                  chunk_rows=chunk_rows, **options)
+
+    @classmethod
+    def from_trak(cls, save_dir, contributors, *, preconditioned: str = "train", model_ids=None,
+                  bits: int = FEATURE_BITS, chunk_rows: int = 1 << 14, **options) -> Dataset:
+        """A dataset from a TRAK save directory (``TRAKer(save_dir=…)``, traker 0.3): per training example
+        x_i = Q̄_i/M · [A_1(i) ‖ … ‖ A_M(i)] over its M checkpoints (``model_ids``, default all that are
+        fully featurized), with Q̄_i the mean of TRAK's out-to-loss weights and A_m TRAK's finalized
+        features (``preconditioned="train"``, the preconditioner (XᵀX)⁻¹ on this side) or its projected
+        gradients (``"query"``: the queries carry it), quantized as :meth:`from_float`.  Proven totals
+        with :func:`attrib.prover.feature_files.trak_queries` of the same side are TRAK's own scores
+        summed per contributor.  The save_dir records neither the checkpoints, the projection seed nor
+        the examples: pass ``recipe=`` and ``example_digests=`` for an auditable registration.  A
+        missing file, or one of the wrong dtype or shape, raises FeatureFileError naming it.
+        """
+        from attrib.prover.feature_files import dataset_from_trak
+
+        return dataset_from_trak(cls, save_dir, contributors, preconditioned=preconditioned, model_ids=model_ids,
+                                 bits=bits, chunk_rows=chunk_rows, **options)
 
     @property
     def num_rows(self) -> int:
