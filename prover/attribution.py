@@ -156,20 +156,47 @@ def required_log_n(num_rows: int, num_columns: int, num_contributors: int, num_q
 class Prover:
     """Registers datasets and proves epochs against one SRS."""
 
-    def __init__(self, srs: SRS, progress=None) -> None:
+    def __init__(self, srs: SRS, progress=None, cluster=None) -> None:
+        """``cluster``: a dask.distributed Client or a scheduler address; registrations then run
+        their row shards on its workers (attrib.prover.distributed) and give the same bytes."""
         if not isinstance(srs, SRS):
             raise TypeError(f"srs: expected prover.SRS, got {type(srs).__name__}")
         self.srs = srs
         self.progress = progress or (lambda stage, fraction: None)
+        self.cluster = cluster
+
+    def register_stream(self, source, terms: Terms | None = None, *, memory_budget: int | None = None,
+                        **options) -> Registration:
+        """Register a :class:`attrib.prover.streaming.RowSource` (rows on disk, read by blocks) with
+        the manifest and proof bytes ``register`` would give for the same rows: in this process with a
+        peak of about ``memory_budget`` bytes (attrib.prover.streaming; default 4 GiB), or on the
+        prover's Dask cluster (attrib.prover.distributed: ``memory_budget`` then bounds each task's
+        blocks, ``options`` such as ``shards`` go to ``register_dask``)."""
+        if self.cluster is not None:
+            from attrib.prover.distributed import register_dask
+
+            if memory_budget is not None:
+                options.setdefault("worker_budget", memory_budget)
+            return register_dask(self, source, terms, **options)
+        from attrib.prover.streaming import DEFAULT_MEMORY_BUDGET, register_stream
+
+        return register_stream(self, source, terms,
+                               memory_budget=DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget,
+                               **options)
 
     def register(self, ds: Dataset, terms: Terms | None = None) -> Registration:
         """Commit Φ column by column, σ, the example digests and the aggregate G; build the manifest
         (with the dataset's recipe and ``terms``, the on-chain owner, payee root and fee layers of
-        attrib.verifier.terms, none by default) and prove G (attrib.verifier.registration)."""
+        attrib.verifier.terms, none by default) and prove G (attrib.verifier.registration).  With a
+        ``cluster``, the rows are scattered to its workers and registered there: the same bytes."""
         if not isinstance(ds, Dataset):
             raise TypeError(f"ds: expected prover.Dataset, got {type(ds).__name__}")
         if terms is not None and not isinstance(terms, Terms):
             raise TypeError(f"terms: expected verifier.terms.Terms, got {type(terms).__name__}")
+        if self.cluster is not None:
+            from attrib.prover.streaming import RowSource
+
+            return self.register_stream(RowSource.from_dataset(ds), terms)
         owners = tuple(range(len(ds.contributors)))
         return self._segment(ds, owners, ds.offsets, len(ds.contributors), ds.contributors, terms or Terms(),
                              aggregate_by_contributor(ds.features, ds.scales, ds.offsets), None)
