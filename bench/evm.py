@@ -102,7 +102,7 @@ for seq, name in ((1, "settle_first"), (2, "settle")):
                  "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
 index = max(range(C), key=lambda c: epoch.payouts[c])
 value, commitment, opening = prover.open_balance(reg.manifest, 1, {1: epoch.payouts}, index)
-state = [*g1_affine(epoch.claim.payouts_commitment)] * 2          # R_1 = C_P of epoch 1
+state = [*g1_affine(epoch.claim.payouts_commitment)]              # R_1 = C_P of epoch 1
 w = (index, 1, [], [], state, value, payees[index], 0, payee_path(payees, reg.manifest.log_contributors, index),
      opening.to_bytes())
 r = chain.call(settlement, data("withdraw", digest, w), caller=accounts[3])

@@ -7,7 +7,8 @@
     attrib chain append   --rpc URL --key K --deployment deployment.json --registration reg/ \\
                           --dataset more.npz --payees payees.json --out reg2/
     attrib chain settle   --rpc URL --key K --deployment deployment.json --registration reg/ --epoch epoch.json
-    attrib chain withdraw --rpc URL --key K --deployment deployment.json --registration reg/ --contributor ID
+    attrib chain withdraw --rpc URL --key K --deployment deployment.json --registration reg/ --contributor ID \\
+                          [--epoch E] [--exclude 3 5-9]
     attrib chain status   --rpc URL --deployment deployment.json --registration reg/
 
 ``--key`` is a private key (hex) or ``env:NAME`` to read it from the environment.  The SRS is the
@@ -27,6 +28,12 @@ the new version to ``reg2/``: its manifest and proof, every contributor's payee 
 global order) and a copy of ``reg/epochs`` (withdrawals need every epoch's payouts).  Later
 commands take ``--registration reg2/``: the chain settles epochs against the current version only.
 On chain the dataset keeps the id of its first version (``datasetOf`` maps each version to it).
+
+``withdraw`` opens the contributor's cumulative payout over the settled epochs 1 … E (default: all)
+from the sidecars in ``reg/epochs``; epochs whose payouts are missing there (a withheld sidecar) and
+those named by ``--exclude`` (epochs or ranges ``A-B``) are left out, as ranges of consecutive epochs:
+a range of any length costs the contract the same two recorded states.  The opening is bound to the
+dataset's id, so a withdrawal prepared before an append still goes through after it.
 """
 
 from __future__ import annotations
@@ -234,6 +241,25 @@ def _payouts(folder: Path) -> dict[int, list[int]]:
     return out
 
 
+def _epochs(items) -> set[int]:
+    """Epoch numbers from ``--exclude`` items: ``7`` or a range ``3-9`` (inclusive)."""
+    out = set()
+    for item in items or []:
+        first, _, last = str(item).partition("-")
+        try:
+            first, last = int(first), int(last or first)
+        except ValueError:
+            raise SystemExit(f"attrib chain withdraw: --exclude {item!r}: an epoch (7) or a range (3-9)") from None
+        if not 1 <= first <= last:
+            raise SystemExit(f"attrib chain withdraw: --exclude {item!r}: epochs count from 1, first <= last")
+        out.update(range(first, last + 1))
+    return out
+
+
+def _ranges_text(ranges) -> str:
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in ranges)
+
+
 def cmd_withdraw(args) -> int:
     from attrib.chain.settlement import withdraw
     from attrib.prover import Prover, Registration
@@ -249,12 +275,15 @@ def cmd_withdraw(args) -> int:
     seq = _current(client, deployment, reg)["seq"]
     epoch = args.epoch or seq
     payouts = _payouts(Path(args.registration))
-    excluded = sorted(set(args.exclude or []) | {e for e in range(1, epoch + 1) if e not in payouts})
+    excluded = sorted({e for e in _epochs(args.exclude) if e <= epoch}
+                      | {e for e in range(1, epoch + 1) if e not in payouts})
     payees = json.loads((Path(args.registration) / "payees.json").read_text())
     before = client.w3.eth.get_balance(client.w3.to_checksum_address(payees[index]))
     receipt = withdraw(client, deployment, Prover(srs), manifest, epoch, payouts, index, payees, excluded)
     after = client.w3.eth.get_balance(client.w3.to_checksum_address(payees[index]))
-    left_out = f", leaving out epochs {excluded}" if excluded else ""
+    from attrib.verifier.payouts import excluded_ranges
+
+    left_out = f", leaving out epochs {_ranges_text(excluded_ranges(excluded))}" if excluded else ""
     print(f"withdrew for {args.contributor} (index {index}) over epochs 1–{epoch}{left_out}: "
           f"{after - before:,} wei to {payees[index]}; {_gas(receipt)}")
     return 0
@@ -311,7 +340,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--model-share-bp", type=int, default=0, help="its share of every fee, in basis points")
     p.add_argument("--platform", help="the platform's address (for --platform-share-bp)")
     p.add_argument("--platform-share-bp", type=int, default=0, help="its share of every fee, in basis points")
-    p = cmds.add_parser("append", help="grow a registered dataset by a segment (prove locally, send as its owner)")
+    p = cmds.add_parser("append", help="grow a registered dataset by a segment (prove locally, send as its owner; "
+                                       "the dataset keeps its id, pending withdrawals stay valid)")
     common(p)
     p.add_argument("--registration", required=True, help="the dataset's current version (a folder)")
     p.add_argument("--dataset", required=True, help=".npz with the new rows' features, contributors (and scales)")
@@ -319,18 +349,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="where to keep the new version")
     p = cmds.add_parser("settle", help="prove and settle the next epoch from queries and gross fees")
     common(p)
-    p.add_argument("--registration", required=True)
+    p.add_argument("--registration", required=True, help="the dataset's current version (a folder; after an "
+                                                          "append, the one `attrib chain append` wrote)")
     p.add_argument("--epoch", required=True, help=".json or .npz with queries and per-inference gross fees (wei)")
-    p = cmds.add_parser("withdraw", help="withdraw a contributor's balance to its payee")
+    p = cmds.add_parser("withdraw", help="withdraw a contributor's balance to its payee (withheld epochs left "
+                                         "out as ranges)")
     common(p)
-    p.add_argument("--registration", required=True)
+    p.add_argument("--registration", required=True, help="the dataset's current version (a folder, with the "
+                                                          "epochs' payouts in epochs/)")
     p.add_argument("--contributor", required=True, help="the contributor id")
     p.add_argument("--epoch", type=int, help="open the running sum of this epoch (default: the last settled)")
-    p.add_argument("--exclude", type=int, nargs="*", help="epochs to leave out (those whose payouts are missing "
-                                                          "are left out anyway)")
-    p = cmds.add_parser("status", help="a dataset's state on chain")
+    p.add_argument("--exclude", nargs="*", metavar="E|A-B",
+                   help="epochs or ranges A-B to leave out (those whose payouts are missing in reg/epochs are left "
+                        "out anyway); sent as ranges of consecutive epochs, each costing the same whatever its length")
+    p = cmds.add_parser("status", help="a dataset's state on chain (by any of its versions)")
     common(p, key=False)
-    p.add_argument("--registration", required=True)
+    p.add_argument("--registration", required=True, help="a version of the dataset (a folder)")
 
 
 def run(args) -> int:

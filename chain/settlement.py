@@ -8,7 +8,10 @@ any other JSON-RPC endpoint.
 
 A dataset grows by segments (``Prover.append``): on chain it keeps one id, the digest of its segment
 0, and ``datasetOf(digest)`` maps any of its versions' digests to it.  The functions below take the
-manifest of the version at hand (the current one, for ``settle`` and ``withdraw``) and look the id up.
+manifest of the version at hand (the current one, for ``settle``; for ``withdraw`` any version no older
+than the one its last included epoch settled under) and look the id up.  A withdrawal's balance opening
+is bound to the id, not to a version, so an append does not make pending openings stale; it leaves
+out withheld epochs by ranges (two recorded states each, whatever their length).
 """
 
 from __future__ import annotations
@@ -127,16 +130,6 @@ def segment_payee_path(payees: list, base: int, end: int, index: int) -> list[by
     return payee_path([0] * base + list(payees[base:end]), max(1, (end - 1).bit_length()), index)
 
 
-def padded_payouts(payouts_by_epoch: dict, num_contributors: int) -> dict[int, list[int]]:
-    """Each epoch's payouts with zeros for the contributors appended after it (its C_P commits none of them)."""
-    out = {}
-    for e, vector in payouts_by_epoch.items():
-        if len(vector) > num_contributors:
-            raise ValueError(f"epoch {e}: {len(vector)} payouts, more than the {num_contributors} contributors")
-        out[e] = [int(v) for v in vector] + [0] * (num_contributors - len(vector))
-    return out
-
-
 def set_settler(client, deployment: Deployment, digest: bytes, settler: str, allowed: bool = True):
     return client.transact(deployment.settlement, settlement_abi(), "setSettler", digest,
                            client.w3.to_checksum_address(settler), allowed)
@@ -159,36 +152,60 @@ def payout_commitments(client, deployment: Deployment, digest: bytes) -> dict[in
     return {int(e["args"]["seq"]): g1_from_affine(*e["args"]["payoutCommitment"]) for e in logs}
 
 
-def withdrawal_states(commitments: dict[int, object], epoch: int, excluded) -> tuple[list[int], list[list[int]]]:
-    """The recorded (R_e, C_P of e) of ``epoch`` and of each excluded epoch, as the contract hashes them."""
+def running_sums(commitments: dict[int, object], epoch: int) -> dict[int, object]:
+    """R_x for x = 1 … ``epoch``: the running sum of the settled C_P's, as the contract adds them up."""
     from py_ecc import optimized_bn128 as bn
 
-    running, states = None, {}
+    running, sums = bn.Z1, {}
     for e in range(1, epoch + 1):
         if e not in commitments:
             raise ValueError(f"epoch {e} has no Settled event: is it settled?")
-        running = commitments[e] if running is None else bn.add(running, commitments[e])
-        states[e] = [*g1_affine(running), *g1_affine(commitments[e])]
-    return states[epoch], [states[x] for x in sorted(excluded)]
+        running = bn.add(running, commitments[e])
+        sums[e] = running
+    return sums
+
+
+def withdrawal_states(commitments: dict[int, object], epoch: int, ranges) -> tuple[list[int], list[list[int]]]:
+    """The recorded R_e, and for each range (first, last) left out its (R_{first−1}, R_last) (R_0: (0, 0)), as the
+    contract hashes them."""
+    sums = running_sums(commitments, epoch)
+
+    def affine(x):
+        return [0, 0] if x == 0 else list(g1_affine(sums[x]))
+
+    return affine(epoch), [affine(first - 1) + affine(last) for first, last in ranges]
+
+
+def open_withdrawal(prover, manifest, ident: bytes, epoch: int, payouts_by_epoch: dict, index: int, excluded=()):
+    """(cumulative, W, BalanceOpening) for contributor ``index`` over epochs 1 … ``epoch`` less the epochs
+    ``excluded``, bound to the dataset's id ``ident`` and made at ``manifest``'s version (older epochs'
+    shorter payout vectors are padded by the prover: attrib.prover.payouts.open_balance)."""
+    from attrib.prover.payouts import open_balance
+
+    if manifest.srs_digest != prover.srs.digest():
+        raise ValueError("the manifest was registered with another SRS than the prover's")
+    powers = prover.srs.powers_for(manifest.log_contributors)
+    return open_balance(powers, manifest, int(epoch), excluded, payouts_by_epoch, int(index), dataset_id=ident)
 
 
 def withdraw(client, deployment: Deployment, prover, manifest, epoch: int, payouts_by_epoch: dict, index: int,
              payees: list, excluded=()):
-    """Withdraw contributor ``index``'s balance over epochs 1 … ``epoch`` (less ``excluded``), paid to
-    its payee in ``payees`` (every contributor's payee, global order: the published lists the segments'
-    payee roots were built from).  ``manifest`` is the dataset's current version: the opening is of the
-    current C (older epochs' payouts are padded with zeros); the payee's path is in the root of the
-    segment that introduced it (read from the contract)."""
+    """Withdraw contributor ``index``'s balance over epochs 1 … ``epoch`` less the epochs ``excluded`` (sent as
+    their ranges: attrib.verifier.payouts.excluded_ranges), paid to its payee in ``payees`` (every contributor's
+    payee, global order: the published lists the segments' payee roots were built from).  ``manifest`` is a
+    version of the dataset no older than the one of the last included epoch (normally the current one): the
+    opening is made at its C and bound to the dataset's id; the payee's path is in the root of the segment that
+    introduced it (read from the contract)."""
+    from attrib.verifier.payouts import excluded_ranges
     from attrib.verifier.terms import address_hex, address_int
 
     ident = dataset_id(client, deployment, manifest.digest())
-    state, excluded_states = withdrawal_states(payout_commitments(client, deployment, ident), epoch, excluded)
-    value, _, opening = prover.open_balance(manifest, epoch, padded_payouts(payouts_by_epoch,
-                                                                            manifest.num_contributors),
-                                            index, excluded)
+    ranges = excluded_ranges(excluded)
+    state, excluded_states = withdrawal_states(payout_commitments(client, deployment, ident), epoch, ranges)
+    value, _, opening = open_withdrawal(prover, manifest, ident, epoch, payouts_by_epoch, index, excluded)
     segment, base, end, _ = contributor_segment(client, deployment, ident, index, manifest.segment)
     payee = address_hex(address_int(payees[index]))
     path = segment_payee_path(payees, base, end, index)
-    withdrawal = (index, epoch, sorted(excluded), excluded_states, state, value,
+    withdrawal = (index, epoch, [list(r) for r in ranges], excluded_states, state, value,
                   client.w3.to_checksum_address(payee), segment, path, opening.to_bytes())
     return client.transact(deployment.settlement, settlement_abi(), "withdraw", ident, withdrawal)

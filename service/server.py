@@ -674,7 +674,7 @@ async def serve(config: ServiceConfig, ready=None) -> int:
 
         events = JobEvents()
         scheduler = Scheduler(store, events, config.srs, config.workers, config.threads_per_worker)
-        pool = RequestPool(config.srs, config.pool_processes, config.threads_per_worker)
+        pool = RequestPool(config.srs, config.pool_processes, config.threads_per_worker, config.dask)
         prover_servicer = ProverServicer(config, store, scheduler, events, pool, srs_info)
         health_servicer = health.aio.HealthServicer()
         server = grpc.aio.server(

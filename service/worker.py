@@ -143,7 +143,10 @@ def open_job_balance(dataset_dir: str, epoch: int, excluded: list[int], payouts_
     manifest = Registration.load(dataset_dir).manifest
     if not 0 <= index < manifest.num_contributors:
         return ("invalid", f"index: a contributor index from 0 to {manifest.num_contributors - 1} (got {index})")
-    value, commitment, opening = _pool_prover.open_balance(manifest, epoch, payouts_by_epoch, index, excluded)
+    try:
+        value, commitment, opening = _pool_prover.open_balance(manifest, epoch, payouts_by_epoch, index, excluded)
+    except ValueError as exc:             # e.g. an appended version, whose dataset id it cannot name
+        return ("invalid", str(exc))
     return ("ok", value, encode_g1(commitment), opening.to_bytes())
 
 
@@ -163,11 +166,12 @@ def open_dataset_rows(dataset_dir: str, rows: list[int]) -> tuple:
 _pool_prover: Prover | None = None
 
 
-def init_pool(srs_spec: SRSSpec, threads: int, parent_pid: int) -> None:
-    """Initializer of a request-pool process."""
+def init_pool(srs_spec: SRSSpec, threads: int, parent_pid: int, dask: str | None = None) -> None:
+    """Initializer of a request-pool process; with ``dask`` (a scheduler address, ``attrib serve --dask``)
+    its registrations run on that cluster (attrib.prover.distributed: the same bytes)."""
     global _pool_prover
     _child_setup(threads, parent_pid)
-    _pool_prover = Prover(srs_spec.load())
+    _pool_prover = Prover(srs_spec.load(), cluster=dask)
 
 
 def ping() -> int:

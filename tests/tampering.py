@@ -1,7 +1,8 @@
 """The tampered messages the verifiers' tests try, in Python (tests/attribution) and on the EVM
 (tests/chain): every epoch claim field, every part of an epoch proof and every element of a
-registration proof, changed by one; and forged manifests (any field, any segment) with a proof made
-for their digest by the prover's own code."""
+registration proof, changed by one; forged manifests (any field, any segment) with a proof made
+for their digest by the prover's own code; and balance openings of any n variables, made as an
+honest prover would, or with a transcript that absorbs another index than the point opened."""
 
 import dataclasses
 from types import SimpleNamespace
@@ -181,3 +182,26 @@ def forge(srs, reg, *, ids=None, offsets=None, terms_words=None, vk_bytes=None, 
     proof = prove_registration(srs.powers_for(registration_rounds(standin)), standin, reg.features, reg.scales,
                                delta)
     return manifest_bytes, proof.to_bytes()
+
+
+def balance_opening(srs, dataset_id: bytes, epoch: int, ranges, totals, n: int, index: int, absorbed_index=None):
+    """(W, value, BalanceOpening): the commitment of the table ``totals`` (at most 2^n entries, zeros after) and
+    an n-variable opening of it at bits(``index``), bound to (dataset_id, epoch, ranges), as a version of
+    C <= 2^n opens it; its transcript absorbs ``absorbed_index`` (default ``index``: the honest opening)."""
+    from attrib.kernels import fr, g1
+    from attrib.prover.hyperkzg import commit, open_batch
+    from attrib.verifier.payouts import BALANCE_LABEL, BalanceOpening, absorb_balance
+    from attrib.verifier.transcript import Transcript
+
+    table = [int(t) for t in totals] + [0] * ((1 << n) - len(totals))
+    assert len(table) == 1 << n
+    powers = srs.powers_for(n)
+    values = fr.from_ints(table)
+    commitment = g1.to_py_ecc(commit(powers, values))
+    value = table[index % (1 << n)]
+    transcript = Transcript(BALANCE_LABEL)
+    absorb_balance(transcript, dataset_id, epoch, ranges, commitment, n,
+                   index if absorbed_index is None else absorbed_index, value)
+    _, opening = open_batch(powers, [values], [commitment], [(index >> b) & 1 for b in range(n)], transcript,
+                            values=[value])
+    return commitment, value, BalanceOpening(n, opening)

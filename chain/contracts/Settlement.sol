@@ -34,9 +34,11 @@ interface IEpochVerifier {
                          uint256[2] calldata aggregate, bytes calldata claim, bytes calldata proof)
         external view returns (bool);
 
-    function verifyBalance(bytes32 manifestDigest, uint256 numContributors, uint256 epoch,
-                           uint256[] calldata excluded, uint256[2] calldata commitment, uint256 index, uint256 value,
-                           bytes calldata opening)
+    /// `datasetId`: the dataset's id (its segment 0's digest); `numContributors`: its current C; `excluded`:
+    /// the ranges (first, last) of epochs left out, in order and apart.
+    function verifyBalance(bytes32 datasetId, uint256 numContributors, uint256 epoch,
+                           uint256[2][] calldata excluded, uint256[2] calldata commitment, uint256 index,
+                           uint256 value, bytes calldata opening)
         external view returns (bool);
 }
 
@@ -64,14 +66,20 @@ interface IEpochVerifier {
 ///   msg.value is the epoch's gross fees V, of which the model owner is owed floor(V * b_model /
 ///   10^4), the platform floor(V * b_platform / 10^4), and the rest, the pool, must equal the claim's
 ///   proven fees; the dust (pool - paid) goes back to the settler.  The epoch's payout commitment C_P
-///   is added to the running sum R, and keccak(R_e, C_P) is recorded per epoch: one storage slot.
+///   is added to the running sum R, and keccak(R_e) is recorded per epoch: one storage slot.
 /// - withdraw: anyone may present a payee's cumulative payout V over epochs 1..e (leaving out
-///   epochs whose payouts were never published) with an opening of R_e minus the left-out C_P's at
-///   the payee's index, and the payee's Merkle path in the root of the segment that introduced the
-///   contributor; the payee receives V - withdrawn, and withdrawn becomes V.  The opening is bound to
-///   the current version (its digest, and mC of its C): an epoch settled under an older version has a
-///   C_P with coefficients only below that version's C (its degree and I5 claims), at most the current
-///   C, so the sum is a table of the current mC variables and the opening at bits(c) is sound.
+///   ranges of epochs whose payouts were never published) with an opening of W at the payee's index,
+///   and the payee's Merkle path in the root of the segment that introduced the contributor; the
+///   payee receives V - withdrawn, and withdrawn becomes V.  W = R_e - sum over the ranges [a, b] left
+///   out of (R_b - R_{a-1}), each R given in calldata and checked against its recorded hash (R_0 is the
+///   point at infinity): a range of any length costs two hashes and two ecAdds, so withheld sidecars
+///   never make a withdrawal expensive.  The opening is bound to the dataset's id, not to a version:
+///   it stays valid when the dataset grows.  Its n variables are those of the version it was made at;
+///   any n with index < 2^n <= 2^(current mC) is taken: every C_P has coefficients only below the C of
+///   the version it settled under (its degree and I5 claims), versions only grow, so W is a table below
+///   the C of its last included epoch's version, and an opening of it with n variables exists only if
+///   its coefficients fit in 2^n (HyperKZG's folds must end in a 2^m-value tail); then the value at
+///   bits(c) is c's entry.
 ///
 /// | a cheat | stopped by |
 /// |---|---|
@@ -90,10 +98,15 @@ interface IEpochVerifier {
 /// | fees that do not cover the pool | pool(msg.value) must equal the proven fees exactly |
 /// | a payout commitment with entries past C (locking withdrawals) | the epoch proof's degree and I5 claims |
 /// | withdraw more than earned | the balance opening at bits(c); withdrawn only grows |
-/// | withdraw against a state that never was | keccak(R_e, C_P) must equal the recorded hash of epoch e |
-/// | leave out a commitment that was never settled | each left-out (R_x, C_P) must match epoch x's hash |
+/// | withdraw against a state that never was | keccak(R_e) must equal the recorded hash of epoch e |
+/// | leave out a sum that was never settled (a forged range end) | each range's R_{a-1} and R_b must match their recorded hashes (R_0 = infinity) |
+/// | ranges that overlap, touch, run backwards, are out of order or go past e | first >= previous last + 2, first <= last <= e (here and in the verifier) |
+/// | an opening replayed on another dataset | the verifier absorbs the dataset's id |
+/// | an opening made before an append (older n), replayed after it | nothing to stop: it is still true (same id, same W) |
+/// | an n that cuts bits(c) to another contributor's, or no version had | index < 2^n <= 2^(current mC), in the verifier |
 /// | redirect a payee | the Merkle path to the root of its segment; only the payee changes its address |
 /// | a withheld sidecar locking later epochs | a withdrawal may leave epochs out; they stay claimable later, since withdrawn only rises to the largest cumulative value shown |
+/// | many withheld sidecars making withdrawals expensive | epochs are left out by ranges: two recorded states per range, whatever its length |
 /// | re-entrancy | state is written before every transfer, and a lock |
 /// | a soundness failure in one dataset draining another | each dataset's withdrawals draw on its own proven, unpaid payouts |
 /// | verifiers for two different SRSs | the constructor requires one SRS digest |
@@ -139,8 +152,8 @@ contract Settlement {
     /// id -> segment s -> its payee root, written once
     mapping(bytes32 => mapping(uint256 => Segment)) public segments;
     mapping(bytes32 => mapping(address => bool)) public isSettler;
-    /// epoch e -> keccak(R_e, C_P of e): one slot per epoch records both the state a withdrawal opens
-    /// and the commitment it may leave out
+    /// epoch e -> keccak(R_e): one slot per epoch records the state a withdrawal opens and the ends of
+    /// the ranges it may leave out
     mapping(bytes32 => mapping(uint256 => bytes32)) public stateHash;
     mapping(bytes32 => mapping(uint256 => uint256)) public withdrawn;       // contributor -> cumulative paid
     mapping(bytes32 => mapping(uint256 => address)) public payeeOverride;   // set by the payee itself
@@ -315,7 +328,7 @@ contract Settlement {
         ds.running = r;
         ds.seq = uint64(seq);
         ds.unpaid += paid;
-        bytes32 h = keccak256(abi.encodePacked(r[0], r[1], cp[0], cp[1]));
+        bytes32 h = keccak256(abi.encodePacked(r[0], r[1]));
         stateHash[digest][seq] = h;
         emit Settled(digest, seq, msg.sender, uint256(bytes32(claim[96:128])), paid, cp, h, ds.current);
     }
@@ -361,10 +374,10 @@ contract Settlement {
     struct Withdrawal {
         uint256 index;          // contributor c
         uint256 epoch;          // the settled epoch e whose running sum is opened
-        uint256[] excluded;     // epochs left out (strictly increasing, in [1, e])
-        uint256[4][] excludedStates;  // for each: its (R_x, C_P of x), as recorded
-        uint256[4] state;       // (R_e, C_P of e), as recorded
-        uint256 cumulative;     // V: c's payout summed over 1..e minus the excluded epochs
+        uint256[2][] excluded;  // ranges (first, last) of epochs left out: in order, apart, within [1, e]
+        uint256[4][] excludedStates;  // for each range: (R_{first-1}, R_last), as recorded (R_0 = (0, 0))
+        uint256[2] state;       // R_e, as recorded
+        uint256 cumulative;     // V: c's payout summed over 1..e minus the excluded ranges
         address payee;          // the payee the Merkle path proves (ignored when the payee changed it)
         uint256 segment;        // the segment that introduced contributor c: its payee root holds the leaf
         bytes32[] path;
@@ -375,20 +388,25 @@ contract Settlement {
         Dataset storage ds = datasets[digest];
         address payee = payeeOf(digest, w.index, w.segment, w.payee, w.path);
         if (w.epoch == 0 || w.epoch > ds.seq) revert UnknownState();
-        if (keccak256(abi.encodePacked(w.state)) != stateHash[digest][w.epoch]) revert UnknownState();
-        uint256[2] memory commitment = [w.state[0], w.state[1]];
+        uint256[2] memory commitment = w.state;
+        _checkState(digest, w.epoch, commitment);
         if (w.excludedStates.length != w.excluded.length) revert BadExclusions();
-        uint256 previous = 0;
+        uint256 floor = 1;                      // the least first epoch the next range may have
         for (uint256 i = 0; i < w.excluded.length; i++) {
-            uint256 x = w.excluded[i];
-            if (x <= previous || x > w.epoch) revert BadExclusions();
-            previous = x;
-            if (keccak256(abi.encodePacked(w.excludedStates[i])) != stateHash[digest][x]) revert UnknownState();
-            commitment = ecAdd(commitment, negate([w.excludedStates[i][2], w.excludedStates[i][3]]));
+            uint256 first = w.excluded[i][0];
+            uint256 last = w.excluded[i][1];
+            if (first < floor || first > last || last > w.epoch) revert BadExclusions();
+            floor = last + 2;                   // ranges that touch are one range
+            uint256[2] memory start = [w.excludedStates[i][0], w.excludedStates[i][1]];
+            uint256[2] memory end = [w.excludedStates[i][2], w.excludedStates[i][3]];
+            _checkState(digest, first - 1, start);
+            _checkState(digest, last, end);
+            // W -= R_last - R_{first-1}: the range's C_P's, whatever its length
+            commitment = ecAdd(ecAdd(commitment, start), negate(end));
         }
-        // the opening is bound to the current version: its digest and its C (mC variables; every C_P of an
-        // older version has coefficients only below that version's C <= the current C)
-        if (!epochVerifier.verifyBalance(ds.current, ds.numContributors, w.epoch, w.excluded, commitment, w.index,
+        // the opening is bound to the dataset's id (no append changes it) and taken for any n variables with
+        // index < 2^n <= 2^(current mC) (every C_P has coefficients only below the C it settled under)
+        if (!epochVerifier.verifyBalance(digest, ds.numContributors, w.epoch, w.excluded, commitment, w.index,
                                          w.cumulative, w.opening)) {
             revert InvalidBalance();
         }
@@ -399,6 +417,13 @@ contract Settlement {
         ds.unpaid -= amount;        // checked: a dataset never pays out more than its epochs proved
         emit Withdrawn(digest, w.index, payee, w.epoch, w.cumulative, amount);
         _pay(payee, amount);
+    }
+
+    /// R as recorded for epoch e (e <= seq): keccak(R) is its state hash; R_0 is the point at infinity.
+    function _checkState(bytes32 digest, uint256 e, uint256[2] memory r) internal view {
+        if (e == 0 ? (r[0] != 0 || r[1] != 0) : keccak256(abi.encodePacked(r[0], r[1])) != stateHash[digest][e]) {
+            revert UnknownState();
+        }
     }
 
     /// The payee itself moves its payouts to another address (its transaction is its signature).

@@ -1,5 +1,5 @@
 """The whole flow on a real JSON-RPC chain from the command line: anvil (npm, pinned) on a loopback
-port, then ``attrib chain deploy | register | settle | withdraw | status`` as a user types them."""
+port, then ``attrib chain deploy | register | append | settle | withdraw | status`` as a user types them."""
 
 from __future__ import annotations
 
@@ -126,6 +126,16 @@ def test_a_dataset_grown_by_an_append_on_anvil(tmp_path):
                          "--registration", "reg2", "--contributor", name, cwd=tmp_path)
             assert f"(index {index})" in out
             assert client.w3.eth.get_balance(payee) - before == earned > 0
+        # epoch 1 left out (as if its sidecar were withheld): a range of one epoch; it stays claimable later
+        payee = accounts[5]
+        before = client.w3.eth.get_balance(payee)
+        out = attrib("withdraw", "--rpc", node.url, "--key", node.keys[9], "--deployment", "deployment.json",
+                     "--registration", "reg2", "--contributor", "alice-2", "--exclude", "1", cwd=tmp_path)
+        assert "leaving out epochs 1:" in out and client.w3.eth.get_balance(payee) - before == payouts[2][2] > 0
+        before = client.w3.eth.get_balance(payee)
+        attrib("withdraw", "--rpc", node.url, "--key", node.keys[9], "--deployment", "deployment.json",
+               "--registration", "reg2", "--contributor", "alice-2", cwd=tmp_path)
+        assert client.w3.eth.get_balance(payee) - before == payouts[1][2] > 0
         out = attrib("status", "--rpc", node.url, "--deployment", "deployment.json", "--registration", "reg2",
                      cwd=tmp_path)
         assert "6 contributors, segment 1 (current), 2 epochs settled" in out and "bob-1" in out

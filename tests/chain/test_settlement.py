@@ -13,7 +13,7 @@ from node_tools import require_node_tools
 from py_ecc import optimized_bn128 as bn
 from tampering import forge
 
-from attrib.verifier.encoding import g1_affine
+from attrib.verifier.encoding import g1_affine, g1_from_affine
 
 OWNER, SETTLER, STRANGER, MODEL, PLATFORM = range(5)
 PAYEE_BASE = 20
@@ -120,27 +120,42 @@ def epoch_of(srs, reg, seq, t_count=5, seed=0):
 
 
 def withdrawal(srs, deployed, reg, payees, payouts_by_epoch, epoch, index, excluded=(), value=None, payee=None,
-               claims=None, versions=None, segment=None, path=None):
-    """The Withdrawal struct for contributor ``index`` over epochs 1 … ``epoch`` less ``excluded``
-    (``claims``: every settled epoch's claim, for the recorded states), opened against ``reg``, the
-    dataset's current version; ``versions``: every version in order (default [reg]), whose segment that
-    introduced ``index`` holds its payee leaf (``payees``: every contributor's payee, global order);
-    ``segment`` and ``path`` override that choice."""
-    from attrib.chain.settlement import padded_payouts, segment_payee_path, withdrawal_states
+               claims=None, versions=None, segment=None, path=None, ident=None):
+    """The Withdrawal struct for contributor ``index`` over epochs 1 … ``epoch`` less the epochs ``excluded``
+    (sent as their ranges; ``claims``: every settled epoch's claim, for the recorded states), opened at ``reg``'s
+    version and bound to the dataset's id ``ident`` (default: the digest of ``versions[0]``); ``versions``: every
+    version in order (default [reg]), whose segment that introduced ``index`` holds its payee leaf (``payees``:
+    every contributor's payee, global order); ``segment`` and ``path`` override that choice."""
+    from attrib.chain.settlement import open_withdrawal, segment_payee_path, withdrawal_states
     from attrib.prover import Prover
+    from attrib.verifier.payouts import excluded_ranges
 
     versions = versions or [reg]
+    ident = ident or versions[0].manifest.digest()
     commitments = {e: c.payouts_commitment for e, c in claims.items()}
-    state, excluded_states = withdrawal_states(commitments, epoch, excluded)
-    cumulative, _, opening = Prover(srs).open_balance(
-        reg.manifest, epoch, padded_payouts(payouts_by_epoch, reg.manifest.num_contributors), index, excluded)
+    ranges = excluded_ranges(excluded)
+    state, excluded_states = withdrawal_states(commitments, epoch, ranges)
+    cumulative, _, opening = open_withdrawal(Prover(srs), reg.manifest, ident, epoch, payouts_by_epoch, index,
+                                             excluded)
     introduced = next(v.manifest for v in versions
                       if v.manifest.contributor_base <= index < v.manifest.num_contributors)
     if path is None:
         path = segment_payee_path(payees, introduced.contributor_base, introduced.num_contributors, index)
-    return (index, epoch, sorted(excluded), excluded_states, state, cumulative if value is None else value,
+    return (index, epoch, [list(r) for r in ranges], excluded_states, state, cumulative if value is None else value,
             payee or payees[index], introduced.segment if segment is None else segment, path,
             opening.to_bytes()), cumulative
+
+
+# the Withdrawal struct's fields, in order
+(W_INDEX, W_EPOCH, W_EXCLUDED, W_STATES, W_STATE, W_CUMULATIVE, W_PAYEE, W_SEGMENT, W_PATH, W_OPENING) = range(10)
+
+
+def with_fields(w: tuple, **fields) -> tuple:
+    """The Withdrawal ``w`` with some fields replaced (by the W_… names, lower case, without the prefix)."""
+    w = list(w)
+    for name, value in fields.items():
+        w[globals()[f"W_{name.upper()}"]] = value
+    return tuple(w)
 
 
 def test_register_settle_withdraw(srs, deployed):
@@ -206,7 +221,7 @@ def test_register_settle_withdraw(srs, deployed):
     thief, _ = withdrawal(srs, deployed, reg, payees, payouts, 2, 4, payee=deployed.accounts[STRANGER], claims=claims)
     assert deployed.error(deployed.send(STRANGER, "withdraw", digest, thief)) == "BadPayee"
     fake_state, _ = withdrawal(srs, deployed, reg, payees, payouts, 2, 4, claims=claims)
-    fake_state = fake_state[:4] + ([*fake_state[4][:3], fake_state[4][3] + 1],) + fake_state[5:]
+    fake_state = with_fields(fake_state, state=g1_affine(bn.add(g1_from_affine(*fake_state[W_STATE]), bn.G1)))
     assert deployed.error(deployed.send(STRANGER, "withdraw", digest, fake_state)) == "UnknownState"
 
     # a withheld sidecar: epoch 3's payouts are never published; contributor 4 still withdraws 1, 2 and 4
@@ -217,8 +232,11 @@ def test_register_settle_withdraw(srs, deployed):
     published = {1: epoch1.payouts, 2: epoch2.payouts, 4: epoch4.payouts}
     claims |= {3: epoch3.claim, 4: epoch4.claim}
     w, cumulative = withdrawal(srs, deployed, reg, payees, published, 4, 4, excluded=[3], claims=claims)
-    # leaving out a commitment that was never settled (epoch 3's state with another C_P) is refused
-    forged = w[:3] + ([[*w[3][0][:2], *g1_affine(bn.add(epoch3.claim.payouts_commitment, bn.G1))]],) + w[4:]
+    assert w[W_EXCLUDED] == [[3, 3]]
+    # leaving out a sum that was never settled (the range's end state R_3 moved by a point) is refused
+    (start_end,) = w[W_STATES]
+    moved = g1_affine(bn.add(g1_from_affine(*start_end[2:]), bn.G1))
+    forged = with_fields(w, states=[[*start_end[:2], *moved]])
     assert deployed.error(deployed.send(STRANGER, "withdraw", digest, forged)) == "UnknownState"
     before = deployed.balance(payees[4])
     assert deployed.send(STRANGER, "withdraw", digest, w).success
@@ -256,6 +274,95 @@ def test_register_settle_withdraw(srs, deployed):
     assert withdrawn == sum(e.payouts[c] for e in epochs for c in (3, 5)) + sum(
         e.payouts[4] for e in (epoch1, epoch2, epoch4))
     assert deployed.view("dataset", digest)[0][UNPAID] == sum(e.claim.total_paid for e in epochs) - withdrawn
+
+
+def test_withheld_epochs_are_left_out_by_ranges(srs, deployed, capsys):
+    """Withheld sidecars left out by ranges: a withdrawal leaving out one epoch and one leaving out twelve in one
+    range cost about the same gas (two recorded states and two ecAdds per range, whatever its length), and a
+    forged range (a wrong end state, ranges that overlap, touch or run out of order, a range past the settled
+    epochs) is refused by the contract and by Python's verify_balance on the W it would form."""
+    from attrib.chain.settlement import running_sums
+    from attrib.verifier import verify_balance
+
+    reg, payees = make_registration(srs, deployed, contributors=6, seed=61)
+    digest = reg.manifest.digest()
+    assert deployed.send(OWNER, "register", reg.manifest.to_bytes(), reg.proof.to_bytes()).success
+    last = 14
+    epochs = {}
+    for seq in range(1, last + 1):
+        epochs[seq], gross = epoch_of(srs, reg, seq, t_count=3, seed=61)
+        assert deployed.send(OWNER, "settle", digest, epochs[seq].claim.to_bytes(), epochs[seq].proof.to_bytes(),
+                             value=gross).success
+    claims = {e: ep.claim for e, ep in epochs.items()}
+    sums = running_sums({e: c.payouts_commitment for e, c in claims.items()}, last)
+
+    def published(withheld):
+        return {e: ep.payouts for e, ep in epochs.items() if e not in withheld}
+
+    def python_verdict(w) -> bool:
+        """verify_balance on the W the contract would form from the withdrawal's states (R_e, and per range
+        R_{first-1} and R_last): W = R_e + sum of (R_{first-1} - R_last)."""
+        point = g1_from_affine(*w[W_STATE])
+        for states in w[W_STATES]:
+            point = bn.add(point, bn.add(g1_from_affine(*states[:2]), bn.neg(g1_from_affine(*states[2:]))))
+        return verify_balance(reg.manifest, w[W_EPOCH], w[W_EXCLUDED], point, w[W_INDEX], w[W_CUMULATIVE],
+                              w[W_OPENING], trusted_srs_digest=srs.digest())
+
+    def states(*ranges):
+        """The recorded (R_{first-1}, R_last) of each range, as the contract hashes them."""
+        return [[*(g1_affine(sums[first - 1]) if first > 1 else (0, 0)), *g1_affine(sums[end])]
+                for first, end in ranges]
+
+    gas, used = [], set()
+    # nothing left out (the reference); epoch 2 withheld, over epochs 1-3; epochs 2-13 withheld (one range of
+    # twelve), over epochs 1-14; two ranges.  Each by another contributor (the one owed most).
+    cases = [(3, []), (3, [2]), (last, list(range(2, last))), (last, [2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13])]
+    for case, (epoch, withheld) in enumerate(cases):
+        index = max(set(range(6)) - used, key=lambda c: sum(epochs[e].payouts[c] for e in range(1, epoch + 1)
+                                                                 if e not in withheld))
+        used.add(index)
+        w, cumulative = withdrawal(srs, deployed, reg, payees, published(withheld), epoch, index, excluded=withheld,
+                                   claims=claims)
+        assert cumulative == sum(epochs[e].payouts[index] for e in range(1, epoch + 1) if e not in withheld) > 0
+        assert python_verdict(w)
+        if case == 2:
+            forged_cases = {
+                # R_13 replaced by R_12 (a recorded state, of another epoch): W would leave out epoch 13 twice
+                "UnknownState": with_fields(w, states=[[*w[W_STATES][0][:2], *g1_affine(sums[12])]]),
+                # the start state R_1 replaced by R_2
+                "UnknownState (start)": with_fields(w, states=[[*g1_affine(sums[2]), *w[W_STATES][0][2:]]]),
+                # a range from epoch 1 whose start (R_0) is not the point at infinity
+                "UnknownState (R_0)": with_fields(w, excluded=[[1, 13]],
+                                                  states=[[*g1_affine(sums[1]), *g1_affine(sums[13])]]),
+                # ranges that overlap, touch, run out of order or backwards, or go past e
+                "BadExclusions (overlap)": with_fields(w, excluded=[[2, 8], [7, 13]], states=states((2, 8), (7, 13))),
+                "BadExclusions (touch)": with_fields(w, excluded=[[2, 7], [8, 13]], states=states((2, 7), (8, 13))),
+                "BadExclusions (order)": with_fields(w, excluded=[[9, 13], [2, 7]], states=states((9, 13), (2, 7))),
+                "BadExclusions (backwards)": with_fields(w, excluded=[[13, 2]]),
+                "BadExclusions (past e)": with_fields(w, excluded=[[2, last + 1]]),
+                "BadExclusions (a state per range)": with_fields(w, states=[]),
+                # a withdrawal over an epoch not yet settled
+                "UnknownState (past seq)": with_fields(w, epoch=last + 1),
+            }
+            for expected, forged in forged_cases.items():
+                assert deployed.error(deployed.send(STRANGER, "withdraw", digest, forged)) == expected.split()[0], \
+                    expected
+                assert not python_verdict(forged), expected
+        before = deployed.balance(payees[index])
+        result = deployed.send(STRANGER, "withdraw", digest, w)
+        assert result.success, deployed.error(result)
+        assert deployed.balance(payees[index]) - before == cumulative
+        gas.append((f"epochs 1-{epoch}, left out: {len(withheld)} in {len(w[W_EXCLUDED])} range(s)", result.gas_used,
+                    result.execution_gas, result.calldata_bytes))
+    with capsys.disabled():
+        print(f"\nwithdraw gas with withheld epochs left out by ranges (C = 6, dev SRS 2^{srs.max_log_n})")
+        print(f"{'withdrawal':<44} {'tx gas':>10} {'execution':>10} {'calldata B':>11}")
+        for name, used, execution, size in gas:
+            print(f"{name:<44} {used:>10,} {execution:>10,} {size:>11,}")
+    (_, none, _, _), (_, one, _, size1), (_, twelve, _, size12), (_, two_ranges, _, size2) = gas
+    assert size1 == size12 and abs(twelve - one) < 1_000            # one range costs the same whatever its length
+    assert size2 == size1 + 6 * 32 and two_ranges - one < 12_000    # a second range: six words, two hashes, two adds
+    assert one - none < 12_000
 
 
 def test_registration_terms_are_enforced(srs, deployed):
@@ -342,8 +449,9 @@ def make_segment(srs, deployed, reg, names, rows, seed, terms=None):
 def test_a_dataset_grows_by_segments(srs, deployed):
     """Register, settle, append (new and returning contributors), settle on the new version, withdraw for a
     new contributor (segment 1's root) and an old one (segment 0's root), append again; each cheat refused."""
+    from attrib.chain.settlement import open_withdrawal
     from attrib.prover import Prover
-    from attrib.verifier import verify_balance
+    from attrib.verifier import BalanceOpening, verify_balance
     from attrib.verifier.terms import Terms, payee_path, payee_root
 
     v0, payees0 = make_registration(srs, deployed, contributors=6, seed=21)
@@ -351,6 +459,10 @@ def test_a_dataset_grows_by_segments(srs, deployed):
     assert deployed.send(OWNER, "register", v0.manifest.to_bytes(), v0.proof.to_bytes()).success
     epoch1, gross1 = epoch_of(srs, v0, 1, seed=21)
     assert deployed.send(OWNER, "settle", ident, epoch1.claim.to_bytes(), epoch1.proof.to_bytes(), value=gross1).success
+    # a withdrawal prepared before the dataset grows: contributor 2 over epoch 1, opened at v0 (mC 3)
+    pending, pending_value = withdrawal(srs, deployed, v0, payees0, {1: epoch1.payouts}, 1, 2,
+                                        claims={1: epoch1.claim})
+    assert pending_value == epoch1.payouts[2] > 0
 
     # segment 1: c1 and c4 return, n0, n1, n2 are new (indices 6, 7, 8; C = 9, mC 3 -> 4).  The owner's payee
     # root for it also names STRANGER at index 3, an earlier contributor's leaf: the contract must ignore it.
@@ -401,27 +513,37 @@ def test_a_dataset_grows_by_segments(srs, deployed):
     new = max((6, 7, 8), key=lambda c: epoch2.payouts[c])
     w, cumulative = withdrawal(srs, deployed, v1, payees, payouts, 2, new, claims=claims, versions=versions,
                                path=payee_path(tree, 4, new))
-    assert cumulative == epoch2.payouts[new] > 0 and w[7] == 1
+    assert cumulative == epoch2.payouts[new] > 0 and w[W_SEGMENT] == 1
     point = bn.add(epoch1.claim.payouts_commitment, epoch2.claim.payouts_commitment)
-    assert verify_balance(m1, 2, [], point, new, cumulative, w[-1], trusted_srs_digest=srs.digest())
+    assert verify_balance(m1, 2, [], point, new, cumulative, w[W_OPENING], trusted_srs_digest=srs.digest(),
+                          dataset_id=ident)
+    # m1 is an appended version: it cannot name its dataset's id, and the opening is not bound to m1's digest
+    with pytest.raises(ValueError, match="dataset_id"):
+        verify_balance(m1, 2, [], point, new, cumulative, w[W_OPENING], trusted_srs_digest=srs.digest())
+    assert not verify_balance(m1, 2, [], point, new, cumulative, w[W_OPENING], trusted_srs_digest=srs.digest(),
+                              dataset_id=m1.digest())
     # ... not through segment 0's root (it does not name contributors past 6)
-    wrong = w[:7] + (0, payee_path(payees0, 3, new % 8)) + w[9:]
+    wrong = with_fields(w, segment=0, path=payee_path(payees0, 3, new % 8))
     assert deployed.error(deployed.send(STRANGER, "withdraw", ident, wrong)) == "BadPayee"
     before = deployed.balance(payees[new])
     assert deployed.send(STRANGER, "withdraw", ident, w).success
     assert deployed.balance(payees[new]) - before == cumulative
     # an old contributor still withdraws through segment 0's root, over epochs before and after the append
     w, cumulative = withdrawal(srs, deployed, v1, payees, payouts, 2, 3, claims=claims, versions=versions)
-    assert w[7] == 0 and cumulative == epoch1.payouts[3] + epoch2.payouts[3]
+    assert w[W_SEGMENT] == 0 and cumulative == epoch1.payouts[3] + epoch2.payouts[3]
     before = deployed.balance(payees[3])
     assert deployed.send(STRANGER, "withdraw", ident, w).success
     assert deployed.balance(payees[3]) - before == cumulative
-    # a balance opening against the version before (its digest and C) is refused: the opening binds the current
-    _, _, old_opening = Prover(srs).open_balance(v0.manifest, 1, {1: epoch1.payouts}, 2)
-    w_old, _ = withdrawal(srs, deployed, v1, payees, {1: epoch1.payouts}, 1, 2, claims=claims, versions=versions)
-    assert deployed.error(deployed.send(STRANGER, "withdraw", ident, w_old[:-1] + (old_opening.to_bytes(),))) == \
-        "InvalidBalance"
-    assert deployed.send(STRANGER, "withdraw", ident, w_old).success
+    # the withdrawal prepared before the append goes through after it: its opening is bound to the dataset's id
+    # (not to a version) and made at v0's mC = 3 (the current mC is 4: any n with index < 2^n <= 2^4 is taken) ...
+    assert BalanceOpening.from_bytes(pending[W_OPENING]).variables == 3
+    # ... but not one bound to a version's digest rather than the id (here the current version's)
+    _, _, to_version = open_withdrawal(Prover(srs), m1, m1.digest(), 1, {1: epoch1.payouts}, 2)
+    assert deployed.error(deployed.send(STRANGER, "withdraw", ident, with_fields(pending, opening=to_version.to_bytes()))) \
+        == "InvalidBalance"
+    before = deployed.balance(payees[2])
+    assert deployed.send(STRANGER, "withdraw", ident, pending).success
+    assert deployed.balance(payees[2]) - before == pending_value
     # a new contributor changes its payee through its own segment's path
     path = payee_path(tree, 4, 8)
     assert deployed.send(PAYEE_BASE + 8, "changePayee", ident, 8, 1, path, deployed.accounts[31]).success
@@ -594,7 +716,7 @@ def test_a_large_dataset_in_segments(tmp_path_factory, capsys):
     index = max(range(total - segment_size, total), key=lambda c: epoch.payouts[c])
     versions = [SimpleVersion(c * segment_size, (c + 1) * segment_size, c) for c in range(segments)]
     w, cumulative = withdrawal(big, deployed, reg, payees, {1: epoch.payouts}, 1, index, claims={1: epoch.claim},
-                               versions=versions)
+                               versions=versions, ident=ident)
     result = deployed.send(STRANGER, "withdraw", ident, w)
     assert result.success, deployed.error(result)
     assert deployed.balance(payees[index]) == cumulative > 0

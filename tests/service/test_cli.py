@@ -146,7 +146,7 @@ def test_serve_defaults_are_the_configs():
             continue
         assert value == expected, name
         compared += 1
-    assert compared == 19          # every option that has a ServiceConfig field
+    assert compared == 20          # every option that has a ServiceConfig field
 
 
 def test_serve_reads_the_token_from_a_file(start_server, tmp_path, monkeypatch):
@@ -205,11 +205,13 @@ def test_payout_proof_for_a_withdrawal(remote, tmp_path, make_rows, make_epoch, 
     assert code == 0 and "less [2]" in err
     record = json.loads((tmp_path / "w.json").read_text())
     payouts = json.loads((tmp_path / "p1" / "payouts.json").read_text())
-    assert (record["index"], record["epoch"], record["excluded"], int(record["cumulative"])) == \
-        (1, 2, [2], int(payouts[1]))
+    assert (record["index"], record["epoch"], record["excluded"], record["ranges"], int(record["cumulative"])) == \
+        (1, 2, [2], [[2, 2]], int(payouts[1]))
+    assert record["dataset_id"] == Manifest.from_bytes(manifest).digest().hex()
     commitment = g1_from_affine(*(int(v, 16) for v in record["commitment"]))
-    assert verify_balance(manifest, 2, [2], commitment, 1, int(record["cumulative"]),
-                          bytes.fromhex(record["opening"]), trusted_srs_digest=srs.digest())
+    assert verify_balance(manifest, 2, record["ranges"], commitment, 1, int(record["cumulative"]),
+                          bytes.fromhex(record["opening"]), trusted_srs_digest=srs.digest(),
+                          dataset_id=bytes.fromhex(record["dataset_id"]))
     code, _, err = remote("payout-proof", "cli-bal", jobs[1], "--contributor", name)
     assert code != 0 and "proved epoch 2, not 1" in err
     code, _, err = remote("payout-proof", "cli-bal", jobs[0], "--contributor", "nobody")

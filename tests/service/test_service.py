@@ -101,8 +101,10 @@ def test_whole_flow(client, small, srs, make_epoch, verify):
 
 def test_balances_for_withdrawals(client, small, srs, make_epoch):
     """Epochs proved for a ledger (epoch = the claim's seq), then a withdrawal's balance opening over
-    them, with an epoch left out; each checks with verify_balance, and a wrong request is refused."""
+    them, with epochs left out (one, then two in one range); each checks with verify_balance, and a wrong
+    request is refused."""
     from attrib.verifier import verify_balance
+    from attrib.verifier.payouts import excluded_ranges
 
     manifest = client.manifest("small")
     results = []
@@ -116,8 +118,14 @@ def test_balances_for_withdrawals(client, small, srs, make_epoch):
     assert verify_balance(manifest, 3, [], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
     value, commitment, excluded, opening = client.open_balance("small", [ids[0], "", ids[2]], 3)
     assert excluded == [2] and value == results[0].payouts[3] + results[2].payouts[3]
-    assert verify_balance(manifest, 3, [2], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
+    assert verify_balance(manifest, 3, [(2, 2)], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
     assert not verify_balance(manifest, 3, [], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
+    # two consecutive epochs left out: the opening is bound to them as one range (excluded_ranges)
+    value, commitment, excluded, opening = client.open_balance("small", ["", "", ids[2]], 3)
+    assert excluded == [1, 2] and excluded_ranges(excluded) == [(1, 2)] and value == results[2].payouts[3]
+    assert verify_balance(manifest, 3, [(1, 2)], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
+    assert not verify_balance(manifest, 3, [(1, 1), (2, 2)], commitment, 3, value, opening,
+                              trusted_srs_digest=srs.digest())
     for request, code, words in (((ids[1:],), grpc.StatusCode.INVALID_ARGUMENT, "proved epoch 2, not 1"),
                                  (([],), grpc.StatusCode.INVALID_ARGUMENT, "epoch_job_ids"),
                                  ((["no-such-job"],), grpc.StatusCode.NOT_FOUND, "no-such-job")):
