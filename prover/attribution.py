@@ -324,12 +324,13 @@ class Prover:
         powers = self.srs.powers_for(reg.manifest.log_rows)
         return open_rows(powers, reg.manifest, reg.features, reg.scales, reg.examples, rows)
 
-    def open_balance(self, manifest: Manifest, epoch: int, payouts_by_epoch: dict, index: int, excluded=()
-                     ) -> tuple[int, object, BalanceOpening]:
+    def open_balance(self, manifest: Manifest, epoch: int, payouts_by_epoch: dict, index: int, excluded=(),
+                     dataset_id: bytes | None = None) -> tuple[int, object, BalanceOpening]:
         """A withdrawal's opening: contributor ``index``'s cumulative payout over the settled epochs
         1 … ``epoch`` except ``excluded`` (``payouts_by_epoch``: each included epoch's published
-        payouts), the commitment W of that sum (a py_ecc point) and its opening
-        (attrib.verifier.payouts.verify_balance)."""
+        payouts; older, shorter vectors are padded), the commitment W of that sum (a py_ecc point)
+        and its opening (attrib.verifier.payouts.verify_balance).  ``dataset_id`` is the dataset's
+        segment-0 digest, required for an appended version (segment 0's own digest otherwise)."""
         if not isinstance(manifest, Manifest):
             raise TypeError(f"manifest: expected verifier.Manifest, got {type(manifest).__name__}")
         if manifest.srs_digest != self.srs.digest():
@@ -340,7 +341,7 @@ class Prover:
         if any(not 1 <= e <= epoch for e in excluded):
             raise ValueError(f"excluded epochs must lie in [1, {epoch}]")
         powers = self.srs.powers_for(manifest.log_contributors)
-        return open_balance(powers, manifest, epoch, excluded, payouts_by_epoch, int(index))
+        return open_balance(powers, manifest, epoch, excluded, payouts_by_epoch, int(index), dataset_id=dataset_id)
 
 
 @dataclass
