@@ -221,3 +221,29 @@ def test_the_recipe_is_canonical_and_bound():
         Dataset([[1]], ["a"], examples=[b"x", b"y"])
     with pytest.raises(ValueError, match="2\\^253"):
         Dataset([[1]], ["a"], example_digests=[2**253])
+
+
+def test_a_balance_spans_versions(versions):
+    """A withdrawal's balance over an epoch proved at version 0 (C = 5) and one at version 1 (C = 8):
+    Prover.open_balance pads the older payouts and binds the dataset's id (its segment-0 digest)."""
+    from py_ecc.optimized_bn128 import add
+
+    from attrib.verifier import verify_balance
+
+    srs, prover, regs, _ = versions
+    rng = np.random.default_rng(11)
+    e1 = prover.prove(regs[0], rng.integers(-500, 500, (4, K)), [10**6] * 4, seq=1)
+    e2 = prover.prove(regs[1], rng.integers(-500, 500, (4, K)), [10**6] * 4, seq=2)
+    ident = regs[0].manifest.digest()
+    w = add(e1.claim.payouts_commitment, e2.claim.payouts_commitment)
+    for index in (2, 6):                                     # an old contributor and one the append introduced
+        value, commitment, opening = prover.open_balance(regs[1].manifest, 2, {1: e1.payouts, 2: e2.payouts}, index,
+                                                         dataset_id=ident)
+        expected = (e1.payouts[index] if index < 5 else 0) + e2.payouts[index]
+        assert value == expected
+        assert verify_balance(regs[1].manifest, 2, [], w, index, value, opening, trusted_srs_digest=srs.digest(),
+                              dataset_id=ident)
+        assert not verify_balance(regs[1].manifest, 2, [], w, index, value + 1, opening,
+                                  trusted_srs_digest=srs.digest(), dataset_id=ident)
+        assert not verify_balance(regs[1].manifest, 2, [], w, index, value, opening,
+                                  trusted_srs_digest=srs.digest(), dataset_id=regs[1].manifest.digest())
