@@ -23,13 +23,20 @@ class Command(NamedTuple):
 
 COMMANDS: dict[str, Command] = {
     "demo": Command("attrib.demo.run", "run the end-to-end demo",
-                    "TracIn on scikit-learn's digits: register, prove an epoch, verify, pay out."),
+                    "TracIn on scikit-learn's digits: register, prove an epoch, verify, pay out "
+                    "(--torch: a PyTorch model featurized by TRAK or dattri)."),
+    "featurize": Command("attrib.featurize_cli", "compute per-example features of a PyTorch model (TRAK, dattri)",
+                         "Per-example projected-gradient features of a PyTorch model through TRAK or dattri, "
+                         "streamed to a folder (features.npy, recipe.json, example digests, queries) ready to "
+                         "register. Needs the 'torch' extra."),
     "serve": Command("attrib.service.cli", "run the gRPC prover service",
                      "Serve attribution.v1 (ProverService, VerifierService, health, reflection)."),
     "remote": Command("attrib.service.remote", "talk to a running prover service",
                       "Talk to a running prover service (attrib serve) over gRPC."),
-    "chain": Command("attrib.chain.cli", "deploy, register, settle and withdraw on a JSON-RPC chain",
-                     "The Settlement contract and its verifiers on any JSON-RPC chain (anvil for a local try)."),
+    "chain": Command("attrib.chain.cli", "deploy, register, append, settle and withdraw on a JSON-RPC chain",
+                     "The Settlement contract and its verifiers on any JSON-RPC chain (anvil for a local try): "
+                     "register a dataset, append segments to it, settle epochs, withdraw (withheld epochs left "
+                     "out as ranges). Gas: python -m attrib.bench evm [--segments LOGCS,LOGC]."),
     "explorer": Command("attrib.explorer.cli", "serve a read-only web explorer over a service data directory",
                         "A read-only web explorer: datasets, epochs, contributors' payouts and proof checks, "
                         "as HTML pages and JSON, over a prover service's data directory (and, with --rpc, "

@@ -41,8 +41,8 @@ from types import ModuleType
 SCHEMA = "attrib-bench/1"
 
 # Every suite, in the order ``attrib bench`` runs them.
-SUITES: tuple[str, ...] = ("kernels", "msm", "pcs", "attribution", "epoch", "evm", "pairing", "ezkl", "ckzg",
-                           "service")
+SUITES: tuple[str, ...] = ("kernels", "msm", "pcs", "attribution", "epoch", "growth", "audits", "evm", "pairing", "ezkl", "ckzg",
+                           "service", "featurize")
 
 
 class UnknownSuite(LookupError):

@@ -11,6 +11,15 @@ intrinsic 21,000 and the calldata gas (EIP-2028), ``calldata`` that calldata gas
 sum with the 21,000.  Settlement gas should be flat in C·T (only the HyperKZG opening grows, with
 log₂(C·T)); registration grows linearly in C (the verifier reads and hashes every contributor id
 and evaluates w̃ over the offsets).
+
+Registration in segments (``--segments LOGCS,LOGC``): a dataset registered as a segment of C_s =
+2^LOGCS contributors and grown by appends (``Settlement.append``) of C_s new contributors each (and
+8 returning owners with a row each) until C = 2^LOGC; the gas of every step.  An append costs what
+a registration of its own segment does, plus a little for the dataset's larger mC (its sum-check
+and opening have mC + mk variables): flat in the C the dataset already has.  So the largest C
+reachable within 30 M gas per transaction is not bounded by the registration's gas but by the
+protocol's C ≤ 2^16 (MAX_CONTRIBUTORS), as long as one segment fits: the notes give the largest
+segment that does (a straight line through the measured segment sizes' largest append).
 """
 
 from __future__ import annotations
@@ -27,6 +36,11 @@ DESCRIPTION = "gas of register / settle / withdraw on the EVM by C and T (Settle
 FULL = [(4, 4, 12), (6, 6, 12), (8, 8, 12), (10, 10, 20), (4, 10, 12), (10, 4, 12), (12, 8, 14), (16, 4, 17)]
 QUICK = [(4, 4, 12), (6, 6, 12)]
 K = 32
+# (log2 C_s, log2 C): segments of C_s new contributors up to C (the protocol's bound, C = 2^16, in full)
+SEGMENTS_FULL = [(10, 16), (12, 16)]
+SEGMENTS_QUICK = [(4, 6)]
+RETURNING = 8                  # returning owners in every append (a row each)
+BLOCK_GAS = 30_000_000
 
 CHILD = r"""
 import json, sys
@@ -88,8 +102,8 @@ for seq, name in ((1, "settle_first"), (2, "settle")):
                  "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
 index = max(range(C), key=lambda c: epoch.payouts[c])
 value, commitment, opening = prover.open_balance(reg.manifest, 1, {1: epoch.payouts}, index)
-state = [*g1_affine(epoch.claim.payouts_commitment)] * 2          # R_1 = C_P of epoch 1
-w = (index, 1, [], [], state, value, payees[index], payee_path(payees, reg.manifest.log_contributors, index),
+state = [*g1_affine(epoch.claim.payouts_commitment)]              # R_1 = C_P of epoch 1
+w = (index, 1, [], [], state, value, payees[index], 0, payee_path(payees, reg.manifest.log_contributors, index),
      opening.to_bytes())
 r = chain.call(settlement, data("withdraw", digest, w), caller=accounts[3])
 assert r.success, r.reason
@@ -101,15 +115,117 @@ print(json.dumps(out))
 """
 
 
+SEGMENTS_CHILD = r"""
+import json, sys
+import numpy as np
+from attrib.chain.evm import Chain
+from attrib.chain.settlement import address_word, contracts
+from attrib.prover import SRS, Dataset, Prover
+from attrib.verifier.terms import Terms
+from eth_abi import encode
+from eth_utils import keccak
+
+log_cs, log_c, k, returning, seed = map(int, sys.argv[1:6])
+Cs, C = 1 << log_cs, 1 << log_c
+log_n = max((2 * Cs + returning - 1).bit_length(), log_c + (k - 1).bit_length())
+srs = SRS.dev(log_n, seed=seed)
+art = contracts(srs.verifying_key)
+chain = Chain()
+owner = chain.account(0)
+settlement = chain.deploy(art["Settlement"], address_word(chain.deploy(art["RegistrationVerifier"]))
+                          + address_word(chain.deploy(art["EpochVerifier"])))
+abi = art["Settlement"].abi
+
+def data(name, *args):
+    f = next(e for e in abi if e.get("type") == "function" and e["name"] == name)
+    types = [i["type"] for i in f["inputs"]]
+    return keccak(text=f"{name}({','.join(types)})")[:4] + encode(types, list(args))
+
+rng = np.random.default_rng(seed)
+prover = Prover(srs)
+reg, steps = None, []
+for s in range(C // Cs):
+    names = [f"contributor-{s * Cs + i}" for i in range(Cs)]
+    old = [f"contributor-{c}" for c in rng.choice(s * Cs, returning, replace=False)] if s else []
+    owners = names * 2 + old
+    ds = Dataset(rng.integers(-(2**15) + 1, 2**15, size=(len(owners), k), dtype=np.int16), owners,
+                 rng.integers(0, 2**24, len(owners)))
+    payees = ["0x" + (0xB000 + s * Cs + c).to_bytes(20, "big").hex() for c in range(Cs)]
+    terms = Terms.with_payees(owner, payees, base=s * Cs)
+    reg = prover.append(reg, ds, terms) if s else prover.register(ds, terms=terms)
+    r = chain.call(settlement, data("append" if s else "register", reg.manifest.to_bytes(), reg.proof.to_bytes()),
+                   caller=owner, gas=1_000_000_000)
+    assert r.success, r.reason
+    steps.append({"segment": s, "C": reg.manifest.num_contributors, "rows": len(owners), "execution": r.execution_gas,
+                  "calldata_bytes": r.calldata_bytes, "calldata_gas": r.gas_used - r.execution_gas - 21000,
+                  "total": r.gas_used})
+print(json.dumps({"C_s": Cs, "C": C, "k": k, "returning": returning, "srs_log_n": log_n, "steps": steps}))
+"""
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--config", action="append", metavar="LOGC,LOGT,LOGN",
                         help="run only these configurations (repeatable), e.g. 10,10,20")
+    parser.add_argument("--segments", action="append", metavar="LOGCS,LOGC",
+                        help="registration in segments of 2^LOGCS new contributors up to C = 2^LOGC (repeatable), "
+                             "e.g. 12,16")
     parser.add_argument("--seed", type=int, default=3)
 
 
+def run_segments(log_cs: int, log_c: int, seed: int) -> dict:
+    """One dataset grown from a segment of 2^log_cs contributors to 2^log_c by appends: each step's gas."""
+    log(f"evm: segments of C_s = 2^{log_cs} up to C = 2^{log_c}, k = {K}")
+    done = subprocess.run([sys.executable, "-P", "-c", SEGMENTS_CHILD, str(log_cs), str(log_c), str(K), str(RETURNING),
+                           str(seed)], capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"segments of 2^{log_cs} up to 2^{log_c} failed:\n{done.stderr[-3000:]}")
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    appends = [s["total"] for s in row["steps"][1:]]
+    row["register"] = row["steps"][0]["total"]
+    row["append_max"] = max(appends) if appends else None
+    row["append_min"] = min(appends) if appends else None
+    log(f"evm: register {row['register']:,}, appends {row['append_min'] or 0:,} … {row['append_max'] or 0:,} gas "
+        f"({len(appends)} of them, C = {row['C']:,})")
+    return row
+
+
+def segment_notes(rows: list[dict], limit: int = BLOCK_GAS) -> list[str]:
+    """What the segment runs show: each size's largest step against ``limit``, and the largest segment size
+    within it (a straight line through the measured sizes' largest steps, when two or more were measured)."""
+    from attrib.verifier.limits import MAX_CONTRIBUTORS
+
+    notes = []
+    for r in rows:
+        worst = max(s["total"] for s in r["steps"])
+        if worst <= limit and r["C"] >= MAX_CONTRIBUTORS:
+            notes.append(f"segments of {r['C_s']:,}: C = {r['C']:,}, the protocol's bound (MAX_CONTRIBUTORS), reached "
+                         f"in {len(r['steps'])} transactions, the largest {worst:,} gas (<= {limit:,}): C is bounded "
+                         "by the protocol, not by gas")
+        elif worst <= limit:
+            notes.append(f"segments of {r['C_s']:,}: C = {r['C']:,} reached in {len(r['steps'])} transactions, the "
+                         f"largest {worst:,} gas (<= {limit:,}); an append's gas is flat in the C already registered, "
+                         f"so segments of this size reach MAX_CONTRIBUTORS = {MAX_CONTRIBUTORS:,} (measure with "
+                         f"--segments {r['C_s'].bit_length() - 1},{MAX_CONTRIBUTORS.bit_length() - 1})")
+        else:
+            notes.append(f"segments of {r['C_s']:,}: a step took {worst:,} gas, over {limit:,}")
+    sizes = sorted({r["C_s"]: max(s["total"] for s in r["steps"]) for r in rows}.items())
+    if len(sizes) >= 2:
+        (c0, g0), (c1, g1) = sizes[0], sizes[-1]
+        slope = (g1 - g0) / (c1 - c0)
+        if slope > 0:
+            largest = int(c0 + (limit - g0) / slope)
+            notes.append(f"largest segment within {limit:,} gas ≈ {largest:,} new contributors (a straight line "
+                         f"through C_s = {c0:,}: {g0:,} and C_s = {c1:,}: {g1:,}; memory makes it convex, so this "
+                         f"over-states it a little)")
+    return notes
+
+
 def run(args) -> dict:
+    explicit = args.config or getattr(args, "segments", None)
     configs = [tuple(int(x) for x in c.split(",")) for c in args.config] if args.config else \
-        (QUICK if args.quick else FULL)
+        ([] if explicit else (QUICK if args.quick else FULL))
+    segment_configs = [tuple(int(x) for x in c.split(",")) for c in args.segments] \
+        if getattr(args, "segments", None) else ([] if explicit else (SEGMENTS_QUICK if args.quick else SEGMENTS_FULL))
     results = []
     for log_c, log_t, log_n in configs:
         log(f"evm: C = 2^{log_c}, T = 2^{log_t}, N = 2^{log_n}, k = {K}")
@@ -123,9 +239,13 @@ def run(args) -> dict:
         log(f"evm: register {row['register']['total']:,}, settle {row['settle']['total']:,} "
             f"(first {row['settle_first']['total']:,}), "
             f"withdraw {row['withdraw']['total']:,} gas")
+    segments = [run_segments(log_cs, log_c, args.seed) for log_cs, log_c in segment_configs]
     notes = ["gas is exact (pyrevm, Cancun rules, EIP-1108 precompile prices); total = 21,000 + calldata + execution"]
     notes += registration_limit(results)
-    return {"results": results, "notes": notes, "params": {"configs": configs, "k": K, "seed": args.seed}}
+    notes += segment_notes(segments)
+    return {"results": results, "segments": segments, "notes": notes,
+            "params": {"configs": configs, "segments": segment_configs, "k": K, "returning": RETURNING,
+                       "seed": args.seed}}
 
 
 def registration_limit(results: list[dict], limit: int = 30_000_000) -> list[str]:
@@ -145,6 +265,25 @@ def registration_limit(results: list[dict], limit: int = 30_000_000) -> list[str
 
 
 def format_table(result: dict) -> str:
+    parts = [format_settlement(result)] if result["results"] else []
+    if result.get("segments"):
+        parts.append(format_segments(result))
+    return "\n\n".join(parts)
+
+
+def format_segments(result: dict) -> str:
+    """One row per segment size: the registration, the appends' range, the last append, and C reached."""
+    body = []
+    for r in result["segments"]:
+        last = r["steps"][-1]
+        body.append([f"{r['C_s']:,}", f"{r['C']:,}", str(len(r["steps"])), f"{r['register']:,}",
+                     f"{r['append_min']:,}" if r["append_min"] else "—", f"{r['append_max']:,}" if r["append_max"] else "—",
+                     f"{last['calldata_bytes']:,}", f"{max(s['total'] for s in r['steps']) <= BLOCK_GAS}"])
+    return table(["C_s (per segment)", "C reached", "txs", "register gas", "append gas (min)", "append gas (max)",
+                  "append calldata B", "all <= 30 M"], body, align="rrrrrrrl")
+
+
+def format_settlement(result: dict) -> str:
     body = []
     for r in result["results"]:
         body.append([f"2^{r['C'].bit_length() - 1}", f"2^{r['T'].bit_length() - 1}", f"2^{r['N'].bit_length() - 1}",

@@ -4,8 +4,11 @@
     attrib chain deploy   --rpc URL --key K --out deployment.json
     attrib chain register --rpc URL --key K --deployment deployment.json --dataset data.npz \\
                           --payees payees.json --out reg/ [--model-owner A --model-share-bp 1500 ...]
+    attrib chain append   --rpc URL --key K --deployment deployment.json --registration reg/ \\
+                          --dataset more.npz --payees payees.json --out reg2/
     attrib chain settle   --rpc URL --key K --deployment deployment.json --registration reg/ --epoch epoch.json
-    attrib chain withdraw --rpc URL --key K --deployment deployment.json --registration reg/ --contributor ID
+    attrib chain withdraw --rpc URL --key K --deployment deployment.json --registration reg/ --contributor ID \\
+                          [--epoch E] [--exclude 3 5-9]
     attrib chain status   --rpc URL --deployment deployment.json --registration reg/
 
 ``--key`` is a private key (hex) or ``env:NAME`` to read it from the environment.  The SRS is the
@@ -16,6 +19,21 @@ object {contributor id: address}, and the fee layers); ``settle`` proves the nex
 per-inference *gross* fees (``{"queries": [[…]], "fees": [...]}``), splits off the layers
 (attrib.verifier.terms) and sends the gross; each epoch's claim, proof and payouts are kept in
 ``reg/epochs/SEQ/`` (the sidecar a withdrawal needs).
+
+``append`` grows a registered dataset by a segment (``Prover.append``): the rows of ``more.npz``,
+whose contributor ids are earlier ones (their rows then span segments) or new ones, whose payees
+``payees.json`` must name (earlier ids are ignored there: their payees stay those of the segment
+that introduced them).  It proves the segment locally, sends it as the dataset's owner, and writes
+the new version to ``reg2/``: its manifest and proof, every contributor's payee (``payees.json``,
+global order) and a copy of ``reg/epochs`` (withdrawals need every epoch's payouts).  Later
+commands take ``--registration reg2/``: the chain settles epochs against the current version only.
+On chain the dataset keeps the id of its first version (``datasetOf`` maps each version to it).
+
+``withdraw`` opens the contributor's cumulative payout over the settled epochs 1 … E (default: all)
+from the sidecars in ``reg/epochs``; epochs whose payouts are missing there (a withheld sidecar) and
+those named by ``--exclude`` (epochs or ranges ``A-B``) are left out, as ranges of consecutive epochs:
+a range of any length costs the contract the same two recorded states.  The opening is bound to the
+dataset's id, so a withdrawal prepared before an append still goes through after it.
 """
 
 from __future__ import annotations
@@ -123,8 +141,72 @@ def cmd_register(args) -> int:
     return 0
 
 
+def cmd_append(args) -> int:
+    import shutil
+
+    from attrib.chain.settlement import append, dataset_state
+    from attrib.prover import Dataset, Prover, Registration
+    from attrib.service.remote import load_dataset
+    from attrib.verifier.terms import Terms
+
+    srs = _srs(args)
+    deployment = _deployment(args, srs)
+    client = _client(args)
+    previous = Registration.load(args.registration)
+    state = dataset_state(client, deployment, previous.manifest.digest())
+    if bytes(state["current"]) != previous.manifest.digest():
+        raise SystemExit(f"attrib chain: {args.registration} is not the dataset's current version on chain "
+                         f"(that is {bytes(state['current']).hex()[:16]}…): append to the current one")
+    if state["owner"].lower() != client.address.lower():
+        raise SystemExit(f"attrib chain: only the dataset's owner {state['owner']} appends to it (this key is "
+                         f"{client.address})")
+    features, contributors, scales = load_dataset(args.dataset)
+    ds = Dataset(features, contributors, scales)
+    payees_by_id = json.loads(Path(args.payees).read_text())
+    known = set(previous.contributor_ids)
+    new = [c for c in dict.fromkeys(ds.contributors) if c not in known]
+    missing = [c for c in new if c not in payees_by_id]
+    if missing:
+        raise SystemExit(f"attrib chain: {args.payees} names no payee for {len(missing)} new contributors "
+                         f"(first: {missing[0]!r})")
+    old = previous.manifest.terms
+    base = previous.manifest.num_contributors
+    terms = Terms.with_payees(old.owner, [payees_by_id[c] for c in new], old.model_owner, old.model_share_bp,
+                              old.platform, old.platform_share_bp, base=base)
+    reg = Prover(srs).append(previous, ds, terms=terms)
+    out = Path(args.out)
+    reg.save(out)
+    payees = json.loads((Path(args.registration) / "payees.json").read_text())
+    payees += [payees_by_id[c] for c in reg.contributor_ids[base:]]
+    (out / "payees.json").write_text(json.dumps(payees, indent=1) + "\n")
+    if (Path(args.registration) / "epochs").exists():
+        shutil.copytree(Path(args.registration) / "epochs", out / "epochs", dirs_exist_ok=True)
+    receipt = append(client, deployment, reg.manifest, reg.proof)
+    m = reg.manifest
+    print(f"appended segment {m.segment} {m.digest().hex()} to dataset {bytes(state['id']).hex()[:16]}… "
+          f"({m.num_rows} rows: {len(m.returning)} returning and {len(m.contributors)} new contributors, "
+          f"C = {m.num_contributors}); {_gas(receipt)}; saved in {out}")
+    return 0
+
+
+def _current(client, deployment, reg) -> dict:
+    """The chain's state of reg's dataset; exits unless reg is its current version."""
+    from attrib.chain.settlement import dataset_state
+
+    digest = reg.manifest.digest()
+    try:
+        state = dataset_state(client, deployment, digest)
+    except ValueError:
+        raise SystemExit(f"attrib chain: dataset {digest.hex()[:16]}… is not registered at "
+                         f"{deployment.settlement}") from None
+    if bytes(state["current"]) != digest:
+        raise SystemExit(f"attrib chain: this registration ({digest.hex()[:16]}…) is an older version of the "
+                         f"dataset; its current version is {bytes(state['current']).hex()[:16]}… (pass its folder)")
+    return state
+
+
 def cmd_settle(args) -> int:
-    from attrib.chain.settlement import settle, settlement_abi
+    from attrib.chain.settlement import settle
     from attrib.prover import Prover, Registration
     from attrib.service.remote import load_epoch
     from attrib.verifier.terms import pool_fees, split_fees
@@ -133,11 +215,7 @@ def cmd_settle(args) -> int:
     deployment = _deployment(args, srs)
     client = _client(args)
     reg = Registration.load(args.registration)
-    digest = reg.manifest.digest()
-    state = client.call(deployment.settlement, settlement_abi(), "dataset", digest)
-    if state[0] == "0x0000000000000000000000000000000000000000":
-        raise SystemExit(f"attrib chain: dataset {digest.hex()[:16]}… is not registered at {deployment.settlement}")
-    seq = state[8] + 1
+    seq = _current(client, deployment, reg)["seq"] + 1
     queries, gross = load_epoch(args.epoch)
     terms = reg.manifest.terms
     fees = pool_fees(gross, terms)
@@ -163,8 +241,27 @@ def _payouts(folder: Path) -> dict[int, list[int]]:
     return out
 
 
+def _epochs(items) -> set[int]:
+    """Epoch numbers from ``--exclude`` items: ``7`` or a range ``3-9`` (inclusive)."""
+    out = set()
+    for item in items or []:
+        first, _, last = str(item).partition("-")
+        try:
+            first, last = int(first), int(last or first)
+        except ValueError:
+            raise SystemExit(f"attrib chain withdraw: --exclude {item!r}: an epoch (7) or a range (3-9)") from None
+        if not 1 <= first <= last:
+            raise SystemExit(f"attrib chain withdraw: --exclude {item!r}: epochs count from 1, first <= last")
+        out.update(range(first, last + 1))
+    return out
+
+
+def _ranges_text(ranges) -> str:
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in ranges)
+
+
 def cmd_withdraw(args) -> int:
-    from attrib.chain.settlement import settlement_abi, withdraw
+    from attrib.chain.settlement import withdraw
     from attrib.prover import Prover, Registration
 
     srs = _srs(args)
@@ -172,18 +269,21 @@ def cmd_withdraw(args) -> int:
     client = _client(args)
     reg = Registration.load(args.registration)
     manifest = reg.manifest
-    if args.contributor not in manifest.contributors:
+    if args.contributor not in reg.contributor_ids:
         raise SystemExit(f"attrib chain: no contributor {args.contributor!r} in this dataset")
-    index = manifest.contributors.index(args.contributor)
-    seq = client.call(deployment.settlement, settlement_abi(), "dataset", manifest.digest())[8]
+    index = reg.contributor_ids.index(args.contributor)
+    seq = _current(client, deployment, reg)["seq"]
     epoch = args.epoch or seq
     payouts = _payouts(Path(args.registration))
-    excluded = sorted(set(args.exclude or []) | {e for e in range(1, epoch + 1) if e not in payouts})
+    excluded = sorted({e for e in _epochs(args.exclude) if e <= epoch}
+                      | {e for e in range(1, epoch + 1) if e not in payouts})
     payees = json.loads((Path(args.registration) / "payees.json").read_text())
     before = client.w3.eth.get_balance(client.w3.to_checksum_address(payees[index]))
     receipt = withdraw(client, deployment, Prover(srs), manifest, epoch, payouts, index, payees, excluded)
     after = client.w3.eth.get_balance(client.w3.to_checksum_address(payees[index]))
-    left_out = f", leaving out epochs {excluded}" if excluded else ""
+    from attrib.verifier.payouts import excluded_ranges
+
+    left_out = f", leaving out epochs {_ranges_text(excluded_ranges(excluded))}" if excluded else ""
     print(f"withdrew for {args.contributor} (index {index}) over epochs 1–{epoch}{left_out}: "
           f"{after - before:,} wei to {payees[index]}; {_gas(receipt)}")
     return 0
@@ -191,23 +291,27 @@ def cmd_withdraw(args) -> int:
 
 def cmd_status(args) -> int:
     from attrib.chain.rpc import RpcClient
-    from attrib.chain.settlement import Deployment, settlement_abi
+    from attrib.chain.settlement import Deployment, dataset_state, settlement_abi
     from attrib.prover import Registration
 
     deployment = Deployment.load(args.deployment)
     client = RpcClient(args.rpc, "0x" + "11" * 32)          # read-only: any key
-    manifest = Registration.load(args.registration).manifest
+    reg = Registration.load(args.registration)
     abi = settlement_abi()
-    state = client.call(deployment.settlement, abi, "dataset", manifest.digest())
-    print(f"dataset {manifest.digest().hex()}: owner {state[0]}, {state[7]} contributors, {state[8]} epochs settled")
-    for c, name in enumerate(manifest.contributors):
-        paid = client.call(deployment.settlement, abi, "withdrawn", manifest.digest(), c)
+    state = dataset_state(client, deployment, reg.manifest.digest())
+    ident = bytes(state["id"])
+    current = bytes(state["current"])
+    version = "current" if current == reg.manifest.digest() else f"not current: the chain's is {current.hex()[:16]}…"
+    print(f"dataset {ident.hex()}: owner {state['owner']}, {state['numContributors']} contributors, "
+          f"segment {state['segment']} ({version}), {state['seq']} epochs settled")
+    for c, name in enumerate(reg.contributor_ids):
+        paid = client.call(deployment.settlement, abi, "withdrawn", ident, c)
         print(f"  {name:<24} withdrawn {paid:,}")
     return 0
 
 
-COMMANDS = {"node": cmd_node, "deploy": cmd_deploy, "register": cmd_register, "settle": cmd_settle,
-            "withdraw": cmd_withdraw, "status": cmd_status}
+COMMANDS = {"node": cmd_node, "deploy": cmd_deploy, "register": cmd_register, "append": cmd_append,
+            "settle": cmd_settle, "withdraw": cmd_withdraw, "status": cmd_status}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -236,20 +340,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--model-share-bp", type=int, default=0, help="its share of every fee, in basis points")
     p.add_argument("--platform", help="the platform's address (for --platform-share-bp)")
     p.add_argument("--platform-share-bp", type=int, default=0, help="its share of every fee, in basis points")
+    p = cmds.add_parser("append", help="grow a registered dataset by a segment (prove locally, send as its owner; "
+                                       "the dataset keeps its id, pending withdrawals stay valid)")
+    common(p)
+    p.add_argument("--registration", required=True, help="the dataset's current version (a folder)")
+    p.add_argument("--dataset", required=True, help=".npz with the new rows' features, contributors (and scales)")
+    p.add_argument("--payees", required=True, help="JSON object {contributor id: payee address} for the new ids")
+    p.add_argument("--out", required=True, help="where to keep the new version")
     p = cmds.add_parser("settle", help="prove and settle the next epoch from queries and gross fees")
     common(p)
-    p.add_argument("--registration", required=True)
+    p.add_argument("--registration", required=True, help="the dataset's current version (a folder; after an "
+                                                          "append, the one `attrib chain append` wrote)")
     p.add_argument("--epoch", required=True, help=".json or .npz with queries and per-inference gross fees (wei)")
-    p = cmds.add_parser("withdraw", help="withdraw a contributor's balance to its payee")
+    p = cmds.add_parser("withdraw", help="withdraw a contributor's balance to its payee (withheld epochs left "
+                                         "out as ranges)")
     common(p)
-    p.add_argument("--registration", required=True)
+    p.add_argument("--registration", required=True, help="the dataset's current version (a folder, with the "
+                                                          "epochs' payouts in epochs/)")
     p.add_argument("--contributor", required=True, help="the contributor id")
     p.add_argument("--epoch", type=int, help="open the running sum of this epoch (default: the last settled)")
-    p.add_argument("--exclude", type=int, nargs="*", help="epochs to leave out (those whose payouts are missing "
-                                                          "are left out anyway)")
-    p = cmds.add_parser("status", help="a dataset's state on chain")
+    p.add_argument("--exclude", nargs="*", metavar="E|A-B",
+                   help="epochs or ranges A-B to leave out (those whose payouts are missing in reg/epochs are left "
+                        "out anyway); sent as ranges of consecutive epochs, each costing the same whatever its length")
+    p = cmds.add_parser("status", help="a dataset's state on chain (by any of its versions)")
     common(p, key=False)
-    p.add_argument("--registration", required=True)
+    p.add_argument("--registration", required=True, help="a version of the dataset (a folder)")
 
 
 def run(args) -> int:

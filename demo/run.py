@@ -16,6 +16,7 @@ from attrib.demo.tracin import (
     tracin_features,
 )
 from attrib.prover.attribution import Prover, required_log_n
+from attrib.demo.tracin import recipe_of
 from attrib.prover.dataset import Dataset
 from attrib.prover.srs import SRS
 from attrib.verifier import verify_attribution, verify_payouts, verify_registration
@@ -57,7 +58,7 @@ def run_demo(contributors: int = 50, queries: int = 200, fee: int = 1_000_000, s
     data = tracin_features(num_queries=queries, seed=seed)
     timings["features_s"] = time.perf_counter() - start
     owners = assign_contributors(len(data.train_labels), contributors, seed + 2)
-    ds = Dataset.from_float(data.train_features, owners)
+    ds = Dataset.from_float(data.train_features, owners, recipe=recipe_of(data), examples=data.train_examples)
     say(f"attrib demo: TracIn on scikit-learn digits — {ds.num_rows} training examples, "
         f"{ds.num_columns} features (4 checkpoints × 8 projected dims), {len(ds.contributors)} contributors, "
         f"{queries} inferences; model accuracy {data.accuracy:.1%}")
@@ -139,9 +140,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the web explorer running over it (needs the 'explorer' extra)")
     parser.add_argument("--explorer-dir", help="that data directory (default: a new temporary one)")
     parser.add_argument("--explorer-port", type=int, default=8080, help="the explorer's port (0: a free one)")
+    parser.add_argument("--torch", action="store_true",
+                        help="a PyTorch MLP featurized by an attribution library instead (attrib.demo.torch_digits; "
+                             "needs the 'torch' extra)")
+    parser.add_argument("--library", choices=("trak", "dattri"), default="trak", help="with --torch: the library")
+    parser.add_argument("--method", choices=("trak", "tracin"),
+                        help="with --torch: the library's method (trak's: trak; dattri's: tracin, the default, or trak)")
+    parser.add_argument("--proj-dim", type=int, default=32, help="with --torch: projected dimensions per checkpoint")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.torch:
+        if args.explorer:
+            print("attrib demo: --explorer runs with the numpy demo, not --torch", file=sys.stderr)
+            return 2
+        try:
+            from attrib.demo.torch_digits import run_torch_demo
+        except ImportError as exc:
+            print(f"attrib demo --torch: {exc} (pip install 'attrib[torch]')", file=sys.stderr)
+            return 2
+        result = run_torch_demo(library=args.library, method=args.method, contributors=args.contributors,
+                                queries=args.queries, proj_dim=args.proj_dim, seed=args.seed, ptau=args.ptau)
+        return 0 if result["ok"] else 1
     keep = {} if args.explorer else None
     result = run_demo(contributors=args.contributors, queries=args.queries, seed=args.seed, ptau=args.ptau, keep=keep)
     if args.explorer and result["ok"]:

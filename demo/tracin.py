@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from attrib.verifier.transcript import keccak256
+
 
 @dataclass
 class TracInData:
@@ -25,6 +27,26 @@ class TracInData:
     train_labels: np.ndarray
     query_labels: np.ndarray
     accuracy: float
+    train_examples: list = None    # each training example's canonical bytes (example_bytes)
+    checkpoints: tuple = ()        # keccak256 of each checkpoint's weights (float64, little-endian, row-major)
+    projection_seed: int = 0
+
+
+def example_bytes(pixels: np.ndarray, label: int) -> bytes:
+    """A digit's canonical bytes: its 64 pixel intensities (0 … 16) as bytes, then its label."""
+    return np.rint(np.asarray(pixels) * 16).astype(np.uint8).tobytes() + bytes([int(label)])
+
+
+def recipe_of(data: TracInData, dims_per_checkpoint: int = 8):
+    """The feature recipe the manifest pins (attrib.verifier.recipe)."""
+    from attrib.verifier.recipe import Recipe
+
+    return Recipe(models=data.checkpoints, projection_library="attrib.demo.tracin",
+                  projection_method="gaussian N(0, 1/d) (numpy default_rng(seed + 1).standard_normal)",
+                  projection_dimension=dims_per_checkpoint * len(data.checkpoints),
+                  projection_seed=data.projection_seed, quantization_bits=16,
+                  scale_rule="per-row max-abs, scales to 2^24 − 1 (Dataset.from_float)",
+                  example_encoding="64 pixel intensities 0-16 as uint8, then the label byte")
 
 
 def load_digits_split(num_queries: int, seed: int):
@@ -62,16 +84,18 @@ def tracin_features(num_queries: int = 200, checkpoints: int = 4, dims_per_check
     rng = np.random.default_rng(seed + 1)
     projection = rng.standard_normal((weights.size, dims_per_checkpoint)) / np.sqrt(dims_per_checkpoint)
     saved = set(np.linspace(epochs // checkpoints, epochs, checkpoints).astype(int).tolist())
-    train_parts, query_parts = [], []
+    train_parts, query_parts, digests = [], [], []
     for epoch in range(1, epochs + 1):
         grad = per_example_gradients(weights, x, y).mean(axis=0).reshape(weights.shape)
         weights -= learning_rate * grad
         if epoch in saved:
+            digests.append(keccak256(np.ascontiguousarray(weights, dtype="<f8").tobytes()))
             train_parts.append(per_example_gradients(weights, x, y) @ projection)
             query_parts.append(learning_rate * per_example_gradients(weights, xq, yq) @ projection)
     xbq = np.hstack([xq, np.ones((len(yq), 1))])
     accuracy = float(((xbq @ weights.T).argmax(axis=1) == yq).mean())
-    return TracInData(np.hstack(train_parts), np.hstack(query_parts), y, yq, accuracy)
+    examples = [example_bytes(x[i], y[i]) for i in range(len(y))]
+    return TracInData(np.hstack(train_parts), np.hstack(query_parts), y, yq, accuracy, examples, tuple(digests), seed + 1)
 
 
 def assign_contributors(num_rows: int, num_contributors: int, seed: int) -> list[str]:
@@ -86,12 +110,44 @@ def assign_contributors(num_rows: int, num_contributors: int, seed: int) -> list
 def float_totals(features: np.ndarray, queries: np.ndarray, contributors: list[str],
                  order: tuple) -> np.ndarray:
     """Per-contributor float influence totals (C × T), contributors in ``order``."""
+    return contributor_totals(features @ queries.T, contributors, order)
+
+
+def contributor_totals(scores: np.ndarray, contributors: list[str], order: tuple) -> np.ndarray:
+    """Per-example scores (N × T) summed per contributor (C × T), contributors in ``order``."""
     index = {c: i for i, c in enumerate(order)}
     owner = np.array([index[c] for c in contributors])
-    scores = features @ queries.T
-    totals = np.zeros((len(order), queries.shape[0]))
+    totals = np.zeros((len(order), scores.shape[1]))
     np.add.at(totals, owner, scores)
     return totals
+
+
+def fidelity(proven: np.ndarray, reference: np.ndarray, payouts, fees) -> dict:
+    """How closely proven integer totals (C × T) and payouts follow float reference totals: Spearman
+    per query, whether each query's top-10 contributors are the same set, and the largest payout
+    deviation from the float split of the same fees (float_payouts), as a fraction of one query's fee:
+    ``payout_deviation`` for the epoch's payouts (each the sum over its T queries, so the rows'
+    quantization errors, the same in every query, add up), ``payout_deviation_per_query`` for each
+    query's split of its own fee, F_t·A⁺[c,t]/S_t from the proven totals."""
+    proven, reference = np.asarray(proven, dtype=float), np.asarray(reference, dtype=float)
+    queries = proven.shape[1]
+    rho = [spearman(proven[:, t], reference[:, t]) for t in range(queries)]
+    top = min(10, proven.shape[0])
+    top10 = [set(np.argsort(-proven[:, t], kind="stable")[:top]) == set(np.argsort(-reference[:, t], kind="stable")[:top])
+             for t in range(queries)]
+    fees = np.asarray(fees, dtype=float)
+    deviation = np.abs(np.asarray(payouts, dtype=float) - float_payouts(reference, fees)).max() / fees.mean()
+    per_query = np.abs(shares(proven) - shares(reference)).max()
+    return {"spearman_min": min(rho), "spearman_median": float(np.median(rho)), "spearman": rho,
+            "top10_identical": float(np.mean(top10)), "payout_deviation": float(deviation),
+            "payout_deviation_per_query": float(per_query)}
+
+
+def shares(totals: np.ndarray) -> np.ndarray:
+    """Each contributor's share of each query's fee, A⁺[c,t] / Σ_c A⁺[c,t] (C × T; 0 where nobody is positive)."""
+    positive = np.maximum(np.asarray(totals, dtype=float), 0.0)
+    denom = positive.sum(axis=0)
+    return np.divide(positive, denom, out=np.zeros_like(positive), where=denom > 0)
 
 
 def float_payouts(totals: np.ndarray, fees: np.ndarray) -> np.ndarray:

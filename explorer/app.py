@@ -35,6 +35,9 @@ from starlette.staticfiles import StaticFiles
 
 from attrib.explorer.charts import human, series_chart
 from attrib.explorer.index import Index, check_all, from_db
+from attrib.verifier.encoding import EncodingError
+from attrib.verifier.messages import Manifest
+from attrib.verifier.recipe import Recipe
 
 log = logging.getLogger("attrib.explorer")
 HERE = Path(__file__).resolve().parent
@@ -146,6 +149,24 @@ class Explorer:
                 "registration_proof": self.proof_status(row["reg_status"], row["reg_checked_at"],
                                                         row["reg_checked_srs"])}
 
+    def recipe(self, row) -> dict | None:
+        """The dataset's feature recipe (recipe.json beside its manifest), and whether its digest is the one
+        the manifest pins; None when the manifest names no recipe."""
+        folder = self.index.data_dir / "datasets" / row["dataset_id"]
+        try:
+            pinned = Manifest.peek_recipe_digest((folder / "manifest.bin").read_bytes())
+        except (OSError, EncodingError):
+            return None
+        if pinned == bytes(32):
+            return None
+        try:
+            recipe = Recipe.from_json((folder / "recipe.json").read_text())
+        except (OSError, EncodingError):
+            return {"digest": pinned.hex(), "matches": False, "error": "recipe.json is missing or malformed"}
+        out = recipe.to_json_obj()
+        out["matches"] = recipe.digest() == pinned
+        return out
+
     def epoch_summary(self, row, digest: str) -> dict:
         fees, paid = int(row["total_fees"]), int(row["total_paid"])
         return {"job_id": row["job_id"], "ledger_epoch": row["ledger_epoch"], "num_queries": row["num_queries"],
@@ -218,6 +239,7 @@ def create_app(explorer: Explorer) -> Starlette:
         fees = [int(e["total_fees"]) for e in all_epochs]
         paid = [int(e["total_paid"]) for e in all_epochs]
         data = explorer.dataset_summary(row)
+        data["recipe"] = explorer.recipe(row)
         data.update({"epoch_count": len(all_epochs), "total_fees": str(sum(fees)), "total_paid": str(sum(paid)),
                      "dust": str(sum(fees) - sum(paid)), "page": page, "pages": pages,
                      "epochs": [explorer.epoch_summary(e, digest) for e in rows]})

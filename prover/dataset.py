@@ -2,7 +2,9 @@
 
 Rows are grouped by contributor in order of first appearance (input order kept
 inside each group), so contributor c owns the contiguous rows
-[offsets[c], offsets[c+1]).  The bounds on features, scales, queries, fees, rows and
+[offsets[c], offsets[c+1]).  Each row may carry its example's digest (keccak256 of the example's
+canonical bytes, attrib.verifier.recipe.example_digest), committed beside the features so that an
+audit can check it holds the registered example.  The bounds on features, scales, queries, fees, rows and
 contributor ids are the spec's (attrib.verifier.limits, which says why); the checks
 here are the only ones: the client and the service call them too.
 """
@@ -24,6 +26,7 @@ from attrib.verifier.limits import (
     SCALE_LIMIT,
     power_of_two,
 )
+from attrib.verifier.recipe import DIGEST_MASK, Recipe, example_digest
 
 
 def _integer_array(values, name: str, ndim: int) -> np.ndarray:
@@ -125,14 +128,67 @@ def check_contributors(contributors, num_rows: int) -> list[str]:
     return ids
 
 
-class Dataset:
-    """A registered dataset's content: grouped features, scales and contributors."""
+def digest_limbs(digests) -> np.ndarray:
+    """Example digests (ints in [0, 2^253)) as an (N, 4) uint64 array of little-endian limbs."""
+    out = np.empty((len(digests), 4), dtype=np.uint64)
+    for i, d in enumerate(digests):
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= int(d) <= DIGEST_MASK:
+            raise ValueError(f"example_digests[{i}]: expected an integer in [0, 2^253) "
+                             "(attrib.verifier.recipe.example_digest of the example's bytes)")
+        d = int(d)
+        out[i] = [(d >> (64 * b)) & 0xFFFFFFFFFFFFFFFF for b in range(4)]
+    return out
 
-    def __init__(self, features, contributors, scales=None) -> None:
+
+def limbs_to_int(limbs) -> int:
+    return sum(int(x) << (64 * b) for b, x in enumerate(limbs))
+
+
+def check_examples(examples, example_digests, num_rows: int) -> np.ndarray | None:
+    """The per-row example digests as (N, 4) uint64 limbs, from the examples' canonical bytes
+    (hashed with attrib.verifier.recipe.example_digest) or from the digests themselves (ints, or
+    already (N, 4) uint64 little-endian limbs); None if neither."""
+    if examples is not None and example_digests is not None:
+        raise ValueError("give the examples' bytes or their digests, not both")
+    if examples is None and example_digests is None:
+        return None
+    if isinstance(example_digests, np.ndarray) and example_digests.ndim == 2:
+        if example_digests.dtype != np.uint64 or example_digests.shape != (num_rows, 4):
+            raise ValueError(f"example_digests: limbs are a ({num_rows}, 4) uint64 array, got "
+                             f"{example_digests.dtype} {example_digests.shape}")
+        if (example_digests[:, 3] >> np.uint64(61)).any():
+            i = int(np.argmax(example_digests[:, 3] >> np.uint64(61)))
+            raise ValueError(f"example_digests[{i}]: expected an integer in [0, 2^253) "
+                             "(attrib.verifier.recipe.example_digest of the example's bytes)")
+        return np.array(example_digests, dtype=np.uint64)
+    values = examples if examples is not None else example_digests
+    name = "examples" if examples is not None else "example_digests"
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name}: expected a sequence, one entry per row")
+    if len(values) != num_rows:
+        raise ValueError(f"{name}: {len(values)} entries for {num_rows} rows")
+    if examples is not None:
+        for i, e in enumerate(examples):
+            if not isinstance(e, (bytes, bytearray, memoryview)):
+                raise TypeError(f"examples[{i}]: expected the example's canonical bytes, got {type(e).__name__}")
+        values = [example_digest(e) for e in examples]
+    return digest_limbs(values)
+
+
+class Dataset:
+    """A registered dataset's content: grouped features, scales, contributors, example digests and
+    the recipe that made the features (attrib.verifier.recipe)."""
+
+    def __init__(self, features, contributors, scales=None, *, recipe: Recipe | None = None, examples=None,
+                 example_digests=None) -> None:
         feats = check_features(features)
         n = feats.shape[0]
         ids = check_contributors(contributors, n)
         sc = check_scales(scales, n)
+        if recipe is not None and not isinstance(recipe, Recipe):
+            raise TypeError(f"recipe: expected verifier.recipe.Recipe, got {type(recipe).__name__}")
+        digests = check_examples(examples, example_digests, n)
+        self.recipe = recipe or Recipe()
         # group rows by contributor, in order of first appearance, stable inside a group
         order_of, group = {}, np.empty(n, dtype=np.int64)
         for i, c in enumerate(ids):
@@ -143,9 +199,10 @@ class Dataset:
         self.offsets = tuple(int(x) for x in np.concatenate([[0], np.cumsum(counts)]))
         self.features = np.ascontiguousarray(feats[self.row_order])
         self.scales = np.ascontiguousarray(sc[self.row_order])
+        self.example_digests = None if digests is None else np.ascontiguousarray(digests[self.row_order])
 
     @classmethod
-    def from_float(cls, features, contributors, bits: int = FEATURE_BITS) -> "Dataset":
+    def from_float(cls, features, contributors, bits: int = FEATURE_BITS, **options) -> "Dataset":
         """Quantize float features with one scale per example.
 
         φ_i = round(x_i / m_i · (2^(bits−1) − 1)) with m_i = max_j |x_ij|, and
@@ -160,7 +217,43 @@ class Dataset:
         phi, m = quantize_rows(x, bits)
         top = m.max()
         sigma = np.rint(m / top * (SCALE_LIMIT - 1)).astype(np.int64) if top > 0 else np.zeros(len(m), np.int64)
-        return cls(phi, contributors, sigma)
+        return cls(phi, contributors, sigma, **options)
+
+    @classmethod
+    def from_memmap(cls, path, contributors, scales=None, *, bits: int = FEATURE_BITS, dtype=None, shape=None,
+                    chunk_rows: int = 1 << 14, **options) -> Dataset:
+        """A dataset from a 2-d array on disk, read ``chunk_rows`` rows at a time (never whole in memory).
+
+        ``path`` is an ``.npy`` file (``np.save``, ``np.lib.format.open_memmap``, ``attrib featurize``'s
+        features.npy) or a raw C-order memmap (``np.memmap``), for which ``dtype`` and ``shape`` (N, k) are
+        required.  Float rows are quantized exactly as :meth:`from_float` does (the same φ and σ; ``scales``
+        must then be None); integer rows are φ as they are, with ``scales`` (default all 1).
+        ``example_digests`` may also be (N, 4) uint64 limbs or the path of example_digests.npy; the other
+        ``options`` are the constructor's.  A wrong layout, dtype or shape raises
+        :class:`attrib.prover.feature_files.FeatureFileError` (a ValueError) naming the file.
+        """
+        from attrib.prover.feature_files import dataset_from_array
+
+        return dataset_from_array(cls, path, contributors, scales, bits=bits, dtype=dtype, shape=shape,
+                                  chunk_rows=chunk_rows, **options)
+
+    @classmethod
+    def from_trak(cls, save_dir, contributors, *, preconditioned: str = "train", model_ids=None,
+                  bits: int = FEATURE_BITS, chunk_rows: int = 1 << 14, **options) -> Dataset:
+        """A dataset from a TRAK save directory (``TRAKer(save_dir=…)``, traker 0.3): per training example
+        x_i = Q̄_i/M · [A_1(i) ‖ … ‖ A_M(i)] over its M checkpoints (``model_ids``, default all that are
+        fully featurized), with Q̄_i the mean of TRAK's out-to-loss weights and A_m TRAK's finalized
+        features (``preconditioned="train"``, the preconditioner (XᵀX)⁻¹ on this side) or its projected
+        gradients (``"query"``: the queries carry it), quantized as :meth:`from_float`.  Proven totals
+        with :func:`attrib.prover.feature_files.trak_queries` of the same side are TRAK's own scores
+        summed per contributor.  The save_dir records neither the checkpoints, the projection seed nor
+        the examples: pass ``recipe=`` and ``example_digests=`` for an auditable registration.  A
+        missing file, or one of the wrong dtype or shape, raises FeatureFileError naming it.
+        """
+        from attrib.prover.feature_files import dataset_from_trak
+
+        return dataset_from_trak(cls, save_dir, contributors, preconditioned=preconditioned, model_ids=model_ids,
+                                 bits=bits, chunk_rows=chunk_rows, **options)
 
     @property
     def num_rows(self) -> int:

@@ -16,6 +16,9 @@ from attrib.verifier.payouts import (
     PayoutOpening,
     absorb_balance,
     draw_payout_challenge,
+    excluded_ranges,
+    ranges_epochs,
+    resolve_dataset_id,
 )
 from attrib.verifier.transcript import Transcript
 
@@ -40,32 +43,43 @@ def open_payouts(powers: np.ndarray, claim: Claim, payouts: list[int], log_contr
     return values, PayoutOpening(tuple(map(tuple, messages)), value, opening)
 
 
-def open_balance(powers: np.ndarray, manifest: Manifest, epoch: int, excluded: list[int],
-                 payouts_by_epoch: dict[int, list[int]], index: int) -> tuple[int, object, BalanceOpening]:
-    """(contributor ``index``'s cumulative payout over epochs 1 … ``epoch`` except ``excluded``,
+def open_balance(powers: np.ndarray, manifest: Manifest, epoch: int, excluded, payouts_by_epoch: dict[int, list[int]],
+                 index: int, dataset_id: bytes | None = None) -> tuple[int, object, BalanceOpening]:
+    """(contributor ``index``'s cumulative payout over epochs 1 … ``epoch`` except the epochs ``excluded``,
     the commitment W of that sum (a py_ecc point: what the chain forms from its state), its opening).
 
-    ``payouts_by_epoch`` maps each included epoch to its payout vector (the published sidecars)."""
-    included = [e for e in range(1, epoch + 1) if e not in set(excluded)]
+    ``manifest`` is the version the opening is made at (normally the current one): the opening is of an
+    mC-variable table of its C.  ``payouts_by_epoch`` maps each included epoch to its payout vector (the
+    published sidecars); an epoch settled under an older version has a shorter vector (its C_P commits no
+    payout for the contributors appended after it), padded here with zeros.  ``excluded`` is a set of epochs:
+    the opening absorbs it as its ranges (attrib.verifier.payouts.excluded_ranges), which is what the
+    contract takes.  ``dataset_id``: the digest of the dataset's segment 0 (default: the manifest's digest,
+    right only when it is segment 0)."""
+    ident = resolve_dataset_id(manifest, dataset_id)
+    ranges = excluded_ranges(excluded)
+    if ranges and not (1 <= ranges[0][0] and ranges[-1][1] <= epoch):
+        raise ValueError(f"excluded epochs must lie in [1, {epoch}]")
+    left_out = set(ranges_epochs(ranges))
+    included = [e for e in range(1, epoch + 1) if e not in left_out]
     missing = [e for e in included if e not in payouts_by_epoch]
     if missing:
         raise ValueError(f"the payouts of epochs {missing} are needed (or leave those epochs out)")
-    n = manifest.log_contributors
-    if not 0 <= index < manifest.num_contributors:
-        raise ValueError(f"index {index} is not a contributor (0 to {manifest.num_contributors - 1})")
+    n, size = manifest.log_contributors, manifest.num_contributors
+    if not 0 <= index < size:
+        raise ValueError(f"index {index} is not a contributor (0 to {size - 1})")
     totals = [0] * (1 << n)
     for e in included:
         vector = payouts_by_epoch[e]
-        if len(vector) != manifest.num_contributors:
-            raise ValueError(f"epoch {e}: {len(vector)} payouts for {manifest.num_contributors} contributors")
+        if len(vector) > size:
+            raise ValueError(f"epoch {e}: {len(vector)} payouts, more than the {size} contributors of this "
+                             "version (was it settled under a later one? open at the current version)")
         for c, v in enumerate(vector):
-            totals[c] += v
+            totals[c] += int(v)
     table = fr.from_ints([t % fr.MODULUS for t in totals])
     commitment = g1.to_py_ecc(commit(powers, table))
     value = totals[index]
     transcript = Transcript(BALANCE_LABEL)
-    absorb_balance(transcript, manifest.digest(), epoch, sorted(excluded), commitment, n, index, value)
+    absorb_balance(transcript, ident, epoch, ranges, commitment, n, index, value)
     point = [(index >> b) & 1 for b in range(n)]
     _, opening = open_batch(powers, [table], [commitment], point, transcript, values=[value])
     return value, commitment, BalanceOpening(n, opening)
-

@@ -37,8 +37,9 @@ def aggregate_table(aggregate: np.ndarray, log_columns: int, log_contributors: i
 
 def prove_registration(powers: np.ndarray, manifest: Manifest, features: np.ndarray, scales: np.ndarray,
                        aggregate: np.ndarray, progress=None) -> RegistrationProof:
-    """The registration proof for ``manifest`` whose rows are ``features`` (N × k int16, grouped by
-    contributor), ``scales`` (N) and whose C_G commits ``aggregate`` (C × k int64)."""
+    """The registration proof for ``manifest`` (one segment) whose rows are ``features`` (N × k int16,
+    grouped by owner), ``scales`` (N) and whose C_ΔG commits ``aggregate`` (C × k int64: the segment's
+    ΔG, zero for contributors without rows in it)."""
     step = progress or (lambda stage, fraction: None)
     n = registration_rounds(manifest)
     size = 1 << n
@@ -50,7 +51,7 @@ def prove_registration(powers: np.ndarray, manifest: Manifest, features: np.ndar
     s = padded(linalg.matvec_small_int(np.asarray(features), weights), size)
     sigma = padded(fr.from_int64(np.asarray(scales, dtype=np.int64)), size)
     eq_c = mle.eq_table(fr.from_ints(ch.r_c))
-    w = padded(np.repeat(eq_c[: manifest.num_contributors], np.diff(manifest.offsets), axis=0), size)
+    w = padded(np.repeat(eq_c[np.asarray(manifest.owners, dtype=np.int64)], np.diff(manifest.offsets), axis=0), size)
     g = padded(fr.from_int64(aggregate_table(aggregate, mk, mc)), size)
     kernel = kernel_table(eq_kernel(ch.r_j + ch.r_c), n)
     fr.add(kernel, fr.scale(fr.from_ints([ch.lam]), kernel_table(degree_kernel(ch.xi, mk + mc), n)), out=kernel)
@@ -65,7 +66,7 @@ def prove_registration(powers: np.ndarray, manifest: Manifest, features: np.ndar
     columns = g1.from_ints(list(manifest.column_commitments))
     s_commitment = g1.to_py_ecc(g1.msm(columns, weights, check=False))
     scale_commitment, aggregate_commitment = g1.to_py_ecc(
-        g1.from_ints([manifest.scale_commitment, manifest.aggregate_commitment]))
+        g1.from_ints([manifest.scale_commitment, manifest.segment_aggregate]))
     _, opening = open_batch(powers, [sigma, s, g], [scale_commitment, s_commitment, aggregate_commitment], u,
                             transcript, values=[sigma_u, s_u, g_u], progress=step)
     return RegistrationProof(sumcheck=tuple(map(tuple, messages)), sigma_at_u=sigma_u, s_at_u=s_u, g_at_u=g_u,

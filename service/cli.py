@@ -67,6 +67,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds after which a verification is stopped (default {D('verify_deadline_s'):g})")
     verify.add_argument("--verify-max-in-flight", type=int, default=D("verify_max_in_flight"),
                         help=f"verifications queued or running at once (default {D('verify_max_in_flight')})")
+    parser.add_argument("--dask", metavar="ADDRESS", default=D("dask"),
+                        help="register datasets on this Dask scheduler (tcp://host:port): row shards commit and "
+                             "prove on its workers, which must import attrib and see the SRS cache "
+                             "(pip install 'attrib[dask]'); the bytes are the same as without it")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
 
@@ -77,7 +81,7 @@ def config_from_args(args: argparse.Namespace) -> ServiceConfig:
         data_dir=Path(args.data_dir), token=read_token(args.token_file), srs=srs, host=args.host, port=args.port,
         tls_cert=Path(args.tls_cert) if args.tls_cert else None, tls_key=Path(args.tls_key) if args.tls_key else None,
         insecure_plaintext=args.insecure_plaintext, workers=args.workers, threads_per_worker=args.threads_per_worker,
-        pool_processes=args.pool_processes, queue_capacity=args.queue_capacity,
+        pool_processes=args.pool_processes, dask=args.dask, queue_capacity=args.queue_capacity,
         max_message_bytes=args.max_message_bytes, max_rows=args.max_rows, max_columns=args.max_columns,
         max_queries=args.max_queries, max_dataset_bytes=args.max_dataset_bytes, shutdown_grace_s=args.shutdown_grace,
         verify_max_bytes=args.verify_max_bytes, verify_max_columns=args.verify_max_columns,

@@ -25,10 +25,19 @@ import grpc
 import numpy as np
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from attrib.prover.dataset import check_contributors, check_features, check_fees, check_scales, quantize_queries
+from attrib.prover.dataset import (
+    check_contributors,
+    check_examples,
+    check_features,
+    check_fees,
+    check_scales,
+    limbs_to_int,
+    quantize_queries,
+)
 from attrib.service.api import attribution_pb2 as pb
 from attrib.service.api import attribution_pb2_grpc as pb_grpc
 from attrib.verifier import BalanceOpening, Claim, Manifest, PayoutOpening, Proof, RowOpening
+from attrib.verifier.recipe import Recipe
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 MAX_MESSAGE_BYTES = 256 << 20
@@ -113,29 +122,38 @@ class Client:
 
     # ---- datasets ------------------------------------------------------------------
 
-    def register(self, dataset_id: str, features, contributors, scales=None,
-                 chunk_bytes: int = CHUNK_BYTES) -> pb.Dataset:
+    def register(self, dataset_id: str, features, contributors, scales=None, chunk_bytes: int = CHUNK_BYTES, *,
+                 recipe: Recipe | None = None, examples=None, example_digests=None) -> pb.Dataset:
         """Upload a dataset in chunks of about ``chunk_bytes`` and return it with its manifest.
 
         ``features``: integers (N, k) with |x| < 2^15; ``contributors``: N strings (other values
-        are converted with ``str``); ``scales``: N integers in [0, 2^24) or None for all 1.  The
-        rows are checked with the Dataset rules (attrib.prover.dataset) before anything is sent.
+        are converted with ``str``); ``scales``: N integers in [0, 2^24) or None for all 1;
+        ``recipe``, ``examples`` (the examples' canonical bytes, hashed here) or ``example_digests``:
+        as for prover.Dataset.  The rows are checked with the Dataset rules (attrib.prover.dataset)
+        before anything is sent.
         """
         feats = check_features(features)          # the Dataset rules, so the server cannot refuse them
         n, k = feats.shape
         ids = check_contributors([c if isinstance(c, str) else str(c) for c in contributors], n)
         sc = None if scales is None else check_scales(scales, n)
+        if recipe is not None and not isinstance(recipe, Recipe):
+            raise TypeError(f"recipe: expected verifier.recipe.Recipe, got {type(recipe).__name__}")
+        limbs = check_examples(examples, example_digests, n)
+        digests = None if limbs is None else b"".join(limbs_to_int(x).to_bytes(32, "big") for x in limbs)
         le = feats.astype("<i2")
-        rows_per_chunk = max(1, chunk_bytes // (2 * k + 8 + max((len(c) for c in ids), default=1)))
+        rows_per_chunk = max(1, chunk_bytes // (2 * k + 40 + max((len(c) for c in ids), default=1)))
 
         def requests():
             yield pb.RegisterDatasetRequest(header=pb.DatasetHeader(
-                dataset_id=dataset_id, num_rows=n, num_columns=k, has_scales=sc is not None))
+                dataset_id=dataset_id, num_rows=n, num_columns=k, has_scales=sc is not None,
+                recipe=b"" if recipe is None or recipe.unspecified else recipe.to_bytes(),
+                has_example_digests=digests is not None))
             for start in range(0, n, rows_per_chunk):
                 stop = min(n, start + rows_per_chunk)
                 yield pb.RegisterDatasetRequest(rows=pb.RowChunk(
                     features=le[start:stop].tobytes(), contributors=ids[start:stop],
-                    scales=sc[start:stop].tolist() if sc is not None else ()))
+                    scales=sc[start:stop].tolist() if sc is not None else (),
+                    example_digests=digests[32 * start:32 * stop] if digests is not None else b""))
 
         return self._call(self.prover.RegisterDataset, requests())
 
@@ -221,9 +239,11 @@ class Client:
         return int(r.value), decode_g1(r.commitment), list(r.excluded), BalanceOpening.from_bytes(r.opening)
 
     def open_rows(self, dataset_id: str, rows) -> tuple[list[list[int]], RowOpening]:
-        """(per row its features and its scale, one opening of them against the dataset's manifest)."""
+        """(per row its features, its scale and its example digest, one opening of them against the
+        dataset's manifest)."""
         r = self._call(self.prover.OpenRows, pb.OpenRowsRequest(dataset_id=dataset_id, rows=[int(x) for x in rows]))
-        return [[*v.features, v.scale] for v in r.values], RowOpening.from_bytes(r.opening)
+        return ([[*v.features, v.scale, int.from_bytes(v.example_digest, "big")] for v in r.values],
+                RowOpening.from_bytes(r.opening))
 
     def open_payouts(self, job_id: str, indices) -> tuple[list[int], PayoutOpening]:
         """(the payouts at ``indices``, one opening of them against the job's claim)."""

@@ -83,6 +83,7 @@ class ServiceConfig:
     workers: int = 1
     threads_per_worker: int = 0          # 0: the kernels' default (every core)
     pool_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
+    dask: str | None = None              # a Dask scheduler address: registrations run their row shards there
     queue_capacity: int = 64
     max_message_bytes: int = 8 << 20
     max_rows: int | None = None          # None: what the SRS allows

@@ -302,8 +302,8 @@ def _log_crash(task: asyncio.Task) -> None:
 class RequestPool:
     """Worker processes for the CPU-bound parts of synchronous calls (registration, verification)."""
 
-    def __init__(self, srs_spec: SRSSpec, processes: int, threads: int) -> None:
-        self._args = (srs_spec, threads, os.getpid())
+    def __init__(self, srs_spec: SRSSpec, processes: int, threads: int, dask: str | None = None) -> None:
+        self._args = (srs_spec, threads, os.getpid(), dask)
         self.processes = processes
         self._pool = self._new_pool()
 

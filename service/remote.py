@@ -169,6 +169,7 @@ def cmd_open(client, args) -> int:
 
 def cmd_payout_proof(client, args) -> int:
     from attrib.verifier.encoding import g1_affine
+    from attrib.verifier.payouts import excluded_ranges
 
     manifest = client.manifest(args.dataset_id)
     if args.contributor not in manifest.contributors:
@@ -177,9 +178,13 @@ def cmd_payout_proof(client, args) -> int:
     jobs = ["" if j in ("-", "") else j for j in args.jobs]
     value, commitment, excluded, opening = client.open_balance(args.dataset_id, jobs, index)
     x, y = g1_affine(commitment)
-    record = {"dataset_digest": manifest.digest().hex(), "contributor": args.contributor, "index": index,
-              "epoch": len(jobs), "excluded": excluded, "cumulative": str(value),
-              "commitment": [hex(x), hex(y)], "opening": opening.to_bytes().hex()}
+    ranges = [list(r) for r in excluded_ranges(excluded)]
+    # the service's datasets are registrations (segment 0): the dataset's id, which the opening binds, is the
+    # manifest's digest; "ranges" is what Settlement.withdraw takes (and the opening absorbs) for "excluded"
+    record = {"dataset_digest": manifest.digest().hex(), "dataset_id": manifest.digest().hex(),
+              "contributor": args.contributor, "index": index, "epoch": len(jobs), "excluded": excluded,
+              "ranges": ranges, "cumulative": str(value), "commitment": [hex(x), hex(y)],
+              "opening": opening.to_bytes().hex()}
     text = json.dumps(record, indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n")
@@ -195,7 +200,7 @@ def cmd_open_rows(client, args) -> int:
     if args.out:
         Path(args.out).write_bytes(opening.to_bytes())
     for r, v in zip(args.rows, values):
-        print(f"{r}\t{' '.join(map(str, v[:-1]))}\tscale {v[-1]}")
+        print(f"{r}\t{' '.join(map(str, v[:-2]))}\tscale {v[-2]}\texample {v[-1]:#066x}")
     print(f"one opening of {len(values)} rows: {len(opening.to_bytes()):,} bytes"
           + (f", written to {args.out}" if args.out else ""), file=sys.stderr)
     return 0
@@ -293,9 +298,11 @@ def add_arguments(remote: argparse.ArgumentParser) -> None:
 
     p = cmds.add_parser("payout-proof", help="a withdrawal's balance opening over a dataset's settled epochs")
     p.add_argument("dataset_id")
-    p.add_argument("jobs", nargs="+", help="the jobs of epochs 1, 2, … in order ('-' leaves an epoch out)")
+    p.add_argument("jobs", nargs="+", help="the jobs of epochs 1, 2, … in order ('-' leaves an epoch out; "
+                                           "consecutive ones form one range on chain)")
     p.add_argument("--contributor", required=True, help="the contributor id")
-    p.add_argument("--out", help="write the opening (JSON: cumulative, commitment, excluded, opening hex) here")
+    p.add_argument("--out", help="write the opening (JSON: cumulative, commitment, excluded epochs and their "
+                                 "ranges, opening hex) here")
     p.set_defaults(remote_func=cmd_payout_proof)
 
     p = cmds.add_parser("open-rows", help="open registered rows (features and scales) in one succinct opening")

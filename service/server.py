@@ -198,10 +198,11 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
             raise Invalid(grpc.StatusCode.ALREADY_EXISTS, f"header.dataset_id: {dataset_id!r} is already registered")
 
     async def _receive_rows(self, requests, header: pb.DatasetHeader):
-        """Collect the row chunks after the header into (features, contributors, scales)."""
+        """Collect the row chunks after the header into (features, contributors, scales, example digests)."""
         n, k = header.num_rows, header.num_columns
         features = np.empty((n, k), dtype=np.int16)
         scales = np.empty(n, dtype=np.int64) if header.has_scales else None
+        digests = [] if header.has_example_digests else None
         contributors: list[str] = []
         received = 0
         async for request in requests:
@@ -222,17 +223,23 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
                 raise invalid(f"{where}.scales: {len(chunk.scales)} scales for {rows} rows")
             if not header.has_scales and len(chunk.scales):
                 raise invalid(f"{where}.scales: scales sent, but header.has_scales is false")
+            if len(chunk.example_digests) != (32 * rows if header.has_example_digests else 0):
+                raise invalid(f"{where}.example_digests: {len(chunk.example_digests)} bytes for {rows} rows "
+                              f"(32 per row when header.has_example_digests, else none)")
             for i, contributor in enumerate(chunk.contributors):
                 if len(contributor.encode()) > MAX_CONTRIBUTOR_ID_BYTES:
                     raise invalid(f"{where}.contributors[{i}]: longer than {MAX_CONTRIBUTOR_ID_BYTES} bytes")
             features[received:received + rows] = np.frombuffer(chunk.features, dtype="<i2").reshape(rows, k)
             if scales is not None:
                 scales[received:received + rows] = np.fromiter(chunk.scales, dtype=np.int64, count=rows)
+            if digests is not None:
+                raw = chunk.example_digests
+                digests.extend(int.from_bytes(raw[32 * i:32 * i + 32], "big") for i in range(rows))
             contributors.extend(chunk.contributors)
             received += rows
         if received != n:
             raise invalid(f"rows: {received} rows received, header.num_rows = {n}")
-        return features, contributors, scales
+        return features, contributors, scales, digests
 
     @handles_errors
     async def RegisterDataset(self, request_iterator, context):
@@ -246,10 +253,10 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
         self._registering.add(dataset_id)
         staged = None
         try:
-            features, contributors, scales = await self._receive_rows(request_iterator, header)
+            features, contributors, scales, digests = await self._receive_rows(request_iterator, header)
             staged = self.store.new_staging_dir()
             work = asyncio.ensure_future(self.pool.run(worker.register_dataset, str(staged), features,
-                                                       contributors, scales))
+                                                       contributors, scales, bytes(header.recipe), digests))
             try:
                 outcome = await asyncio.shield(work)
             except asyncio.CancelledError:        # the client left: clean up once the pool is done with it
@@ -431,7 +438,8 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
         if outcome[0] == "invalid":
             raise invalid(outcome[1])
         _, values, opening = outcome
-        return pb.OpenRowsResponse(values=[pb.OpenedRow(features=v[:-1], scale=v[-1]) for v in values],
+        return pb.OpenRowsResponse(values=[pb.OpenedRow(features=v[:-2], scale=v[-2],
+                                                        example_digest=v[-1].to_bytes(32, "big")) for v in values],
                                    opening=opening)
 
     @handles_errors
@@ -666,7 +674,7 @@ async def serve(config: ServiceConfig, ready=None) -> int:
 
         events = JobEvents()
         scheduler = Scheduler(store, events, config.srs, config.workers, config.threads_per_worker)
-        pool = RequestPool(config.srs, config.pool_processes, config.threads_per_worker)
+        pool = RequestPool(config.srs, config.pool_processes, config.threads_per_worker, config.dask)
         prover_servicer = ProverServicer(config, store, scheduler, events, pool, srs_info)
         health_servicer = health.aio.HealthServicer()
         server = grpc.aio.server(

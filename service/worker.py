@@ -33,6 +33,7 @@ from attrib.prover.attribution import Prover, Registration
 from attrib.prover.dataset import Dataset
 from attrib.prover.payouts import open_payouts
 from attrib.prover.storage import atomic_write_bytes
+from attrib.verifier.recipe import Recipe
 from attrib.service.srs_spec import SRSSpec
 from attrib.service.store import CLAIM_FILE, PAYOUTS_FILE, PROOF_FILE, QUERIES_FILE
 from attrib.verifier import Claim, Manifest, Proof, verify_attribution
@@ -142,7 +143,10 @@ def open_job_balance(dataset_dir: str, epoch: int, excluded: list[int], payouts_
     manifest = Registration.load(dataset_dir).manifest
     if not 0 <= index < manifest.num_contributors:
         return ("invalid", f"index: a contributor index from 0 to {manifest.num_contributors - 1} (got {index})")
-    value, commitment, opening = _pool_prover.open_balance(manifest, epoch, payouts_by_epoch, index, excluded)
+    try:
+        value, commitment, opening = _pool_prover.open_balance(manifest, epoch, payouts_by_epoch, index, excluded)
+    except ValueError as exc:             # e.g. an appended version, whose dataset id it cannot name
+        return ("invalid", str(exc))
     return ("ok", value, encode_g1(commitment), opening.to_bytes())
 
 
@@ -162,11 +166,12 @@ def open_dataset_rows(dataset_dir: str, rows: list[int]) -> tuple:
 _pool_prover: Prover | None = None
 
 
-def init_pool(srs_spec: SRSSpec, threads: int, parent_pid: int) -> None:
-    """Initializer of a request-pool process."""
+def init_pool(srs_spec: SRSSpec, threads: int, parent_pid: int, dask: str | None = None) -> None:
+    """Initializer of a request-pool process; with ``dask`` (a scheduler address, ``attrib serve --dask``)
+    its registrations run on that cluster (attrib.prover.distributed: the same bytes)."""
     global _pool_prover
     _child_setup(threads, parent_pid)
-    _pool_prover = Prover(srs_spec.load())
+    _pool_prover = Prover(srs_spec.load(), cluster=dask)
 
 
 def ping() -> int:
@@ -175,14 +180,18 @@ def ping() -> int:
 
 
 def register_dataset(staging_dir: str, features: np.ndarray, contributors: list[str],
-                     scales: np.ndarray | None) -> tuple:
+                     scales: np.ndarray | None, recipe: bytes = b"", example_digests: list | None = None) -> tuple:
     """Check the rows, commit them and save the registration into ``staging_dir``.
 
     Returns ``("invalid", message)`` for rows the Dataset rules reject (the message names
     the field and index), else ``("ok", manifest_bytes, manifest_digest, num_contributors)``.
     """
     try:
-        ds = Dataset(features, contributors, scales)
+        parsed = Recipe.from_bytes(recipe) if recipe else Recipe()
+    except EncodingError as exc:
+        return ("invalid", f"header.recipe: {exc}")
+    try:
+        ds = Dataset(features, contributors, scales, recipe=parsed, example_digests=example_digests)
     except (TypeError, ValueError) as exc:
         return ("invalid", str(exc))
     reg = _pool_prover.register(ds)

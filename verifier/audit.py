@@ -22,12 +22,17 @@ is caught with probability about s·m/N; auditing a contributor's own rows (all 
 | falsify rows the audit will not look at | the seed is public only after registration; every row is equally likely |
 | answer the audit with other values than registered | the row opening verifies against the manifest's commitments |
 | claim the rows are fine | the auditor recomputes them itself, from the example and the recipe |
+| open the features of another example | each row opens its example's digest too; the auditor hashes its own copy |
+
+A contributor checks its own rows (``contributor_rows``, ``attrib audit --contributor ID``): all of
+them, opened in chunks of at most MAX_OPENED_ROWS, with no sampling bound.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from attrib.verifier.limits import MAX_OPENED_ROWS
 from attrib.verifier.rows import verify_rows
 from attrib.verifier.transcript import keccak256
 
@@ -70,22 +75,51 @@ class AuditReport:
         return self.opening_verified and not self.mismatches
 
 
+def check_rows_against(manifest, rows: list[int], open_rows, recompute, trusted_srs_digest: bytes
+                       ) -> tuple[bool, list[int]]:
+    """(every opening verified, the rows whose registered values differ from ``recompute(rows)``), opened
+    in chunks of at most MAX_OPENED_ROWS rows."""
+    verified, mismatches = True, []
+    for start in range(0, len(rows), MAX_OPENED_ROWS):
+        chunk = rows[start:start + MAX_OPENED_ROWS]
+        values, opening = open_rows(chunk)
+        verified = verify_rows(manifest, chunk, values, opening, trusted_srs_digest=trusted_srs_digest) and verified
+        expected = recompute(chunk)
+        try:
+            mismatches += [r for r, got, want in zip(chunk, values, expected, strict=True)
+                           if [int(v) for v in got] != [int(v) for v in want]]
+        except (TypeError, ValueError):                 # the registrant's answer is not rows of integers
+            mismatches, verified = mismatches + list(chunk), False
+    return verified, mismatches
+
+
 def audit(manifest, seed: bytes, samples: int, open_rows, recompute, *, trusted_srs_digest: bytes,
           fraction: float = 0.01) -> AuditReport:
     """Sample rows from ``seed``, get their values and one opening from ``open_rows(rows)`` (the
     registrant's side: a service or a prover), check the opening, and compare each row with
-    ``recompute(rows)`` (the auditor's side: per row, the k features and the scale it derives from the
-    example and the recipe).  The report names every mismatched row."""
+    ``recompute(rows)`` (the auditor's side: per row, the k features, the scale and the example digest
+    it derives from its copy of the example and the recipe).  The report names every mismatched row."""
     rows = sample_rows(seed, manifest.num_rows, samples)
-    values, opening = open_rows(rows)
-    verified = verify_rows(manifest, rows, values, opening, trusted_srs_digest=trusted_srs_digest)
-    expected = recompute(rows)
-    try:
-        mismatches = [r for r, got, want in zip(rows, values, expected, strict=True)
-                      if [int(v) for v in got] != [int(v) for v in want]]
-    except (TypeError, ValueError):                 # the registrant's answer is not rows of integers
-        mismatches, verified = list(rows), False
+    verified, mismatches = check_rows_against(manifest, rows, open_rows, recompute, trusted_srs_digest)
     return AuditReport(rows, verified, mismatches, fraction, detection_probability(fraction, samples))
 
 
-__all__ = ["AuditReport", "audit", "detection_probability", "sample_rows"]
+def contributor_rows(manifest, contributor: str) -> list[int]:
+    """Every row of the manifest's segment that contributor ``contributor`` (an id this segment
+    introduces) owns; ValueError if it has none here."""
+    if contributor not in manifest.contributors:
+        raise ValueError(f"contributor {contributor!r} is not one of this manifest's contributors")
+    index = manifest.contributor_base + manifest.contributors.index(contributor)
+    group = manifest.owners.index(index)
+    return list(range(manifest.offsets[group], manifest.offsets[group + 1]))
+
+
+def audit_contributor(manifest, contributor: str, open_rows, recompute, *, trusted_srs_digest: bytes
+                      ) -> AuditReport:
+    """Open and check every row of ``contributor`` (no sampling: probability 1 for these rows)."""
+    rows = contributor_rows(manifest, contributor)
+    verified, mismatches = check_rows_against(manifest, rows, open_rows, recompute, trusted_srs_digest)
+    return AuditReport(rows, verified, mismatches, 1.0, 1.0)
+
+
+__all__ = ["AuditReport", "audit", "audit_contributor", "contributor_rows", "detection_probability", "sample_rows"]

@@ -4,7 +4,7 @@
 ([1]_1; [1]_2 and [τ]_2 in the EVM's word order, imaginary part first; max_log_n; the SRS digest)
 and with the protocol's constants (labels, slot map, bounds, versions), all taken from this package,
 so that the contract and the spec cannot drift; ``render`` refuses a template whose placeholders
-differ from the constants given.  The contract ``EpochVerifier`` is stateless; its two view functions
+differ from the constants given.  The contract ``EpochVerifier`` is stateless; its first two view functions
 
     verifyEpoch(bytes32 manifestDigest, uint256 logContributors, uint256 logColumns,
                 uint256[2] aggregate, bytes claim, bytes proof) returns (bool)
@@ -18,7 +18,15 @@ mk = ``log_columns``, the aggregate commitment C_G as affine (x, y), and C = ``n
 trusted_srs_digest=vk.digest())`` does for a manifest with those fields; ``verifyPayouts`` exactly
 when ``verify_payouts(manifest, claim, indices, values, opening, trusted_srs_digest=vk.digest())``
 does (it needs C, from which it derives mC, and the digest the claim must name; nothing else of
-the manifest).  Neither sees the manifest's SRS digest: the ledger compares it with ``SRS_DIGEST``
+the manifest).  A third,
+
+    verifyBalance(bytes32 datasetId, uint256 numContributors, uint256 epoch, uint256[2][] excluded,
+                  uint256[2] commitment, uint256 index, uint256 value, bytes opening) returns (bool)
+
+returns true exactly when ``verify_balance(manifest, epoch, excluded, commitment, index, value,
+opening, trusted_srs_digest=vk.digest(), dataset_id=datasetId)`` does for a current version of C =
+``numContributors`` (the ranges ``excluded`` as (first, last) pairs, the opening's BalanceOpening
+bytes).  None sees the manifest's SRS digest: the ledger compares it with ``SRS_DIGEST``
 once, at registration.  Anything malformed returns false; only calldata that is not a valid ABI
 encoding of the arguments (offsets or lengths past its end) reverts, in Solidity's decoder.
 
@@ -69,7 +77,7 @@ from attrib.verifier.transcript import TRANSCRIPT_DOMAIN, keccak256
 
 VERIFY_EPOCH_SIGNATURE = "verifyEpoch(bytes32,uint256,uint256,uint256[2],bytes,bytes)"
 VERIFY_PAYOUTS_SIGNATURE = "verifyPayouts(bytes32,uint256,bytes,uint256[],uint256[],bytes)"
-VERIFY_BALANCE_SIGNATURE = "verifyBalance(bytes32,uint256,uint256,uint256[],uint256[2],uint256,uint256,bytes)"
+VERIFY_BALANCE_SIGNATURE = "verifyBalance(bytes32,uint256,uint256,uint256[2][],uint256[2],uint256,uint256,bytes)"
 
 # The template hard-codes what these name: the order of the stages, of their final values, of the
 # committed tables and of the linear claims of attribution.batch_claims; degree-2 and -3 messages;
@@ -224,9 +232,10 @@ contract EpochVerifier {
     }
 
     /// Whether `opening` shows that the payout table committed in `commitment` (the sum of a dataset's
-    /// settled C_P's for epochs 1 .. epoch less `excluded`, as a ledger forms it) holds `value` at
-    /// contributor `index`, for the manifest of (manifestDigest, numContributors).
-    function verifyBalance(bytes32, uint256, uint256, uint256[] calldata, uint256[2] calldata, uint256, uint256,
+    /// settled C_P's for epochs 1 .. epoch less the `excluded` ranges (first, last), as a ledger forms it)
+    /// holds `value` at contributor `index`, for the dataset of id `datasetId` (its segment 0's digest)
+    /// whose current C is `numContributors` (the opening's n may be any mC up to the current one).
+    function verifyBalance(bytes32, uint256, uint256, uint256[2][] calldata, uint256[2] calldata, uint256, uint256,
                            bytes calldata)
         external
         view
@@ -955,31 +964,39 @@ contract EpochVerifier {
             }
 
             // ---- verify_balance ----------------------------------------------------------------------
-            // calldata heads: 0x04 digest, 0x24 C, 0x44 e, 0x64 excluded (offset), 0x84 W (x, y), 0xc4 index,
-            // 0xe4 value, 0x104 opening (offset)
+            // calldata heads: 0x04 the dataset's id, 0x24 C, 0x44 e, 0x64 the ranges (offset: [count, (first,
+            // last) ...]), 0x84 W (x, y), 0xc4 index, 0xe4 value, 0x104 opening (offset)
             function balance_read() {
                 let cs := calldataload(0x24)
                 ensure(and(gt(cs, 0), iszero(gt(cs, MAX_CONTRIBUTORS))))    // no manifest has such C
                 let epoch := calldataload(0x44)
                 ensure(and(gt(epoch, 0), lt(epoch, MAX_SEQ)))               // an epoch no ledger can have settled
                 let xp, count := dynamic_arg(0x64)
-                ensure(iszero(gt(add(xp, shl(5, count)), calldatasize())))
-                let previous := 0
+                ensure(iszero(gt(count, shr(6, sub(calldatasize(), xp)))))  // a count the calldata cannot hold
+                // check_ranges: 1 <= first <= last <= e, and each first >= the previous last + 2 (ranges that touch
+                // are one range: a set of left-out epochs has one form); floor is that bound (1 before the first)
+                let floor := 1
                 for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                    let x := cd(xp, i)
-                    ensure(and(gt(x, previous), iszero(gt(x, epoch))))      // left-out epochs repeated, unordered or past e
-                    previous := x
+                    let first := cd(xp, shl(1, i))
+                    let last := cd(xp, add(shl(1, i), 1))
+                    // a range that overlaps or touches the one before, runs backwards, or goes past e
+                    ensure(and(iszero(lt(first, floor)), and(iszero(gt(first, last)), iszero(gt(last, epoch)))))
+                    floor := add(last, 2)
                 }
                 check_point(0x84)                                           // W off the curve
-                ensure(lt(calldataload(0xc4), cs))                          // an index >= C
+                let index := calldataload(0xc4)
+                ensure(lt(index, cs))                                       // an index >= C
                 ensure(lt(calldataload(0xe4), R))                           // a value >= r
-                let n := log2_ceil(cs)
-                ensure(iszero(gt(n, MAX_LOG_N)))                            // a table too large for this SRS
-                mstore(NV, n)
                 let p, len := dynamic_arg(0x104)
                 ensure(gt(len, 0x3f))
                 ensure(eq(calldataload(p), BALANCE_VERSION))                // another opening format
-                ensure(eq(calldataload(add(p, 0x20)), n))                   // an opening of another table size
+                // n: the opening's own (the mC of the version it was made at): 1 <= n <= the current mC, and
+                // index < 2^n (else bits(index) would be cut to another contributor's)
+                let n := calldataload(add(p, 0x20))
+                ensure(and(gt(n, 0), iszero(gt(n, log2_ceil(cs)))))         // a table no version of the dataset has
+                ensure(lt(index, shl(n, 1)))                                // an n too small for the index
+                ensure(iszero(gt(n, MAX_LOG_N)))                            // a table too large for this SRS
+                mstore(NV, n)
                 read_opening(add(p, 0x40), add(p, len))
                 mstore(MT, xp)
                 mstore(MK, count)
@@ -991,13 +1008,14 @@ contract EpochVerifier {
                 let count := mload(MK)
                 let index := calldataload(0xc4)
                 let value := calldataload(0xe4)
-                // digest; [e, |X|, X]; W; [mC, index, value]: an opening for another dataset, state or index
+                // id; [e, |ranges|, (first, last) ...]; W; [n, index, value]: an opening for another dataset,
+                // state, ranges or index
                 mstore(BUF, BALANCE_INIT)
                 absorb_calldata(0x04, 0x20)
                 mstore(add(BUF, 0x20), calldataload(0x44))
                 mstore(add(BUF, 0x40), count)
-                calldatacopy(add(BUF, 0x60), mload(MT), shl(5, count))
-                absorb(shl(5, add(count, 2)))
+                calldatacopy(add(BUF, 0x60), mload(MT), shl(6, count))
+                absorb(add(shl(6, count), 0x40))
                 absorb_calldata(0x84, 0x40)
                 mstore(add(BUF, 0x20), n)
                 mstore(add(BUF, 0x40), index)
@@ -1124,7 +1142,7 @@ def _word(x: int) -> bytes:
 
 
 def encode_arguments(types: list[str], args: list) -> bytes:
-    """The ABI encoding of ``args`` for the types bytes32, uint256, uint256[2], bytes and uint256[]
+    """The ABI encoding of ``args`` for the types bytes32, uint256, uint256[2], bytes, uint256[] and uint256[2][]
     (heads in order, then the dynamic tails in order)."""
     head_size = sum(64 if kind == "uint256[2]" else 32 for kind in types)
     heads, tails = [], []
@@ -1137,13 +1155,17 @@ def encode_arguments(types: list[str], args: list) -> bytes:
             heads.append(_word(value))
         elif kind == "uint256[2]":
             heads.append(b"".join(_word(v) for v in value))
-        elif kind in ("bytes", "uint256[]"):
+        elif kind in ("bytes", "uint256[]", "uint256[2][]"):
             heads.append(_word(head_size + sum(map(len, tails))))
             if kind == "bytes":
                 blob = bytes(value)
                 tails.append(_word(len(blob)) + blob + bytes(-len(blob) % 32))
-            else:
+            elif kind == "uint256[]":
                 tails.append(_word(len(value)) + b"".join(_word(v) for v in value))
+            else:
+                if any(len(pair) != 2 for pair in value):
+                    raise ValueError("a uint256[2][] argument is a list of pairs")
+                tails.append(_word(len(value)) + b"".join(_word(v) for pair in value for v in pair))
         else:
             raise ValueError(f"unsupported ABI type {kind}")
     return b"".join(heads) + b"".join(tails)
@@ -1181,14 +1203,20 @@ def payout_calldata(manifest: Manifest, claim, indices, values, opening) -> byte
     return selector(VERIFY_PAYOUTS_SIGNATURE) + encode_arguments(_types(VERIFY_PAYOUTS_SIGNATURE), args)
 
 
-def balance_calldata(manifest: Manifest, epoch: int, excluded, commitment, index: int, value: int, opening) -> bytes:
-    """Calldata of ``verifyBalance`` for ``manifest``'s digest and C, the settled epoch, the epochs left out,
-    the commitment W (a py_ecc point or affine (x, y)), the index, the value and a BalanceOpening (or bytes)."""
+def balance_calldata(manifest: Manifest, epoch: int, ranges, commitment, index: int, value: int, opening, *,
+                     dataset_id: bytes | None = None) -> bytes:
+    """Calldata of ``verifyBalance`` for the dataset's id (``dataset_id``; default the manifest's digest, its
+    id when it is segment 0) and ``manifest``'s C (the dataset's current version), the settled epoch, the
+    ranges (first, last) of epochs left out, the commitment W (a py_ecc point or affine (x, y)), the index,
+    the value and a BalanceOpening (or bytes)."""
+    from attrib.verifier.payouts import resolve_dataset_id
+
     if not isinstance(manifest, Manifest):
         raise TypeError(f"expected a Manifest, got {type(manifest).__name__}")
     point = tuple(commitment) if len(commitment) == 2 else g1_affine(commitment)
-    args = [manifest.digest(), manifest.num_contributors, int(epoch), [int(e) for e in excluded], point, int(index),
-            int(value), canonical_bytes(opening, BalanceOpening)]
+    args = [resolve_dataset_id(manifest, dataset_id), manifest.num_contributors, int(epoch),
+            [(int(first), int(last)) for first, last in ranges], point, int(index), int(value),
+            canonical_bytes(opening, BalanceOpening)]
     return selector(VERIFY_BALANCE_SIGNATURE) + encode_arguments(_types(VERIFY_BALANCE_SIGNATURE), args)
 
 

@@ -1,4 +1,5 @@
-"""The EVM verifier of a dataset's REGISTRATION (protocol v2): a Solidity contract generated for one SRS.
+"""The EVM verifier of a dataset's REGISTRATION (protocol v2, manifest v4): a Solidity contract generated
+for one SRS.
 
 ``registration_contract_source(vk)`` renders ``TEMPLATE`` below with the verifying key's constants
 ([1]_1; [1]_2 and [τ]_2 in the EVM's word order, imaginary part first; max_log_n; the SRS digest
@@ -7,44 +8,72 @@ labels, versions, every bound of attrib.verifier.limits and attrib.verifier.term
 this package so that the contract and the specification cannot drift.  The contract
 ``RegistrationVerifier`` is stateless; its one view function
 
-    verifyRegistration(bytes manifest, bytes proof) returns (bool ok, bytes32 digest,
-        uint256 logContributors, uint256 logColumns, uint256 numContributors,
-        uint256[2] aggregate, uint256[6] terms)
+    verifyRegistration(bytes manifest, bytes proof) returns (Registration)
+    struct Registration { bool ok; bytes32 digest; uint256 logContributors, logColumns, numContributors;
+        uint256[2] aggregate; uint256[6] terms; uint256 segment; bytes32 previous; uint256 contributorBase;
+        uint256[2] segmentAggregate; bytes32 recipeDigest; uint256 numColumns; }
 
-takes ``Manifest.to_bytes()`` and ``RegistrationProof.to_bytes()`` as they are and returns ok = true
-exactly when ``verify_registration(manifest, proof, trusted_srs_digest=vk.digest())`` does, with
-the manifest's digest, mC, mk, C, C_G (affine x, y) and its six words of terms: what a settlement
-contract stores.  On anything else (malformed bytes, a bound exceeded, a failed check) every output
-word is zero.  Only calldata that is not an ABI encoding of two ``bytes`` reverts (Solidity's
-decoder); nothing the manifest or proof bytes contain can make it revert.
+(twenty words, every member static, so ABI-encoded inline) takes ``Manifest.to_bytes()`` and
+``RegistrationProof.to_bytes()`` as they are and returns ok = true exactly when
+``verify_registration_impl(Manifest.from_bytes(manifest), RegistrationProof.from_bytes(proof),
+vk.digest())`` does (without an EncodingError): the segment's own proof with every decoding and
+validation rule, for a registration (segment 0) and an append (segment ≥ 1) alike.  It returns the
+manifest's digest, mC, mk, C, C_G (affine x, y) and its six words of terms — what a settlement contract
+stores — and what the settlement needs to check an append's link to the version before it
+(``attrib.verifier.registration.follows``, which the proof does not cover and this contract does not
+check: the ledger holds the previous version's state): the segment, the previous digest, the
+contributor base, C_ΔG (x, y), the recipe digest and k.  On anything else (malformed bytes, a bound
+exceeded, a failed check) every output word is zero.  Only calldata that is not an ABI encoding of two
+``bytes`` reverts (Solidity's decoder); nothing the manifest or proof bytes contain can make it revert.
 
 What it checks, as ``Manifest.from_bytes`` + ``Manifest.validate`` + ``RegistrationProof.from_bytes``
 + ``verify_registration_impl`` do (all of them, in another order: any failure is a refusal):
 
-- the manifest: version 3; its verifying key's 384 bytes equal to the compiled-in key (for
+- the manifest: version 4; its verifying key's 384 bytes equal to the compiled-in key (for
   canonical keys, equal bytes ⇔ equal SRS digests: what Python compares); 1 ≤ n0 ≤ min(32,
-  max_log_n); 1 ≤ N ≤ 2^n0; 1 ≤ k ≤ 2^20; 1 ≤ C ≤ 2^16 and C ≤ N; the terms (three address
-  words < 2^160, shares ≤ 10^4 bp with a sum ≤ 10^4, a share only with its address); offsets
-  0 = off_0 < … < off_C = N; every point canonical ((0, 0) or coordinates < q on y² = x³ + 3);
-  C ids, each 1 to 1,024 bytes, zero padding, valid UTF-8 as Python's strict ``bytes.decode()``
-  judges it (no overlong form, no surrogate, nothing above U+10FFFF), all distinct, ending
-  exactly at the manifest's end, and ``contributors_hash`` of them equal to the stored hash word;
+  max_log_n); 1 ≤ N ≤ 2^n0; 1 ≤ k ≤ 2^20; C ≤ 2^16; the terms (three address words < 2^160, shares
+  ≤ 10^4 bp with a sum ≤ 10^4, a share only with its address); segment ≤ 2^16; segment 0 ⇔ previous
+  = 0; base ≤ C, base = 0 in segment 0 and ≥ 1 in an append; R ≤ base returning owners, strictly
+  increasing and each below the base; 1 ≤ R + C − base ≤ N owners; offsets 0 = off_0 < … <
+  off_{R+C−base} = N; every point canonical ((0, 0) or coordinates < q on y² = x³ + 3); C_ΔG = C_G
+  in segment 0; C − base ids, each 1 to 1,024 bytes, zero padding, valid UTF-8 as Python's strict
+  ``bytes.decode()`` judges it (no overlong form, no surrogate, nothing above U+10FFFF), all distinct,
+  ending exactly at the manifest's end, and ``contributors_hash`` of them equal to the stored hash word;
 - the proof: version 1, rounds = nR = max(n0, mC + mk) ≤ min(32, max_log_n), exactly the length
   that implies, every scalar < r, every point canonical;
 - the protocol: the manifest digest recomputed as ``Manifest.digest()`` (from the calldata's
-  words: the digest binds the canonical encoding, which is the only one accepted), the
-  transcript, the sum-check, the final value with w̃(u), Ẽ(u), K̃_hi(u) computed here, C_s,
-  and the HyperKZG opening of C_σ, C_s, C_G at u (fold consistency and one two-pair pairing).
+  words: the digest binds the canonical encoding, which is the only one accepted; v4 adds the
+  recipe digest, segment, previous, base, keccak(returning) and C_ΔG to the header, and C_D to the
+  points' hash), the transcript, the sum-check, the final value with w̃(u) = Σ_i eq(r_c, owner_i)·
+  (I[off_{i+1}](u) − I[off_i](u)) (owner_i: the returning owners read from calldata, then base …
+  C − 1, implied), Ẽ(u) and K̃_hi(u) computed here, C_s, and the HyperKZG opening of C_σ, C_s, C_ΔG
+  at u (fold consistency and one two-pair pairing).
 
-Uniqueness of the contributor ids (``Manifest.validate`` requires it) is checked with a hash set
-in memory: each id's keccak256 (which ``contributors_hash`` needs anyway) is inserted into an
-open-addressing table of 2^⌈log₂ 2C⌉ four-byte slots (eight to a word; a slot holds the index + 1
-of the id whose hash sits there, so the table costs C/4 words, not 2C) probed linearly from the
-hash's low bits; meeting an equal hash is a repeated id.  O(C) expected, no sorting; it differs
-from Python's set of strings only on a keccak256 collision of two distinct ids.
+| a cheating registrant (or appender) tries | stopped by |
+|---|---|
+| a proof of another aggregate than C_ΔG | the HyperKZG opening is of the manifest's C_ΔG |
+| in segment 0, epochs against a C_G the proof never saw | C_ΔG = C_G is required in segment 0 |
+| an append that credits rows to a contributor not yet registered | returning owners < base; new owners are implied (base …) |
+| an owner listed twice (its rows weighed twice) or out of order | returning owners strictly increasing |
+| rows moved between owners | the returning list and the offsets are in the digest; w̃ is computed here from them |
+| an append with no history, or a registration with one | segment 0 ⇔ previous = 0; base ≥ 1 in an append, 0 in segment 0 |
+| everything else of a registration | as before: the checks listed above, each refused where it is read |
 
-Memory: the ids' hashes must be contiguous for ``contributors_hash`` (C words), so the memory cost
-has a term of about (1.25·C)²/512 gas: negligible at C = 2^10, about 1.2 M gas at C ≈ 20,000.
+Not checked here (the ledger's, ``follows``): that ``previous`` is the dataset's current version,
+that the segment and base follow it, that k, the recipe, the owner and the fee layers are kept, and
+that C_G = C_G(previous) + C_ΔG.
+
+Uniqueness of the contributor ids (``Manifest.validate`` requires it of the segment's own ids) is
+checked with a hash set in memory: each id's keccak256 (which ``contributors_hash`` needs anyway) is
+inserted into an open-addressing table of 2^⌈log₂ 2c⌉ four-byte slots (c = C − base; eight to a word;
+a slot holds the index + 1 of the id whose hash sits there, so the table costs c/4 words, not 2c)
+probed linearly from the hash's low bits; meeting an equal hash is a repeated id.  O(c) expected, no
+sorting; it differs from Python's set of strings only on a keccak256 collision of two distinct ids.
+An id that an earlier segment registered is not seen here (nor by Python's ``validate``).
+
+Memory: the ids' hashes must be contiguous for ``contributors_hash`` (c words), so the memory cost
+has a term of about (1.25·c)²/512 gas: negligible at c = 2^10, about 1.2 M gas at c ≈ 20,000.  A
+dataset that grows by segments pays it per segment.
 
 This module only writes text and bytes; compiling and executing are attrib.chain.evm's business.
 """
@@ -60,6 +89,7 @@ from attrib.verifier.limits import (
     MAX_CONTRIBUTOR_ID_BYTES,
     MAX_CONTRIBUTORS,
     MAX_LOG_ROWS,
+    MAX_SEGMENTS,
 )
 from attrib.verifier.messages import CONTRIBUTORS_DOMAIN, MANIFEST_DOMAIN, MANIFEST_VERSION, VK_BYTES, Manifest
 from attrib.verifier.polynomial import inverse
@@ -73,11 +103,12 @@ from attrib.verifier.terms import ADDRESS_LIMIT, BASIS_POINTS, TERMS_WORDS
 from attrib.verifier.transcript import TRANSCRIPT_DOMAIN, keccak256
 
 VERIFY_REGISTRATION_SIGNATURE = "verifyRegistration(bytes,bytes)"
-OUTPUT_WORDS = 13            # ok, digest, mC, mk, C, C_G (2), terms (6)
+OUTPUT_WORDS = 20            # ok, digest, mC, mk, C, C_G (2), terms (6), segment, previous, base, C_ΔG (2), recipe, k
 
 # The template hard-codes these shapes: degree-3 messages, openings at r, −r, r², six terms words,
 # a 384-byte key of twelve words, the manifest's and the header's word layouts.
 assert REGISTRATION_DEGREE == 3 and NUM_POINTS == 3 and TERMS_WORDS == 6 and VK_BYTES == 12 * 32
+assert MANIFEST_VERSION == 4                         # the v4 layout: segment words, C_D, C_ΔG
 assert len(MANIFEST_DOMAIN) <= 32 and len(CONTRIBUTORS_DOMAIN) <= 32
 SET_SLOT_BYTES = 4
 assert MAX_CONTRIBUTORS < 256 ** SET_SLOT_BYTES     # a set slot holds an index + 1 in four bytes
@@ -91,10 +122,13 @@ pragma solidity 0.8.28;
 /// @notice Generated by attrib.verifier.evm_registration.registration_contract_source(verifying_key);
 ///         every constant below comes from the verifying key or from the Python specification.
 ///
-/// verifyRegistration takes Manifest.to_bytes() and RegistrationProof.to_bytes() and returns ok = true
-/// exactly when the Python verifier accepts them for this SRS, with what a ledger stores: the manifest
-/// digest, mC, mk, C, the aggregate commitment C_G (affine x, y) and the six words of terms.  For
-/// anything else every output word is zero: wrong lengths, a bound exceeded, a scalar >= r, a
+/// verifyRegistration takes Manifest.to_bytes() (version 4: one segment of a dataset) and
+/// RegistrationProof.to_bytes() and returns ok = true exactly when the Python verifier accepts the
+/// segment's proof for this SRS (verify_registration_impl), with what a ledger stores: the manifest
+/// digest, mC, mk, C, the aggregate commitment C_G (affine x, y) and the six words of terms; and what
+/// it needs to check an append's link to the version before (which this contract does not check):
+/// segment, previous digest, contributor base, C_dG (x, y), recipe digest, k.  For anything else
+/// every output word is zero: wrong lengths, a bound exceeded, a scalar >= r, a
 /// coordinate >= q, a point off the curve (checked before any precompile sees it), a failed check.
 /// Only calldata that is not an ABI encoding of two `bytes` reverts (in Solidity's decoder).
 contract RegistrationVerifier {
@@ -144,6 +178,7 @@ contract RegistrationVerifier {
     uint256 internal constant PROOF_VERSION = {{PROOF_VERSION}};
     uint256 internal constant MAX_COLUMNS = {{MAX_COLUMNS}};
     uint256 internal constant MAX_CONTRIBUTORS = {{MAX_CONTRIBUTORS}};
+    uint256 internal constant MAX_SEGMENTS = {{MAX_SEGMENTS}};
     uint256 internal constant MAX_ID_BYTES = {{MAX_ID_BYTES}};
     uint256 internal constant MAGNITUDE_LIMBS = {{MAGNITUDE_LIMBS}};  // L_M, a word of the digest
     uint256 internal constant ADDRESS_BITS = {{ADDRESS_BITS}};
@@ -164,8 +199,8 @@ contract RegistrationVerifier {
     uint256 internal constant MEM_N = 0x160;          // nR, the sum-check's and the opening's variables
     uint256 internal constant MEM_LAYERS = 0x180;     // l = nR - m, committed layers of the opening
     uint256 internal constant MEM_TAIL_LOG = 0x1a0;   // m
-    uint256 internal constant CD_OFFSETS = 0x1c0;     // manifest offsets[0..C]
-    uint256 internal constant CD_POINTS = 0x1e0;      // manifest C_0 .. C_{k-1}, then C_sigma
+    uint256 internal constant CD_OFFSETS = 0x1c0;     // manifest offsets[0..R + C - base]
+    uint256 internal constant CD_POINTS = 0x1e0;      // manifest C_0 .. C_{k-1}, then C_sigma, C_D
     uint256 internal constant CD_AGG = 0x200;         // manifest C_G
     uint256 internal constant CD_TERMS = 0x220;       // manifest terms (six words)
     uint256 internal constant CD_SUMCHECK = 0x240;    // proof sum-check messages (nR x 3)
@@ -179,25 +214,49 @@ contract RegistrationVerifier {
     uint256 internal constant MEM_CS = 0x340;         // C_s (x, y)
     uint256 internal constant MEM_OFFSETS_HASH = 0x380;
     uint256 internal constant MEM_POINTS_HASH = 0x3a0;
-    uint256 internal constant CH = 0x400;             // r_j (mk words) then r_c (mC words): the point of E
-    uint256 internal constant XI = 0x800;             // xi (nR words)
-    uint256 internal constant U = 0xc00;              // u_0 .. u_{nR-1}, zero-padded to whole groups of 4
-    uint256 internal constant U_BAR = 0x1000;         // 1 - u_i, padded with ones
-    uint256 internal constant BUF = 0x1400;           // the transcript state, then the words it absorbs
-    uint256 internal constant DYN = 0x2400;           // tables whose size depends on C, k or nR
+    uint256 internal constant MEM_BASE = 0x3c0;       // the contributor base: the first new contributor's index
+    uint256 internal constant MEM_RETURNING = 0x3e0;  // R, the returning owners
+    uint256 internal constant MEM_GROUPS = 0x400;     // R + C - base: the segment's row groups (owners)
+    uint256 internal constant MEM_RETURNING_HASH = 0x420;   // keccak256(returning owners)
+    uint256 internal constant CD_RETURNING = 0x440;   // manifest returning owners (R words)
+    uint256 internal constant CD_SEG_AGG = 0x460;     // manifest C_dG, the segment's aggregate (after C_G)
+    uint256 internal constant CH = 0x600;             // r_j (mk words) then r_c (mC words): the point of E
+    uint256 internal constant XI = 0xa00;             // xi (nR words)
+    uint256 internal constant U = 0xe00;              // u_0 .. u_{nR-1}, zero-padded to whole groups of 4
+    uint256 internal constant U_BAR = 0x1200;         // 1 - u_i, padded with ones
+    uint256 internal constant BUF = 0x1600;           // the transcript state, then the words it absorbs
+    uint256 internal constant DYN = 0x2600;           // tables whose size depends on C, k or nR
+
+    /// What verifyRegistration returns (twenty words, ABI-encoded inline: every member is static), all
+    /// zero on a refusal: what a ledger stores of a version, and what it needs to check the version's link
+    /// to the one before (attrib.verifier.registration.follows: the segment's proof does not cover it).
+    struct Registration {
+        bool ok;
+        bytes32 digest;                // Manifest.digest()
+        uint256 logContributors;       // mC of the dataset at this version
+        uint256 logColumns;            // mk
+        uint256 numContributors;       // C of the dataset at this version (earlier segments' included)
+        uint256[2] aggregate;          // C_G of the dataset at this version (affine x, y)
+        uint256[6] terms;              // owner, payee root (this segment's), model owner, model bp, platform, platform bp
+        uint256 segment;               // 0: a registration; s >= 1: an append
+        bytes32 previous;              // the digest of version segment - 1 (zero in segment 0)
+        uint256 contributorBase;       // the first contributor this segment introduces (C of the previous version)
+        uint256[2] segmentAggregate;   // C_dG: what the proof shows is this segment's aggregate (C_G in segment 0)
+        bytes32 recipeDigest;          // the feature recipe's digest (attrib.verifier.recipe)
+        uint256 numColumns;            // k
+    }
 
     function verifyRegistration(bytes calldata manifest, bytes calldata proof)
         external
         view
-        returns (bool ok, bytes32 digest, uint256 logContributors, uint256 logColumns, uint256 numContributors,
-                 uint256[2] memory aggregate, uint256[6] memory terms)
+        returns (Registration memory)
     {
         assembly {
             // ---- helpers ----------------------------------------------------------------------------
-            // Every failed check returns thirteen zero words at once.
+            // Every failed check returns twenty zero words at once.
             function fail() {
-                calldatacopy(0, calldatasize(), 0x1a0)
-                return(0, 0x1a0)
+                calldatacopy(0, calldatasize(), 0x280)
+                return(0, 0x280)
             }
             function ensure(condition) {
                 if iszero(condition) { fail() }
@@ -278,10 +337,11 @@ contract RegistrationVerifier {
             }
 
             // ---- Manifest.from_bytes + Manifest.validate --------------------------------------------
-            // version | VK (12 words) | n0 | N | k | C | terms (6) | ids hash | offsets (C + 1) |
-            // C_0 .. C_{k-1} | C_sigma | C_G | ids (a length word, then the bytes zero-padded to words)
+            // version | VK (12 words) | n0 | N | k | C | terms (6) | ids hash | recipe digest | segment | previous
+            // | base | R | returning (R) | offsets (R + C - base + 1) | C_0 .. C_{k-1} | C_sigma | C_D | C_G | C_dG
+            // | ids (C - base of them: a length word, then the bytes zero-padded to words)
             function read_manifest(off, len) {
-                ensure(gt(len, 0x2ff))                                       // a manifest cut short: 24 header words
+                ensure(gt(len, 0x39f))                                       // a manifest cut short: 29 header words
                 ensure(eq(calldataload(off), MANIFEST_VERSION))              // an older manifest (other digest rules)
                 // the verifying key: exactly the compiled-in SRS's bytes
                 let d := xor(calldataload(add(off, 0x20)), VK_0)
@@ -304,36 +364,15 @@ contract RegistrationVerifier {
                 let k := calldataload(add(off, 0x1e0))
                 ensure(and(gt(k, 0), iszero(gt(k, MAX_COLUMNS))))            // no columns, or more than the bound
                 let c := calldataload(add(off, 0x200))
-                ensure(and(gt(c, 0), iszero(gt(c, MAX_CONTRIBUTORS))))       // more contributors than an epoch bounds
-                ensure(iszero(gt(c, rows)))                                  // a contributor without rows
+                ensure(iszero(gt(c, MAX_CONTRIBUTORS)))                      // more contributors than an epoch bounds
                 check_terms(add(off, 0x220))
-                let mc := bit_length(sub(c, 1))
+                read_segment(off, c, rows)
+                let mc := bit_length(sub(c, 1))                              // (c >= 1: read_segment)
                 if iszero(mc) { mc := 1 }                                    // mC = max(1, ceil(log2 C))
                 let mk := bit_length(sub(k, 1))                              // mk = ceil(log2 k)
                 let n := n0
                 if gt(add(mc, mk), n) { n := add(mc, mk) }
                 ensure(iszero(gt(n, LOG_N_LIMIT)))                           // a G table larger than the SRS
-                // the sections: all inside the manifest (C and k are bounded: no overflow)
-                let offsets := add(off, 0x300)
-                let points := add(offsets, shl(5, add(c, 1)))
-                let agg := add(points, shl(6, add(k, 1)))
-                let ids := add(agg, 0x40)
-                ensure(iszero(gt(sub(ids, off), len)))                       // sections cut short
-                // offsets: 0 = off_0 < off_1 < ... < off_C = N
-                ensure(iszero(calldataload(offsets)))                        // rows before contributor 0 (nobody's)
-                let prev := 0
-                for { let p := add(offsets, 0x20) } lt(p, points) { p := add(p, 0x20) } {
-                    let o := calldataload(p)
-                    if iszero(gt(o, prev)) { fail() }                        // a contributor with no or negative rows
-                    prev := o
-                }
-                ensure(eq(prev, rows))                                       // rows after the last contributor
-                calldatacopy(DYN, offsets, shl(5, add(c, 1)))
-                mstore(MEM_OFFSETS_HASH, keccak256(DYN, shl(5, add(c, 1))))
-                // C_0 .. C_{k-1}, C_sigma, C_G: canonical points
-                for { let p := points } lt(p, ids) { p := add(p, 0x40) } { check_point(p) }   // a point off the curve
-                calldatacopy(DYN, points, shl(6, add(k, 1)))
-                mstore(MEM_POINTS_HASH, keccak256(DYN, shl(6, add(k, 1))))
                 mstore(MEM_LOG_ROWS, n0)
                 mstore(MEM_ROWS, rows)
                 mstore(MEM_K, k)
@@ -341,11 +380,7 @@ contract RegistrationVerifier {
                 mstore(MEM_MC, mc)
                 mstore(MEM_MK, mk)
                 mstore(MEM_N, n)
-                mstore(CD_OFFSETS, offsets)
-                mstore(CD_POINTS, points)
-                mstore(CD_AGG, agg)
-                mstore(CD_TERMS, add(off, 0x220))
-                read_contributors(ids, add(off, len), c, calldataload(add(off, 0x2e0)))
+                read_sections(off, len)
                 // Manifest.digest(): keccak256(MANIFEST_DOMAIN || header_words())
                 let b := add(BUF, 0x20)
                 mstore(BUF, MANIFEST_DOMAIN)
@@ -358,12 +393,94 @@ contract RegistrationVerifier {
                 mstore(add(b, 0xc0), mc)
                 mstore(add(b, 0xe0), mk)
                 mstore(add(b, 0x100), MAGNITUDE_LIMBS)
-                calldatacopy(add(b, 0x120), agg, 0x40)
+                calldatacopy(add(b, 0x120), mload(CD_AGG), 0x40)
                 mstore(add(b, 0x160), mload(MEM_OFFSETS_HASH))
                 mstore(add(b, 0x180), mload(MEM_POINTS_HASH))
-                mstore(add(b, 0x1a0), calldataload(add(off, 0x2e0)))
-                calldatacopy(add(b, 0x1c0), add(off, 0x220), 0xc0)
-                mstore(MEM_DIGEST, keccak256(sub(b, MANIFEST_DOMAIN_LEN), add(MANIFEST_DOMAIN_LEN, 0x280)))
+                mstore(add(b, 0x1a0), calldataload(add(off, 0x2e0)))          // contributors hash
+                calldatacopy(add(b, 0x1c0), add(off, 0x220), 0xc0)            // terms
+                mstore(add(b, 0x280), calldataload(add(off, 0x300)))          // recipe digest
+                mstore(add(b, 0x2a0), calldataload(add(off, 0x320)))          // segment
+                mstore(add(b, 0x2c0), calldataload(add(off, 0x340)))          // previous
+                mstore(add(b, 0x2e0), mload(MEM_BASE))
+                mstore(add(b, 0x300), mload(MEM_RETURNING_HASH))
+                calldatacopy(add(b, 0x320), mload(CD_SEG_AGG), 0x40)          // C_dG
+                mstore(MEM_DIGEST, keccak256(sub(b, MANIFEST_DOMAIN_LEN), add(MANIFEST_DOMAIN_LEN, 0x360)))
+            }
+
+            // The segment words (Manifest.from_bytes's bounds and Manifest.validate's rules): segment, previous,
+            // base, R and the R returning owners; stores base, R, the owners' count and keccak256(returning).
+            function read_segment(off, c, rows) {
+                let seg := calldataload(add(off, 0x320))
+                ensure(iszero(gt(seg, MAX_SEGMENTS)))                    // more versions than the bound
+                // segment 0 names no previous version and every later one names one: a registration that
+                // claims a history, or an append detached from its dataset
+                ensure(eq(iszero(seg), iszero(calldataload(add(off, 0x340)))))
+                let base := calldataload(add(off, 0x360))
+                ensure(iszero(gt(base, c)))                                  // new contributors numbered past C
+                // segment 0 introduces every contributor (base 0); an append follows at least one
+                switch seg
+                case 0 { ensure(iszero(base)) }                              // a registration that skips indices
+                default { ensure(base) }                                     // an append to nobody
+                let count := calldataload(add(off, 0x380))
+                ensure(iszero(gt(count, base)))                              // more returning owners than earlier contributors
+                let groups := add(count, sub(c, base))
+                ensure(groups)                                               // a segment whose rows nobody owns
+                ensure(iszero(gt(groups, rows)))                             // an owner without rows
+                // returning owners: increasing, each an earlier contributor (below the base)
+                let returning := add(off, 0x3a0)
+                let next := 0                                                // the least index the next may be
+                for { let p := returning } lt(p, add(returning, shl(5, count))) { p := add(p, 0x20) } {
+                    let owner := calldataload(p)
+                    // an owner twice (its rows weighed twice), out of order, or not yet registered (a new
+                    // contributor's rows credited without its id in the digest)
+                    if or(lt(owner, next), iszero(lt(owner, base))) { fail() }
+                    next := add(owner, 1)
+                }
+                calldatacopy(DYN, returning, shl(5, count))
+                mstore(MEM_RETURNING_HASH, keccak256(DYN, shl(5, count)))
+                mstore(MEM_BASE, base)
+                mstore(MEM_RETURNING, count)
+                mstore(MEM_GROUPS, groups)
+                mstore(CD_RETURNING, returning)
+            }
+
+            // The offsets, the points and the ids, after the returning owners; stores where each starts.
+            function read_sections(off, len) {
+                let k := mload(MEM_K)
+                let groups := mload(MEM_GROUPS)
+                // the sections: all inside the manifest (R, C and k are bounded: no overflow)
+                let offsets := add(mload(CD_RETURNING), shl(5, mload(MEM_RETURNING)))
+                let points := add(offsets, shl(5, add(groups, 1)))
+                let agg := add(points, shl(6, add(k, 2)))                    // after C_0 .. C_{k-1}, C_sigma, C_D
+                let ids := add(agg, 0x80)                                    // after C_G, C_dG
+                ensure(iszero(gt(sub(ids, off), len)))                       // sections cut short
+                // offsets: 0 = off_0 < off_1 < ... < off_{R + C - base} = N
+                ensure(iszero(calldataload(offsets)))                        // rows before the first owner (nobody's)
+                let prev := 0
+                for { let p := add(offsets, 0x20) } lt(p, points) { p := add(p, 0x20) } {
+                    let o := calldataload(p)
+                    if iszero(gt(o, prev)) { fail() }                        // an owner with no or negative rows
+                    prev := o
+                }
+                ensure(eq(prev, mload(MEM_ROWS)))                            // rows after the last owner
+                calldatacopy(DYN, offsets, shl(5, add(groups, 1)))
+                mstore(MEM_OFFSETS_HASH, keccak256(DYN, shl(5, add(groups, 1))))
+                // C_0 .. C_{k-1}, C_sigma, C_D, C_G, C_dG: canonical points
+                for { let p := points } lt(p, ids) { p := add(p, 0x40) } { check_point(p) }   // a point off the curve
+                calldatacopy(DYN, points, shl(6, add(k, 2)))
+                mstore(MEM_POINTS_HASH, keccak256(DYN, shl(6, add(k, 2))))
+                // in segment 0, C_dG is C_G (an append's C_G is checked by the ledger: C_G(previous) + C_dG)
+                if iszero(calldataload(add(off, 0x320))) {
+                    // a registration whose proof is of another aggregate than the one epochs settle against
+                    ensure(and(eq(calldataload(agg), calldataload(add(agg, 0x40))),
+                               eq(calldataload(add(agg, 0x20)), calldataload(add(agg, 0x60)))))
+                }
+                mstore(CD_OFFSETS, offsets)
+                mstore(CD_POINTS, points)
+                mstore(CD_AGG, agg)
+                mstore(CD_SEG_AGG, add(agg, 0x40))
+                mstore(CD_TERMS, add(off, 0x220))
+                read_contributors(ids, add(off, len), sub(mload(MEM_C), mload(MEM_BASE)), calldataload(add(off, 0x2e0)))
             }
 
             // Terms.from_words + Terms.validate: owner | payee root | model owner | model bp | platform | platform bp
@@ -380,9 +497,11 @@ contract RegistrationVerifier {
                 if platform_bp { ensure(platform) }                          // a platform share paid to address 0
             }
 
-            // The C ids after C_G, ending exactly at the manifest's end; contributors_hash of them is the
-            // header's word.  Memory at DYN: the domain word, keccak256(id_i) for i < C (contiguous, as the
-            // hash needs them), the set (2^ceil(log2 2C) four-byte slots holding i + 1), one id's bytes.
+            // The c = C - base ids the segment introduces, after C_dG, ending exactly at the manifest's end;
+            // contributors_hash of them is the header's word.  Memory at DYN: the domain word, keccak256(id_i)
+            // for i < c (contiguous, as the hash needs them), the set (2^ceil(log2 2c) four-byte slots holding
+            // i + 1), one id's bytes.  The set covers this segment's ids (as Manifest.validate does): an id an
+            // earlier segment registered is the ledger's to know, not this manifest's.
             function read_contributors(p, end, c, ids_hash) {
                 let hashes := add(DYN, 0x20)
                 mstore(DYN, CONTRIBUTORS_DOMAIN)
@@ -394,7 +513,7 @@ contract RegistrationVerifier {
                 calldatacopy(set, calldatasize(), set_bytes)                 // zeroes: every slot empty
                 let scratch := add(set, set_bytes)
                 for { let i := 0 } lt(i, c) { i := add(i, 1) } {
-                    if gt(add(p, 0x20), end) { fail() }                      // fewer ids than C
+                    if gt(add(p, 0x20), end) { fail() }                      // fewer ids than C - base
                     let length := calldataload(p)
                     if or(iszero(length), gt(length, MAX_ID_BYTES)) { fail() }   // an empty id, or one past the bound
                     let start := add(p, 0x20)
@@ -557,7 +676,8 @@ contract RegistrationVerifier {
                 kernel := addmod(mulmod(e, zero, R), mulmod(mload(MEM_LAM), k_hi, R), R)
             }
 
-            // evaluate_row_weights: w(u) = sum_c eq(r_c, c) (I_[0, off_{c+1})(u) - I_[0, off_c)(u)).
+            // evaluate_row_weights: w(u) = sum_i eq(r_c, owner_i) (I_[0, off_{i+1})(u) - I_[0, off_i)(u)), the owners
+            // being the R returning ones (from calldata) then base, base + 1, ..., C - 1 (implied).
             // The range indicator by 4-bit digits of t from the lowest: acc <- acc E_j[d] + F_j[d], with
             // E_j[d] = eq(d, u_{4j..4j+3}) and F_j[d] = sum_{d' < d} E_j[d']; t = 2^nR gives 1.
             function row_weights() -> w {
@@ -567,9 +687,8 @@ contract RegistrationVerifier {
                     mstore(add(U, shl(5, i)), 0)
                     mstore(add(U_BAR, shl(5, i)), 1)
                 }
-                let tables := DYN
-                let tables_end := add(tables, shl(10, groups))               // 0x400 bytes per group
-                for { let t := tables let v := 0 } lt(t, tables_end) { t := add(t, 0x400) v := add(v, 0x80) } {
+                let tables_end := add(DYN, shl(10, groups))                  // 0x400 bytes per group
+                for { let t := DYN let v := 0 } lt(t, tables_end) { t := add(t, 0x400) v := add(v, 0x80) } {
                     // E[d] at t + 0x40 d, F[d] at t + 0x40 d + 0x20
                     mstore(t, 1)
                     for { let b := 0 } lt(b, 4) { b := add(b, 1) } {
@@ -588,36 +707,42 @@ contract RegistrationVerifier {
                         acc := addmod(acc, mload(add(t, i)), R)
                     }
                 }
-                // eq(r_c, c) = LO[c mod 2^lo] HI[c >> lo]
-                let mc := mload(MEM_MC)
-                let lo_bits := shr(1, add(mc, 1))
+                // eq(r_c, c) = LO[c mod 2^lo] HI[c >> lo] for c < C <= 2^mC
+                let lo_bits := shr(1, add(mload(MEM_MC), 1))
                 let lo := tables_end
                 let hi := add(lo, shl(add(lo_bits, 5), 1))
-                let point := add(CH, shl(5, mload(MEM_MK)))
-                eq_table(point, lo_bits, lo)
-                eq_table(add(point, shl(5, lo_bits)), sub(mc, lo_bits), hi)
+                eq_table(add(CH, shl(5, mload(MEM_MK))), lo_bits, lo)                       // r_c follows r_j
+                eq_table(add(CH, shl(5, add(mload(MEM_MK), lo_bits))), sub(mload(MEM_MC), lo_bits), hi)
                 let lo_mask := sub(shl(lo_bits, 1), 1)
                 let full := shl(n, 1)
                 let offsets := mload(CD_OFFSETS)
-                let c := mload(MEM_C)
                 let below := 0                                               // I(off_0) = I(0) = 0
-                for { let i := 0 } lt(i, c) { i := add(i, 1) } {
-                    // above = I_[0, off_{i+1})(u), inline (the loop runs C times)
+                for { let i := 0 } lt(i, mload(MEM_GROUPS)) { i := add(i, 1) } {
+                    let owner := owner_at(i)
+                    // above = I_[0, off_{i+1})(u), inline (the loop runs R + C - base times)
                     let t := calldataload(add(offsets, shl(5, add(i, 1))))
                     let above := 1
                     if lt(t, full) {
                         above := 0
-                        for { let e := tables } lt(e, tables_end) { e := add(e, 0x400) } {
+                        for { let e := DYN } lt(e, tables_end) { e := add(e, 0x400) } {
                             let p := add(e, shl(6, and(t, 15)))
                             above := addmod(mulmod(above, mload(p), R), mload(add(p, 0x20)), R)
                             t := shr(4, t)
                         }
                     }
-                    w := addmod(w, mulmod(mulmod(mload(add(lo, shl(5, and(i, lo_mask)))),
-                                                 mload(add(hi, shl(5, shr(lo_bits, i)))), R),
+                    w := addmod(w, mulmod(mulmod(mload(add(lo, shl(5, and(owner, lo_mask)))),
+                                                 mload(add(hi, shl(5, shr(lo_bits, owner)))), R),
                                           add(above, sub(R, below)), R), R)
                     below := above
                 }
+            }
+
+            // Manifest.owners[i]: the returning owner i (calldata) for i < R, else base + i - R (base >= R)
+            function owner_at(i) -> owner {
+                let count := mload(MEM_RETURNING)
+                switch lt(i, count)
+                case 1 { owner := calldataload(add(mload(CD_RETURNING), shl(5, i))) }
+                default { owner := add(sub(mload(MEM_BASE), count), i) }
             }
 
             // ---- C_s = sum_j eq(r_j, j) C_j (column_weights), from the digest-bound C_j ----------------
@@ -641,7 +766,7 @@ contract RegistrationVerifier {
                 mcopy(MEM_CS, ACC, 0x40)
             }
 
-            // ---- verify_hyperkzg for [C_sigma, C_s, C_G] at u with values [sigma(u), s(u), G(u)] --------
+            // ---- verify_hyperkzg for [C_sigma, C_s, C_dG] at u with values [sigma(u), s(u), dG(u)] ------
             function verify_hyperkzg() {
                 let n := mload(MEM_N)
                 let layers := mload(MEM_LAYERS)
@@ -649,7 +774,7 @@ contract RegistrationVerifier {
                 // absorb_opening_claim: the commitments, the point, the values -> rho
                 calldatacopy(add(BUF, 0x20), add(mload(CD_POINTS), shl(6, mload(MEM_K))), 0x40)
                 mcopy(add(BUF, 0x60), MEM_CS, 0x40)
-                calldatacopy(add(BUF, 0xa0), mload(CD_AGG), 0x40)
+                calldatacopy(add(BUF, 0xa0), mload(CD_SEG_AGG), 0x40)
                 absorb(0xc0)
                 mcopy(add(BUF, 0x20), U, shl(5, n))
                 absorb(shl(5, n))
@@ -747,7 +872,7 @@ contract RegistrationVerifier {
                 // the MSM; C_sigma first (weight 1: a copy)
                 calldatacopy(ACC, add(mload(CD_POINTS), shl(6, mload(MEM_K))), 0x40)
                 add_mul(mload(MEM_CS), mload(add(MEM_CS, 0x20)), rho)
-                add_mul_calldata(mload(CD_AGG), rho2)
+                add_mul_calldata(mload(CD_SEG_AGG), rho2)
                 let qi := q
                 for { let c := mload(CD_FOLDS) } lt(c, mload(CD_TAIL)) { c := add(c, 0x40) } {
                     add_mul_calldata(c, qi)
@@ -779,21 +904,29 @@ contract RegistrationVerifier {
             read_proof(proof.offset, proof.length)
             draw_challenges()
             let last := verify_sumcheck()
-            // the summand of (S) at u: C_G off in a cell, junk beyond C x k (K_hi), rows moved between contributors (w)
+            // the summand of (S) at u: C_dG off in a cell, junk beyond C x k (K_hi), rows moved between owners (w)
             ensure(eq(last, addmod(mulmod(mulmod(row_weights(), calldataload(mload(CD_VALUES)), R),
                                           calldataload(add(mload(CD_VALUES), 0x20)), R),
                                    sub(R, mulmod(calldataload(add(mload(CD_VALUES), 0x40)), kernel_at_u(), R)), R)))
             s_commitment()                                                   // a column commitment swapped after proving
             verify_hyperkzg()
-            // ok, digest, mC, mk, C, C_G (x, y), the six words of terms
-            mstore(0, 1)
-            mstore(0x20, mload(MEM_DIGEST))
-            mstore(0x40, mload(MEM_MC))
-            mstore(0x60, mload(MEM_MK))
-            mstore(0x80, mload(MEM_C))
-            calldatacopy(0xa0, mload(CD_AGG), 0x40)
-            calldatacopy(0xe0, mload(CD_TERMS), 0xc0)
-            return(0, 0x1a0)
+            // ok, digest, mC, mk, C, C_G (x, y), the six words of terms; segment, previous, base, C_dG (x, y),
+            // recipe digest, k (written at BUF, past the memory map they are read from)
+            let o := BUF
+            mstore(o, 1)
+            mstore(add(o, 0x20), mload(MEM_DIGEST))
+            mstore(add(o, 0x40), mload(MEM_MC))
+            mstore(add(o, 0x60), mload(MEM_MK))
+            mstore(add(o, 0x80), mload(MEM_C))
+            calldatacopy(add(o, 0xa0), mload(CD_AGG), 0x40)
+            calldatacopy(add(o, 0xe0), mload(CD_TERMS), 0xc0)
+            calldatacopy(add(o, 0x1a0), add(manifest.offset, 0x320), 0x20)     // segment
+            calldatacopy(add(o, 0x1c0), add(manifest.offset, 0x340), 0x20)     // previous
+            mstore(add(o, 0x1e0), mload(MEM_BASE))
+            calldatacopy(add(o, 0x200), mload(CD_SEG_AGG), 0x40)
+            calldatacopy(add(o, 0x240), add(manifest.offset, 0x300), 0x20)     // recipe digest
+            mstore(add(o, 0x260), mload(MEM_K))
+            return(o, 0x280)
         }
     }
 }
@@ -830,6 +963,7 @@ def registration_constants(vk: VerifyingKey) -> dict[str, int]:
         "PROOF_VERSION": REGISTRATION_VERSION,
         "MAX_COLUMNS": MAX_COLUMNS,
         "MAX_CONTRIBUTORS": MAX_CONTRIBUTORS,
+        "MAX_SEGMENTS": MAX_SEGMENTS,
         "MAX_ID_BYTES": MAX_CONTRIBUTOR_ID_BYTES,
         "MAGNITUDE_LIMBS": MAGNITUDE_LIMBS,
         "ADDRESS_BITS": ADDRESS_LIMIT.bit_length() - 1,
@@ -853,14 +987,17 @@ def registration_calldata(manifest, proof) -> bytes:
 
 
 def decode_registration_output(output: bytes) -> dict:
-    """verifyRegistration's thirteen returned words as a dict (ok, digest, log_contributors,
-    log_columns, num_contributors, aggregate (x, y), terms: 192 bytes)."""
+    """verifyRegistration's twenty returned words as a dict (ok, digest, log_contributors,
+    log_columns, num_contributors, aggregate (x, y), terms: 192 bytes, segment, previous: 32 bytes,
+    contributor_base, segment_aggregate (x, y), recipe_digest: 32 bytes, num_columns)."""
     if len(output) != 32 * OUTPUT_WORDS:
         raise ValueError(f"verifyRegistration returns {OUTPUT_WORDS} words, got {len(output)} bytes")
     w = [int.from_bytes(output[i:i + 32], "big") for i in range(0, len(output), 32)]
     return {"ok": w[0] == 1, "ok_word": w[0], "digest": output[32:64],
             "log_contributors": w[2], "log_columns": w[3], "num_contributors": w[4],
-            "aggregate": (w[5], w[6]), "terms": output[7 * 32:13 * 32]}
+            "aggregate": (w[5], w[6]), "terms": output[7 * 32:13 * 32],
+            "segment": w[13], "previous": output[14 * 32:15 * 32], "contributor_base": w[15],
+            "segment_aggregate": (w[16], w[17]), "recipe_digest": output[18 * 32:19 * 32], "num_columns": w[19]}
 
 
 __all__ = ["VERIFY_REGISTRATION_SIGNATURE", "decode_registration_output", "registration_calldata",

@@ -34,6 +34,9 @@ MAX_CONTRIBUTORS = 1 << 16                # C ≤ 2^16: the epoch's per-inferenc
 MAGNITUDE_LIMBS = 5                       # |A[c,t]| < 2^80 in five 16-bit limbs (the epoch's range checks)
 MAX_ENCODING_VERSION = 1 << 32            # a version word above this is not ours
 MAX_SEQ = 1 << 64                         # an epoch's number: 0 ≤ seq < 2^64
+RECIPE_DIMENSION_LIMIT = 1 << 32          # a recipe's projection dimension < 2^32
+RECIPE_SEED_LIMIT = 1 << 64               # a recipe's projection seed < 2^64
+MAX_SEGMENTS = 1 << 16                    # versions of one dataset (a registration and its appends)
 MAX_OPENED_ROWS = 1 << 12                 # rows in one row opening (its claim and kernel are O(rows))
 
 # ---- the SRS -------------------------------------------------------------------------------

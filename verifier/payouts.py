@@ -20,7 +20,6 @@ opening whatever |I|.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 from attrib.verifier.attribution import Claim
@@ -143,7 +142,7 @@ BALANCE_VERSION = 1
 class BalanceOpening:
     """One HyperKZG opening of a sum of epochs' payout commitments at one contributor's index."""
 
-    variables: int                  # mC: the opening is of an mC-variable table
+    variables: int                  # n: the opening is of an n-variable table (mC of the version it was made at)
     opening: HyperKZGProof
     version: int = BALANCE_VERSION
 
@@ -164,63 +163,161 @@ class BalanceOpening:
         return cls(n, opening, version)
 
 
-def absorb_balance(transcript: Transcript, dataset_digest: bytes, epoch: int, excluded: list[int], commitment,
-                   log_contributors: int, index: int, value: int) -> None:
-    """What a balance opening is bound to: the dataset's manifest digest, the settled epoch e whose
-    running sum it opens, the epochs it leaves out, the commitment W, mC, the index and the value."""
-    transcript.absorb_words(bytes(dataset_digest))
-    transcript.absorb_scalars([epoch, len(excluded), *excluded])
+def excluded_ranges(epochs) -> list[tuple[int, int]]:
+    """The left-out epochs as ranges: the maximal runs of consecutive epochs, in order, each
+    (first, last) inclusive.  A set of epochs has exactly one such form (ranges that touch are one
+    range), which is the form a balance opening absorbs and the contract takes."""
+    ranges: list[tuple[int, int]] = []
+    for e in sorted({int(as_integer(e)) for e in epochs}):
+        if ranges and e == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], e)
+        else:
+            ranges.append((e, e))
+    return ranges
+
+
+def ranges_epochs(ranges) -> list[int]:
+    """Every epoch the ranges cover, in order (for a prover; a verifier never expands them)."""
+    return [e for first, last in ranges for e in range(first, last + 1)]
+
+
+def check_ranges(epoch: int, ranges) -> list[tuple[int, int]] | None:
+    """``ranges`` as a list of (first, last) int pairs when they are canonical for a withdrawal over
+    epochs 1 … ``epoch``: 1 ≤ first ≤ last ≤ epoch, in increasing order, each separated from the one
+    before by at least one epoch that is not left out (first > the previous last + 1); else None.
+    The check is O(number of ranges), whatever the number of epochs they cover."""
+    if isinstance(ranges, (str, bytes, bytearray, memoryview)):
+        return None
+    try:
+        pairs = [tuple(as_integer(v) for v in r) for r in ranges]
+    except TypeError:
+        return None
+    previous = -1                                   # the last epoch of the range before (none: -1)
+    for pair in pairs:
+        if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+            return None
+        first, last = pair
+        if not (previous + 1 < first <= last <= epoch):
+            return None
+        previous = last
+    return pairs
+
+
+def ledger_commitment(running: dict, epoch: int, ranges):
+    """W as the Settlement contract forms it from its recorded states: R_e − Σ (R_last − R_{first−1})
+    over the ranges left out, R_x the running sum of the C_P of epochs 1 … x (``running``: epoch →
+    point, py_ecc or affine; R_0 is the point at infinity).  A py_ecc point."""
+    from py_ecc import optimized_bn128 as bn
+
+    def at(x):
+        if x == 0:
+            return bn.Z1
+        point = _g1_point(running[x])
+        if point is None:
+            raise ValueError(f"the running sum of epoch {x} is not a G1 point")
+        return point
+
+    total = at(epoch)
+    for first, last in ranges:
+        total = bn.add(total, bn.add(at(first - 1), bn.neg(at(last))))
+    return total
+
+
+def absorb_balance(transcript: Transcript, dataset_id: bytes, epoch: int, ranges, commitment,
+                   variables: int, index: int, value: int) -> None:
+    """What a balance opening is bound to: the dataset's id (the digest of its segment 0, which no append
+    changes), the settled epoch e whose running sum it opens, the ranges of epochs it leaves out (one
+    (first, last) pair each, not their epochs), the commitment W, n, the index and the value."""
+    transcript.absorb_words(bytes(dataset_id))
+    transcript.absorb_scalars([epoch, len(ranges), *(v for r in ranges for v in r)])
     transcript.absorb_g1([commitment])
-    transcript.absorb_scalars([log_contributors, index, value])
+    transcript.absorb_scalars([variables, index, value])
 
 
-def verify_balance(manifest, epoch: int, excluded, commitment, index: int, value: int, opening, *,
-                   trusted_srs_digest: bytes) -> bool:
+def resolve_dataset_id(manifest: Manifest, dataset_id) -> bytes:
+    """The dataset id a balance opening binds: ``dataset_id`` when given (32 bytes), else the manifest's own
+    digest when it is segment 0 (a registration is its dataset's id); an appended version cannot name its
+    dataset's id by itself (it names only its previous version), so it must be given."""
+    if dataset_id is None:
+        if manifest.segment != 0:
+            raise ValueError(f"the manifest is segment {manifest.segment} of its dataset: pass dataset_id, "
+                             "the digest of the dataset's segment 0 (Settlement.datasetOf gives it)")
+        return manifest.digest()
+    dataset_id = bytes(dataset_id)
+    if len(dataset_id) != 32:
+        raise ValueError(f"dataset_id: 32 bytes, got {len(dataset_id)}")
+    return dataset_id
+
+
+def verify_balance(manifest, epoch: int, ranges, commitment, index: int, value: int, opening, *,
+                   trusted_srs_digest: bytes, dataset_id: bytes | None = None) -> bool:
     """Whether ``opening`` shows that the payout table committed in ``commitment`` — the sum of the
-    payout commitments C_P of epochs 1 … ``epoch`` of this manifest's dataset except ``excluded``
-    (as the settlement contract forms it from its stored state) — holds ``value`` at contributor
-    ``index``: that contributor's cumulative payout over those epochs.
+    payout commitments C_P of the dataset's epochs 1 … ``epoch`` except the ``ranges`` left out (as the
+    settlement contract forms it from its recorded states: attrib.verifier.payouts.ledger_commitment)
+    — holds ``value`` at contributor ``index``: that contributor's cumulative payout over those epochs.
 
-    The opening is one HyperKZG evaluation at the Boolean point bits(index) (mC variables); every
-    epoch proves its C_P has no coefficient beyond the contributors (its degree and I5 claims), so
-    the sum is an mC-variable table and the value is an integer (each payout < 2^112, at most 2^64
-    epochs).  Leaving epochs out is what keeps one withheld payout sidecar from locking every later
-    withdrawal (PROTOCOL-V2 §11.9): the epochs left out are not lost, only not yet claimed (a later
-    withdrawal that includes them pays the difference, since the ledger keeps the largest value shown).
+    ``manifest`` is the dataset's current version (for its verifying key and C; the contract passes its
+    stored C); ``dataset_id`` the digest of the dataset's segment 0 (default: the manifest's own digest,
+    which is right only for segment 0).  ``ranges``: (first, last) pairs, canonical as
+    :func:`check_ranges` says (``excluded_ranges`` turns a set of epochs into them).
+
+    The opening is one HyperKZG evaluation at the Boolean point bits(index) of an n-variable table, n
+    being the opening's own: the mC of the version it was made at, which may be older than the current
+    one (any n with index < 2^n ≤ 2^(current mC) is taken).  Every epoch proves that its C_P has no
+    coefficient at or past the C of the version it settled under (its degree and I5 claims), versions
+    only grow, so W is a table below the C of the version of its last included epoch: an opening made at
+    that version or any later one is sound, and one with a smaller n cannot be made (HyperKZG's n folds
+    end in a clear 2^m-value tail: a W of higher degree fails the last fold check).  The value is an
+    integer (each payout < 2^112, at most 2^64 epochs).  Leaving epochs out is what keeps one withheld
+    payout sidecar from locking every later withdrawal (PROTOCOL-V2 §11.9): the epochs left out are not
+    lost, only not yet claimed (a later withdrawal that includes them pays the difference, since the
+    ledger keeps the largest value shown).  They are left out by ranges, each costing the contract two
+    recorded states, two hashes and two additions whatever its length.
 
     | a cheating withdrawer tries | stopped by |
     |---|---|
     | a larger cumulative value | the HyperKZG evaluation at bits(index) |
     | another contributor's value | the index is absorbed and fixes the point |
-    | an opening made for another state or dataset | digest, e, the excluded list and W are absorbed first |
+    | an n too small for the index (bits(c) cut to another contributor's) | index < 2^n is required |
+    | an n too small for W (an opening of a truncated table) | the folds cannot end in a 2^m tail: the last fold check |
+    | an n larger than any version's | n ≤ the current mC (the contract's C) |
+    | an opening made for another state, other ranges or another dataset | the id, e, the ranges and W are absorbed first |
+    | an opening made before an append, replayed after it | nothing to stop: it is still true (W and the id are unchanged) |
+    | ranges that overlap, touch, run backwards, are out of order or go past e | refused before any work (check_ranges) |
+    | a range whose end states were never recorded | the contract: keccak(R) must equal the recorded state hash of each end |
     | an index ≥ C | refused before any work |
     """
     digest = trusted_digest(trusted_srs_digest)
     if digest is None:
         return False
     try:
-        manifest, opening = decode_as(manifest, Manifest), decode_as(opening, BalanceOpening)
+        manifest = decode_as(manifest, Manifest)
+    except (EncodingError, TypeError):
+        return False
+    ident = resolve_dataset_id(manifest, dataset_id)      # a missing or malformed id is the caller's error
+    try:
+        opening = decode_as(opening, BalanceOpening)
         if manifest.srs_digest != digest or opening.version != BALANCE_VERSION:
             return False
         epoch, index, value = as_integer(epoch), as_integer(index), as_integer(value)
-        excluded = [as_integer(x) for x in excluded]
-        ints = [epoch, index, value, *excluded]
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in ints):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (epoch, index, value)):
             return False
         commitment = _g1_point(commitment)
         if commitment is None:
             return False
         if not (1 <= epoch < MAX_SEQ and 0 <= index < manifest.num_contributors and 0 <= value < R):
             return False
-        if any(not 1 <= x <= epoch for x in excluded) or any(b <= a for a, b in itertools.pairwise(excluded)):
+        ranges = check_ranges(epoch, ranges)
+        if ranges is None:
             return False
-        n = manifest.log_contributors
-        if opening.variables != n or not isinstance(opening.opening, HyperKZGProof):
+        n = opening.variables
+        if not (isinstance(n, int) and 1 <= n <= manifest.log_contributors and index < 1 << n):
+            return False
+        if not isinstance(opening.opening, HyperKZGProof):
             return False
         transcript = Transcript(BALANCE_LABEL)
-        absorb_balance(transcript, manifest.digest(), epoch, excluded, commitment, n, index, value)
+        absorb_balance(transcript, ident, epoch, ranges, commitment, n, index, value)
         point = [(index >> b) & 1 for b in range(n)]
         return verify_hyperkzg(manifest.verifying_key, [commitment], point, [value], opening.opening, transcript)
     except (EncodingError, TypeError, ValueError):
         return False
-

@@ -1,11 +1,16 @@
 """Verifying a registration: the manifest's aggregate commitment C_G is exactly the σ-weighted
-per-contributor sum of the committed rows (DESIGN §3b; PROTOCOL-V2 §3).
+per-contributor sum of the committed rows (DESIGN §3b; PROTOCOL-V2 §3), segment by segment.
 
-Statement.  For the committed columns Φ_j (j < k), scales σ and offsets (contributor c owns
-rows [off_c, off_{c+1})), with G laid out at index j + 2^mk·c:
+Statement, for one segment (a registration is segment 0; an append is a later one).  For the
+segment's committed columns Φ_j (j < k), scales σ and row groups (owner_i, a global contributor
+index, owns the segment's rows [off_i, off_{i+1})), with ΔG laid out at index j + 2^mk·c:
 
-    G[c, j] = Σ_{i ∈ rows(c)} σ_i·Φ[i, j]   for all c < 2^mC, j < 2^mk   (0 outside C × k)     (R1)
-    C_G has no coefficient at an index ≥ 2^(mC+mk)                                              (R2)
+    ΔG[c, j] = Σ_{i ∈ rows(c)} σ_i·Φ[i, j]  for all c < 2^mC, j < 2^mk   (0 outside C × k)     (R1)
+    C_ΔG has no coefficient at an index ≥ 2^(mC+mk)                                             (R2)
+
+and C_G = C_ΔG in segment 0, C_G = C_G(previous version) + C_ΔG in an append (``follows``), so
+that by induction C_G commits the aggregate of every segment's rows: G = Σ_segments ΔG.  An
+append's proof costs O(max(its rows, C·k)), never O(N).  Below, G means the segment's ΔG.
 
 Let nR = max(n0, mC + mk).  After absorbing the manifest digest (which binds every
 commitment, the offsets and the sizes), the verifier draws r_j ∈ F^mk, r_c ∈ F^mC, ξ ∈ F^nR
@@ -28,7 +33,8 @@ What a cheating registrant would try, and what stops it:
 | C_G off in one cell (c, j) | (S) at random (r_j, r_c): both sides are multilinear, SZ error (mC+mk)/r |
 | junk coefficients of C_G beyond C × k (to be paid later) | ⟨G, K_hi⟩ = 0 at random ξ, weighted by random λ |
 | junk coefficients beyond 2^nR | HyperKZG at nR variables bounds the degree (< 2^nR) |
-| rows moved between contributors | the offsets are in the digest; w̃ is computed by the verifier from them |
+| rows moved between contributors | the owners and offsets are in the digest; w̃ is computed by the verifier from them |
+| an append that rewrites C_G | ``follows``: C_G = C_G(previous) + C_ΔG, previous named by digest |
 | a column commitment swapped or changed | C_s is formed by the verifier from the digest-bound C_j |
 | a proof of another manifest (replay) | the digest is absorbed first: every challenge differs |
 | an SRS whose τ it knows | trusted_srs_digest is required and compared first |
@@ -41,7 +47,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from attrib.verifier.encoding import EncodingError, encode_scalar
+from py_ecc.optimized_bn128 import add, eq
+
+from attrib.verifier.encoding import EncodingError, encode_scalar, g1_from_affine
 from attrib.verifier.hyperkzg import HyperKZGProof, linear_combination, verify_hyperkzg
 from attrib.verifier.kernels import degree_kernel, eq_kernel, evaluate_kernel
 from attrib.verifier.limits import MAX_ENCODING_VERSION, MAX_LOG_ROWS
@@ -65,10 +73,10 @@ def eq_of_index(point: list[int], index: int) -> int:
     return acc
 
 
-def evaluate_row_weights(offsets, r_c: list[int], u: list[int]) -> int:
-    """w̃(u) = Σ_c eq(r_c, bits c)·(I_[0, off_{c+1})(u) − I_[0, off_c)(u)), in O(C·(mC + |u|))."""
+def evaluate_row_weights(owners, offsets, r_c: list[int], u: list[int]) -> int:
+    """w̃(u) = Σ_i eq(r_c, bits owners[i])·(I_[0, off_{i+1})(u) − I_[0, off_i)(u)), in O(#owners·(mC + |u|))."""
     below = [evaluate_range_indicator(o, u) for o in offsets]
-    return sum(eq_of_index(r_c, c) * (below[c + 1] - below[c]) for c in range(len(offsets) - 1)) % R
+    return sum(eq_of_index(r_c, c) * (below[i + 1] - below[i]) for i, c in enumerate(owners)) % R
 
 
 # ---- the transcript steps (the prover calls these too) -----------------------------------------
@@ -151,9 +159,9 @@ class RegistrationProof:
 
 def final_registration_value(manifest: Manifest, ch: RegistrationChallenges, u: list[int],
                              sigma: int, s: int, g: int) -> int:
-    """w̃(u)·σ̃(u)·s̃(u) − G̃(u)·(Ẽ(u) + λ·K̃_hi(u)): the summand of (S) at the sum-check's point."""
+    """w̃(u)·σ̃(u)·s̃(u) − ΔG̃(u)·(Ẽ(u) + λ·K̃_hi(u)): the summand of (S) at the sum-check's point."""
     n_g = manifest.log_columns + manifest.log_contributors
-    weights = evaluate_row_weights(manifest.offsets, ch.r_c, u)
+    weights = evaluate_row_weights(manifest.owners, manifest.offsets, ch.r_c, u)
     kernel = evaluate_kernel(eq_kernel(ch.r_j + ch.r_c), u) + ch.lam * evaluate_kernel(degree_kernel(ch.xi, n_g), u)
     return (weights * sigma % R * s - g * kernel) % R
 
@@ -177,22 +185,68 @@ def verify_registration_impl(manifest: Manifest, proof: RegistrationProof, trust
         return False
     columns, scale = manifest.commitment_points()
     s_commitment = linear_combination(list(zip(columns, column_weights(ch.r_j, manifest.num_columns))))
-    return verify_hyperkzg(manifest.verifying_key, [scale, s_commitment, manifest.aggregate_point()], u,
-                           [proof.sigma_at_u, proof.s_at_u, proof.g_at_u], proof.opening, transcript)
+    return verify_hyperkzg(manifest.verifying_key, [scale, s_commitment, g1_from_affine(*manifest.segment_aggregate)],
+                           u, [proof.sigma_at_u, proof.s_at_u, proof.g_at_u], proof.opening, transcript)
 
 
-def verify_registration(manifest, proof, *, trusted_srs_digest: bytes) -> bool:
-    """Whether ``proof`` shows that the manifest's C_G is the aggregate of its committed rows, for
-    the SRS of ``trusted_srs_digest`` (required).  Either argument may be the object or its bytes
-    (bytes, bytearray, memoryview).  False for anything wrong or malformed; it never raises on
-    bad input (only EncodingError is caught: anything else is a bug a test must see)."""
+def follows(previous: Manifest, manifest: Manifest) -> bool:
+    """Whether ``manifest`` is a valid next version of ``previous`` (the link; its proof is separate):
+    it names previous's digest, is the next segment, starts its new contributors at previous's C,
+    keeps the SRS, k, the recipe, the owner and the fee layers, and its C_G = previous's C_G + C_ΔG.
+
+    | an append tries | stopped by |
+    |---|---|
+    | to rewrite history (another previous version) | ``previous`` is the digest of the version it extends |
+    | to add to C_G more than its rows' aggregate | C_G = C_G(prev) + C_ΔG, and C_ΔG is what the proof checks |
+    | to renumber or drop earlier contributors | base = C(prev); returning owners must be below it |
+    | to change the owner, the fee layers or the recipe | compared word for word with the previous version |
+    | to change k (so that G's layout moves) | compared |
+    """
+    return (manifest.segment == previous.segment + 1 and manifest.previous == previous.digest()
+            and manifest.contributor_base == previous.num_contributors
+            and manifest.verifying_key == previous.verifying_key and manifest.num_columns == previous.num_columns
+            and manifest.recipe_digest == previous.recipe_digest
+            and (manifest.terms.owner, manifest.terms.model_owner, manifest.terms.model_share_bp,
+                 manifest.terms.platform, manifest.terms.platform_share_bp)
+            == (previous.terms.owner, previous.terms.model_owner, previous.terms.model_share_bp,
+                previous.terms.platform, previous.terms.platform_share_bp)
+            and eq(manifest.aggregate_point(), add(previous.aggregate_point(), g1_from_affine(*manifest.segment_aggregate))))
+
+
+def verify_registration(manifest, proof, *, trusted_srs_digest: bytes, previous=None) -> bool:
+    """Whether ``proof`` shows that the manifest's C_ΔG is the aggregate of its committed rows and, for
+    an append (segment ≥ 1), that the manifest follows ``previous`` (required then, and itself verified
+    by the caller: ``verify_versions`` walks a whole chain), for the SRS of ``trusted_srs_digest``
+    (required).  Each argument may be the object or its bytes (bytes, bytearray, memoryview).  False
+    for anything wrong or malformed; it never raises on bad input (only EncodingError is caught:
+    anything else is a bug a test must see)."""
     digest = trusted_digest(trusted_srs_digest)
     if digest is None:
         return False
     try:
-        return verify_registration_impl(decode_as(manifest, Manifest), decode_as(proof, RegistrationProof), digest)
+        manifest = decode_as(manifest, Manifest)
+        if manifest.segment == 0:
+            if previous is not None:
+                return False
+        elif previous is None or not follows(decode_as(previous, Manifest), manifest):
+            return False
+        return verify_registration_impl(manifest, decode_as(proof, RegistrationProof), digest)
     except EncodingError:
         return False
 
 
-__all__ = ["RegistrationProof", "verify_registration"]
+def verify_versions(manifests, proofs, *, trusted_srs_digest: bytes) -> bool:
+    """Whether ``manifests`` (segment 0 first) are a dataset's versions, each proven by ``proofs``."""
+    if not isinstance(manifests, (list, tuple)) or not isinstance(proofs, (list, tuple)):
+        return False
+    if not manifests or len(manifests) != len(proofs):
+        return False
+    previous = None
+    for manifest, proof in zip(manifests, proofs):
+        if not verify_registration(manifest, proof, trusted_srs_digest=trusted_srs_digest, previous=previous):
+            return False
+        previous = manifest
+    return True
+
+
+__all__ = ["RegistrationProof", "follows", "verify_registration", "verify_versions"]

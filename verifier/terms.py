@@ -109,15 +109,18 @@ class Terms:
 
     @classmethod
     def with_payees(cls, owner, payees: list, model_owner=0, model_share_bp: int = 0, platform=0,
-                    platform_share_bp: int = 0) -> Terms:
-        """Terms whose payee root is built from ``payees`` (contributor c's address at [c], in the
-        manifest's contributor order: one per contributor, none 0), at the depth mC = max(1, ⌈log₂ C⌉)."""
-        depth = max(1, (len(payees) - 1).bit_length())
-        zero = [c for c, p in enumerate(payees) if address_int(p) == 0]
+                    platform_share_bp: int = 0, base: int = 0) -> Terms:
+        """Terms whose payee root is built from ``payees`` (contributor base + i's address at [i], in
+        the manifest's contributor order: one per contributor the manifest introduces, none 0), at the
+        depth mC = max(1, ⌈log₂ C⌉) of C = base + len(payees).  ``base`` is an append's first new
+        contributor: its root covers only the contributors it introduces (address 0 elsewhere)."""
+        zero = [base + c for c, p in enumerate(payees) if address_int(p) == 0]
         if zero:
             raise EncodingError(f"payees: contributor {zero[0]} has no address (0): its payouts could never be "
                                 "withdrawn; give every contributor a payee")
-        return cls(address_int(owner), payee_root(payees, depth), address_int(model_owner), model_share_bp,
+        addresses = [0] * base + list(payees)
+        depth = max(1, (len(addresses) - 1).bit_length())
+        return cls(address_int(owner), payee_root(addresses, depth), address_int(model_owner), model_share_bp,
                    address_int(platform), platform_share_bp)
 
     def words(self) -> bytes:

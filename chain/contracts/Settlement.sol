@@ -4,12 +4,27 @@ pragma solidity ^0.8.28;
 /// The verifiers a Settlement relies on, generated for one SRS (attrib.verifier.evm and
 /// attrib.verifier.evm_registration): both must be made from the same verifying key.
 interface IRegistrationVerifier {
+    /// verifyRegistration's twenty words (every member static: ABI-encoded inline), all zero on a refusal.
+    struct Registration {
+        bool ok;
+        bytes32 digest;                // the manifest's digest: this version's
+        uint256 logContributors;       // mC, C and C_G are the dataset's at this version
+        uint256 logColumns;
+        uint256 numContributors;
+        uint256[2] aggregate;
+        uint256[6] terms;              // owner, this segment's payee root, model owner, model bp, platform, platform bp
+        uint256 segment;               // 0: a registration; s >= 1: an append
+        bytes32 previous;              // the version it extends (zero in segment 0)
+        uint256 contributorBase;       // the first contributor it introduces
+        uint256[2] segmentAggregate;   // C_dG, what its proof shows is its own rows' aggregate
+        bytes32 recipeDigest;
+        uint256 numColumns;
+    }
+
     function SRS_DIGEST() external view returns (bytes32);
 
     function verifyRegistration(bytes calldata manifest, bytes calldata proof)
-        external view
-        returns (bool ok, bytes32 digest, uint256 logContributors, uint256 logColumns, uint256 numContributors,
-                 uint256[2] memory aggregate, uint256[6] memory terms);
+        external view returns (Registration memory);
 }
 
 interface IEpochVerifier {
@@ -19,42 +34,79 @@ interface IEpochVerifier {
                          uint256[2] calldata aggregate, bytes calldata claim, bytes calldata proof)
         external view returns (bool);
 
-    function verifyBalance(bytes32 manifestDigest, uint256 numContributors, uint256 epoch,
-                           uint256[] calldata excluded, uint256[2] calldata commitment, uint256 index, uint256 value,
-                           bytes calldata opening)
+    /// `datasetId`: the dataset's id (its segment 0's digest); `numContributors`: its current C; `excluded`:
+    /// the ranges (first, last) of epochs left out, in order and apart.
+    function verifyBalance(bytes32 datasetId, uint256 numContributors, uint256 epoch,
+                           uint256[2][] calldata excluded, uint256[2] calldata commitment, uint256 index,
+                           uint256 value, bytes calldata opening)
         external view returns (bool);
 }
 
 /// Settles proven epochs of registered datasets and lets contributors withdraw (DESIGN §3b,
-/// PROTOCOL-V2 §7 and §11): the attribution protocol's ledger.
+/// PROTOCOL-V2 §7 and §11): the attribution protocol's ledger.  A dataset grows by segments
+/// (attrib.verifier.registration: segment 0 is its registration, each later one an append).
 ///
-/// - register: the manifest with its registration proof, sent by the owner the manifest names
-///   (its digest binds the owner, the payee Merkle root and the fee layers: attrib.verifier.terms).
-///   Stores only what epochs need: the digest, C_G, mC, mk, C, the terms; never the C payees.
-/// - settle: by the owner or a settler it named; the claim's seq is the next one; the epoch proof
-///   is verified against the stored state; msg.value is the epoch's gross fees V, of which the
-///   model owner is owed floor(V * b_model / 10^4), the platform floor(V * b_platform / 10^4), and
-///   the rest, the pool, must equal the claim's proven fees; the dust (pool - paid) goes back to
-///   the settler.  The epoch's payout commitment C_P is added to the running sum R, and
-///   keccak(R_e, C_P) is recorded per epoch: one storage slot.
+/// A dataset is identified by its id: the manifest digest of its segment 0, for ever.  Each version
+/// has its own digest; `datasetOf[version digest]` gives the id (the id maps to itself), and the
+/// dataset's state keeps its current version's digest, mC, C, k and C_G.  Settlers, epochs, balances,
+/// payee changes and every event are keyed by the id, so that nothing is lost when the dataset grows.
+///
+/// - register: segment 0 with its registration proof, sent by the owner the manifest names (its
+///   digest binds the owner, the payee Merkle root and the fee layers: attrib.verifier.terms).
+///   Stores only what epochs need: the digest, C_G, mC, mk, k, C, the recipe digest, the terms and
+///   the payee root of the contributors [0, C); never the C payees.
+/// - append: the next segment with its own proof (of C_dG, its rows' aggregate), sent by the
+///   dataset's owner.  The ledger checks the link the proof does not (verifier.registration.follows):
+///   it names the current version as its previous, it is segment stored + 1, its base is the stored
+///   C, it keeps k, the recipe, the owner and the fee layers, and its C_G = stored C_G + C_dG (ecAdd).
+///   The new digest, C, mC and C_G replace the stored ones; the segment's payee root is recorded for
+///   its new contributors [base, C) beside the earlier roots, which never change.
+/// - settle: by the owner or a settler it named; the claim's seq is the next one and it names the
+///   current version; the epoch proof is verified against the current digest, mC, mk and C_G;
+///   msg.value is the epoch's gross fees V, of which the model owner is owed floor(V * b_model /
+///   10^4), the platform floor(V * b_platform / 10^4), and the rest, the pool, must equal the claim's
+///   proven fees; the dust (pool - paid) goes back to the settler.  The epoch's payout commitment C_P
+///   is added to the running sum R, and keccak(R_e) is recorded per epoch: one storage slot.
 /// - withdraw: anyone may present a payee's cumulative payout V over epochs 1..e (leaving out
-///   epochs whose payouts were never published) with an opening of R_e minus the left-out C_P's at
-///   the payee's index, and the payee's Merkle path; the payee receives V - withdrawn, and
-///   withdrawn becomes V.
+///   ranges of epochs whose payouts were never published) with an opening of W at the payee's index,
+///   and the payee's Merkle path in the root of the segment that introduced the contributor; the
+///   payee receives V - withdrawn, and withdrawn becomes V.  W = R_e - sum over the ranges [a, b] left
+///   out of (R_b - R_{a-1}), each R given in calldata and checked against its recorded hash (R_0 is the
+///   point at infinity): a range of any length costs two hashes and two ecAdds, so withheld sidecars
+///   never make a withdrawal expensive.  The opening is bound to the dataset's id, not to a version:
+///   it stays valid when the dataset grows.  Its n variables are those of the version it was made at;
+///   any n with index < 2^n <= 2^(current mC) is taken: every C_P has coefficients only below the C of
+///   the version it settled under (its degree and I5 claims), versions only grow, so W is a table below
+///   the C of its last included epoch's version, and an opening of it with n variables exists only if
+///   its coefficients fit in 2^n (HyperKZG's folds must end in a 2^m-value tail); then the value at
+///   bits(c) is c's entry.
 ///
 /// | a cheat | stopped by |
 /// |---|---|
 /// | register another's manifest first (front-running) | sender must be the owner bound in the digest |
+/// | register an append as a new dataset (its rows' aggregate alone) | register takes segment 0 only |
+/// | append to someone else's dataset | sender must be the stored owner, and the terms' owner too |
+/// | append to an older version (a fork, or a replay of an append already made) | previous must be the current digest |
+/// | an append that renumbers or skips contributors | its base must be the stored C (and the segment stored + 1) |
+/// | an append that adds to C_G more than its rows' aggregate | C_G must be the stored C_G + C_dG, C_dG proven by the verifier |
+/// | an append that changes k, the recipe, the owner or the fee layers | each compared with the stored value |
+/// | an append's payee root redirecting an earlier contributor | a segment's root names only the contributors [base, C) it introduced |
 /// | settle into someone's dataset (front-running) | only the owner or its settlers settle |
 /// | settle an epoch twice, or out of order | seq must be the stored seq + 1 (and seq is in the proof) |
+/// | settle an epoch proven for an older version | the claim must name the current digest; verified against its C_G |
 /// | a forged split | the epoch proof, verified against the stored digest, mC, mk and C_G |
 /// | fees that do not cover the pool | pool(msg.value) must equal the proven fees exactly |
 /// | a payout commitment with entries past C (locking withdrawals) | the epoch proof's degree and I5 claims |
 /// | withdraw more than earned | the balance opening at bits(c); withdrawn only grows |
-/// | withdraw against a state that never was | keccak(R_e, C_P) must equal the recorded hash of epoch e |
-/// | leave out a commitment that was never settled | each left-out (R_x, C_P) must match epoch x's hash |
-/// | redirect a payee | the Merkle path to the registered root; only the payee changes its address |
+/// | withdraw against a state that never was | keccak(R_e) must equal the recorded hash of epoch e |
+/// | leave out a sum that was never settled (a forged range end) | each range's R_{a-1} and R_b must match their recorded hashes (R_0 = infinity) |
+/// | ranges that overlap, touch, run backwards, are out of order or go past e | first >= previous last + 2, first <= last <= e (here and in the verifier) |
+/// | an opening replayed on another dataset | the verifier absorbs the dataset's id |
+/// | an opening made before an append (older n), replayed after it | nothing to stop: it is still true (same id, same W) |
+/// | an n that cuts bits(c) to another contributor's, or no version had | index < 2^n <= 2^(current mC), in the verifier |
+/// | redirect a payee | the Merkle path to the root of its segment; only the payee changes its address |
 /// | a withheld sidecar locking later epochs | a withdrawal may leave epochs out; they stay claimable later, since withdrawn only rises to the largest cumulative value shown |
+/// | many withheld sidecars making withdrawals expensive | epochs are left out by ranges: two recorded states per range, whatever its length |
 /// | re-entrancy | state is written before every transfer, and a lock |
 /// | a soundness failure in one dataset draining another | each dataset's withdrawals draw on its own proven, unpaid payouts |
 /// | verifiers for two different SRSs | the constructor requires one SRS digest |
@@ -70,34 +122,52 @@ contract Settlement {
         address platform;
         uint16 modelShareBp;
         uint16 platformShareBp;
-        uint8 logContributors;
+        uint8 logContributors;     // mC, C, C_G: the current version's
         uint8 logColumns;
         uint32 numContributors;
         uint64 seq;
-        bytes32 payeeRoot;
+        uint32 numColumns;         // k (kept by every append)
+        uint32 segment;            // the current version's segment (0: as registered)
+        bytes32 current;           // the current version's manifest digest (the id itself until an append)
+        bytes32 recipe;            // the feature recipe's digest (kept by every append)
         uint256[2] aggregate;      // C_G
         uint256[2] running;        // R: the sum of the settled epochs' C_P ((0, 0) = infinity)
         uint256 unpaid;            // proven payouts not yet withdrawn: withdrawals draw on this dataset only
     }
 
+    /// The payee root of one segment: it names the payees of the contributors [base, end) it introduced.
+    struct Segment {
+        bytes32 payeeRoot;
+        uint32 base;
+        uint32 end;                // C after the segment
+        uint8 depth;               // mC after the segment: the tree's depth
+    }
+
     IRegistrationVerifier public immutable registrationVerifier;
     IEpochVerifier public immutable epochVerifier;
 
-    mapping(bytes32 => Dataset) internal datasets;
+    mapping(bytes32 => Dataset) internal datasets;                          // by id
+    /// every registered version's digest -> its dataset's id (the digest of segment 0)
+    mapping(bytes32 => bytes32) public datasetOf;
+    /// id -> segment s -> its payee root, written once
+    mapping(bytes32 => mapping(uint256 => Segment)) public segments;
     mapping(bytes32 => mapping(address => bool)) public isSettler;
-    /// epoch e -> keccak(R_e, C_P of e): one slot per epoch records both the state a withdrawal opens
-    /// and the commitment it may leave out
+    /// epoch e -> keccak(R_e): one slot per epoch records the state a withdrawal opens and the ends of
+    /// the ranges it may leave out
     mapping(bytes32 => mapping(uint256 => bytes32)) public stateHash;
     mapping(bytes32 => mapping(uint256 => uint256)) public withdrawn;       // contributor -> cumulative paid
     mapping(bytes32 => mapping(uint256 => address)) public payeeOverride;   // set by the payee itself
     mapping(address => uint256) public owed;                                // layer shares and dust, pulled
     uint256 private locked = 1;
 
+    // `digest` in the events below is the dataset's id (the digest of its segment 0).
     event Registered(bytes32 indexed digest, address indexed owner, uint256 contributors, bytes32 payeeRoot,
                      address modelOwner, uint256 modelShareBp, address platform, uint256 platformShareBp);
+    event Appended(bytes32 indexed digest, bytes32 indexed version, uint256 indexed segment, bytes32 previous,
+                   uint256 base, uint256 contributors, bytes32 payeeRoot, uint256 payeeDepth);
     event SettlerChanged(bytes32 indexed digest, address indexed settler, bool allowed);
     event Settled(bytes32 indexed digest, uint256 indexed seq, address indexed settler, uint256 inferences,
-                  uint256 paid, uint256[2] payoutCommitment, bytes32 stateHash);
+                  uint256 paid, uint256[2] payoutCommitment, bytes32 stateHash, bytes32 version);
     event FeesRouted(bytes32 indexed digest, uint256 indexed seq, uint256 grossFees, uint256 modelShare,
                      uint256 platformShare, uint256 pool, uint256 dust);
     event Withdrawn(bytes32 indexed digest, uint256 indexed contributor, address indexed payee, uint256 epoch,
@@ -110,6 +180,13 @@ contract Settlement {
     error AlreadyRegistered();
     error UnknownDataset();
     error InvalidRegistration();
+    error WrongSegment(uint256 expected, uint256 got);
+    error StaleVersion(bytes32 current, bytes32 named);
+    error WrongBase(uint256 expected, uint256 got);
+    error ColumnsChanged();
+    error RecipeChanged();
+    error TermsChanged();
+    error WrongAggregate();
     error InvalidEpoch();
     error WrongSequence(uint256 expected, uint256 got);
     error WrongFees(uint256 pool, uint256 provenFees);
@@ -136,32 +213,76 @@ contract Settlement {
         epochVerifier = epoch;
     }
 
-    // ---- registration ---------------------------------------------------------------------
+    // ---- registration and appends -----------------------------------------------------------
 
     function register(bytes calldata manifest, bytes calldata proof) external returns (bytes32 digest) {
-        (bool ok, bytes32 d, uint256 mC, uint256 mK, uint256 c, uint256[2] memory agg, uint256[6] memory terms) =
-            registrationVerifier.verifyRegistration(manifest, proof);
-        if (!ok) revert InvalidRegistration();
+        IRegistrationVerifier.Registration memory v = registrationVerifier.verifyRegistration(manifest, proof);
+        if (!v.ok) revert InvalidRegistration();
+        if (v.segment != 0) revert WrongSegment(0, v.segment);              // an append registered as a dataset
+        uint256[6] memory terms = v.terms;
         if (address(uint160(terms[0])) != msg.sender) revert NotOwner();       // the owner bound in the digest
         // the terms' own rules (attrib.verifier.terms.Terms.validate), kept here too: shares within 100 %,
         // and no share without an address to owe it to
         if (terms[3] + terms[5] > BASIS_POINTS || (terms[3] != 0 && terms[2] == 0) || (terms[5] != 0 && terms[4] == 0)) {
             revert InvalidRegistration();
         }
-        Dataset storage ds = datasets[d];
-        if (ds.owner != address(0)) revert AlreadyRegistered();
+        digest = v.digest;
+        if (datasetOf[digest] != bytes32(0)) revert AlreadyRegistered();
+        datasetOf[digest] = digest;
+        Dataset storage ds = datasets[digest];
         ds.owner = msg.sender;
-        ds.payeeRoot = bytes32(terms[1]);
         ds.modelOwner = address(uint160(terms[2]));
         ds.modelShareBp = uint16(terms[3]);
         ds.platform = address(uint160(terms[4]));
         ds.platformShareBp = uint16(terms[5]);
-        ds.logContributors = uint8(mC);
-        ds.logColumns = uint8(mK);
-        ds.numContributors = uint32(c);
-        ds.aggregate = agg;
-        emit Registered(d, msg.sender, c, ds.payeeRoot, ds.modelOwner, terms[3], ds.platform, terms[5]);
-        return d;
+        ds.logContributors = uint8(v.logContributors);
+        ds.logColumns = uint8(v.logColumns);
+        ds.numContributors = uint32(v.numContributors);
+        ds.numColumns = uint32(v.numColumns);
+        ds.current = digest;
+        ds.recipe = v.recipeDigest;
+        ds.aggregate = v.aggregate;
+        segments[digest][0] = Segment(bytes32(terms[1]), 0, uint32(v.numContributors), uint8(v.logContributors));
+        emit Registered(digest, msg.sender, v.numContributors, bytes32(terms[1]), ds.modelOwner, terms[3], ds.platform,
+                        terms[5]);
+    }
+
+    /// The next segment of a dataset (attrib.prover.Prover.append), sent by its owner: the verifier checks
+    /// the segment's own proof, this function its link to the current version (verifier.registration.follows).
+    function append(bytes calldata manifest, bytes calldata proof) external returns (bytes32 digest) {
+        IRegistrationVerifier.Registration memory v = registrationVerifier.verifyRegistration(manifest, proof);
+        if (!v.ok) revert InvalidRegistration();
+        bytes32 id = datasetOf[v.previous];                                 // zero for segment 0 (previous = 0)
+        if (id == bytes32(0)) revert UnknownDataset();
+        Dataset storage ds = datasets[id];
+        if (msg.sender != ds.owner) revert NotOwner();
+        // the version it extends must be the current one: no fork, no second append on one version
+        if (v.previous != ds.current) revert StaleVersion(ds.current, v.previous);
+        if (v.segment != uint256(ds.segment) + 1) revert WrongSegment(uint256(ds.segment) + 1, v.segment);
+        // its new contributors follow the stored ones: none renumbered, none skipped
+        if (v.contributorBase != ds.numContributors) revert WrongBase(ds.numContributors, v.contributorBase);
+        if (v.numColumns != ds.numColumns) revert ColumnsChanged();           // G's layout (j + 2^mk c) kept
+        if (v.recipeDigest != ds.recipe) revert RecipeChanged();             // features made alike
+        uint256[6] memory terms = v.terms;
+        // the owner and the fee layers are kept; only the payee root is the segment's own
+        if (address(uint160(terms[0])) != ds.owner || address(uint160(terms[2])) != ds.modelOwner
+            || terms[3] != ds.modelShareBp || address(uint160(terms[4])) != ds.platform
+            || terms[5] != ds.platformShareBp) revert TermsChanged();
+        // C_G = C_G(previous) + C_dG: the dataset's aggregate grows by exactly the proven aggregate of these rows
+        uint256[2] memory sum = ecAdd(ds.aggregate, v.segmentAggregate);
+        if (sum[0] != v.aggregate[0] || sum[1] != v.aggregate[1]) revert WrongAggregate();
+        digest = v.digest;
+        if (datasetOf[digest] != bytes32(0)) revert AlreadyRegistered();
+        datasetOf[digest] = id;
+        ds.current = digest;
+        ds.segment = uint32(v.segment);
+        ds.numContributors = uint32(v.numContributors);
+        ds.logContributors = uint8(v.logContributors);
+        ds.aggregate = v.aggregate;
+        segments[id][v.segment] = Segment(bytes32(terms[1]), uint32(v.contributorBase), uint32(v.numContributors),
+                                          uint8(v.logContributors));
+        emit Appended(id, digest, v.segment, v.previous, v.contributorBase, v.numContributors, bytes32(terms[1]),
+                      v.logContributors);
     }
 
     function setSettler(bytes32 digest, address settler, bool allowed) external {
@@ -181,6 +302,7 @@ contract Settlement {
         pool = gross - model - platform;
     }
 
+    /// Settle the next epoch of dataset `digest` (its id): the claim must name the current version.
     function settle(bytes32 digest, bytes calldata claim, bytes calldata proof) external payable nonReentrant {
         Dataset storage ds = datasets[digest];
         if (ds.owner == address(0)) revert UnknownDataset();
@@ -188,8 +310,10 @@ contract Settlement {
         if (claim.length != CLAIM_BYTES) revert InvalidEpoch();
         uint256 seq = uint256(bytes32(claim[64:96]));
         if (seq != uint256(ds.seq) + 1) revert WrongSequence(uint256(ds.seq) + 1, seq);
-        if (bytes32(claim[32:64]) != digest) revert InvalidEpoch();
-        if (!epochVerifier.verifyEpoch(digest, ds.logContributors, ds.logColumns, ds.aggregate, claim, proof)) {
+        bytes32 current = ds.current;
+        // an epoch proven for an older version (its C_G lacks the appended rows), or for another dataset
+        if (bytes32(claim[32:64]) != current) revert StaleVersion(current, bytes32(claim[32:64]));
+        if (!epochVerifier.verifyEpoch(current, ds.logContributors, ds.logColumns, ds.aggregate, claim, proof)) {
             revert InvalidEpoch();
         }
         _record(digest, ds, claim, seq);
@@ -204,9 +328,9 @@ contract Settlement {
         ds.running = r;
         ds.seq = uint64(seq);
         ds.unpaid += paid;
-        bytes32 h = keccak256(abi.encodePacked(r[0], r[1], cp[0], cp[1]));
+        bytes32 h = keccak256(abi.encodePacked(r[0], r[1]));
         stateHash[digest][seq] = h;
-        emit Settled(digest, seq, msg.sender, uint256(bytes32(claim[96:128])), paid, cp, h);
+        emit Settled(digest, seq, msg.sender, uint256(bytes32(claim[96:128])), paid, cp, h, ds.current);
     }
 
     /// The fee layers: msg.value is the gross; the pool must be the proven fees; the dust is refunded.
@@ -222,8 +346,9 @@ contract Settlement {
 
     // ---- withdrawals ----------------------------------------------------------------------
 
-    /// The payee of contributor `index`: its own override, else the leaf its Merkle path proves.
-    function payeeOf(bytes32 digest, uint256 index, address claimed, bytes32[] calldata path)
+    /// The payee of contributor `index`: its own override, else the leaf its Merkle path proves in the
+    /// payee root of `segment`, the segment that introduced the contributor.
+    function payeeOf(bytes32 digest, uint256 index, uint256 segment, address claimed, bytes32[] calldata path)
         public view returns (address)
     {
         Dataset storage ds = datasets[digest];
@@ -231,43 +356,56 @@ contract Settlement {
         if (index >= ds.numContributors) revert BadPayee();
         address o = payeeOverride[digest][index];
         if (o != address(0)) return o;
-        if (path.length != ds.logContributors || claimed == address(0)) revert BadPayee();
+        if (segment > ds.segment) revert BadPayee();
+        Segment storage s = segments[digest][segment];
+        // a segment's root names only the contributors it introduced: an appender's root cannot redirect
+        // the payouts of an earlier contributor (its leaf there is the appender's to choose)
+        if (index < s.base || index >= s.end) revert BadPayee();
+        if (path.length != s.depth || claimed == address(0)) revert BadPayee();
         bytes32 node = keccak256(abi.encode(PAYEE_LEAF_TAG, index, uint256(uint160(claimed))));
         for (uint256 d = 0; d < path.length; d++) {
             node = (index >> d) & 1 == 0 ? keccak256(abi.encodePacked(node, path[d]))
                                          : keccak256(abi.encodePacked(path[d], node));
         }
-        if (node != ds.payeeRoot) revert BadPayee();
+        if (node != s.payeeRoot) revert BadPayee();
         return claimed;
     }
 
     struct Withdrawal {
         uint256 index;          // contributor c
         uint256 epoch;          // the settled epoch e whose running sum is opened
-        uint256[] excluded;     // epochs left out (strictly increasing, in [1, e])
-        uint256[4][] excludedStates;  // for each: its (R_x, C_P of x), as recorded
-        uint256[4] state;       // (R_e, C_P of e), as recorded
-        uint256 cumulative;     // V: c's payout summed over 1..e minus the excluded epochs
+        uint256[2][] excluded;  // ranges (first, last) of epochs left out: in order, apart, within [1, e]
+        uint256[4][] excludedStates;  // for each range: (R_{first-1}, R_last), as recorded (R_0 = (0, 0))
+        uint256[2] state;       // R_e, as recorded
+        uint256 cumulative;     // V: c's payout summed over 1..e minus the excluded ranges
         address payee;          // the payee the Merkle path proves (ignored when the payee changed it)
+        uint256 segment;        // the segment that introduced contributor c: its payee root holds the leaf
         bytes32[] path;
         bytes opening;          // attrib.verifier.payouts.BalanceOpening
     }
 
     function withdraw(bytes32 digest, Withdrawal calldata w) external nonReentrant returns (uint256 amount) {
         Dataset storage ds = datasets[digest];
-        address payee = payeeOf(digest, w.index, w.payee, w.path);
+        address payee = payeeOf(digest, w.index, w.segment, w.payee, w.path);
         if (w.epoch == 0 || w.epoch > ds.seq) revert UnknownState();
-        if (keccak256(abi.encodePacked(w.state)) != stateHash[digest][w.epoch]) revert UnknownState();
-        uint256[2] memory commitment = [w.state[0], w.state[1]];
+        uint256[2] memory commitment = w.state;
+        _checkState(digest, w.epoch, commitment);
         if (w.excludedStates.length != w.excluded.length) revert BadExclusions();
-        uint256 previous = 0;
+        uint256 floor = 1;                      // the least first epoch the next range may have
         for (uint256 i = 0; i < w.excluded.length; i++) {
-            uint256 x = w.excluded[i];
-            if (x <= previous || x > w.epoch) revert BadExclusions();
-            previous = x;
-            if (keccak256(abi.encodePacked(w.excludedStates[i])) != stateHash[digest][x]) revert UnknownState();
-            commitment = ecAdd(commitment, negate([w.excludedStates[i][2], w.excludedStates[i][3]]));
+            uint256 first = w.excluded[i][0];
+            uint256 last = w.excluded[i][1];
+            if (first < floor || first > last || last > w.epoch) revert BadExclusions();
+            floor = last + 2;                   // ranges that touch are one range
+            uint256[2] memory start = [w.excludedStates[i][0], w.excludedStates[i][1]];
+            uint256[2] memory end = [w.excludedStates[i][2], w.excludedStates[i][3]];
+            _checkState(digest, first - 1, start);
+            _checkState(digest, last, end);
+            // W -= R_last - R_{first-1}: the range's C_P's, whatever its length
+            commitment = ecAdd(ecAdd(commitment, start), negate(end));
         }
+        // the opening is bound to the dataset's id (no append changes it) and taken for any n variables with
+        // index < 2^n <= 2^(current mC) (every C_P has coefficients only below the C it settled under)
         if (!epochVerifier.verifyBalance(digest, ds.numContributors, w.epoch, w.excluded, commitment, w.index,
                                          w.cumulative, w.opening)) {
             revert InvalidBalance();
@@ -281,9 +419,16 @@ contract Settlement {
         _pay(payee, amount);
     }
 
+    /// R as recorded for epoch e (e <= seq): keccak(R) is its state hash; R_0 is the point at infinity.
+    function _checkState(bytes32 digest, uint256 e, uint256[2] memory r) internal view {
+        if (e == 0 ? (r[0] != 0 || r[1] != 0) : keccak256(abi.encodePacked(r[0], r[1])) != stateHash[digest][e]) {
+            revert UnknownState();
+        }
+    }
+
     /// The payee itself moves its payouts to another address (its transaction is its signature).
-    function changePayee(bytes32 digest, uint256 index, bytes32[] calldata path, address to) external {
-        address current = payeeOf(digest, index, msg.sender, path);
+    function changePayee(bytes32 digest, uint256 index, uint256 segment, bytes32[] calldata path, address to) external {
+        address current = payeeOf(digest, index, segment, msg.sender, path);
         if (current != msg.sender || to == address(0)) revert BadPayee();
         payeeOverride[digest][index] = to;
         emit PayeeChanged(digest, index, current, to);
@@ -309,6 +454,7 @@ contract Settlement {
 
     // ---- views ----------------------------------------------------------------------------
 
+    /// A dataset's state, by its id (`datasetOf` maps any version's digest to it).
     function dataset(bytes32 digest) external view returns (Dataset memory) {
         return datasets[digest];
     }

@@ -348,11 +348,21 @@ static void msm_window_block(g1_jac_t *out, const g1_affine_t *points, const int
     *out = acc;
 }
 
+/* The blocks of points each window is split into, so that W windows keep
+ * every thread busy to the end (each block costs its own bucket reduction,
+ * so one thread takes whole windows when there are enough of them). */
+static int64_t msm_blocks(int64_t n, int W, int threads) {
+    int64_t blocks = threads == 1 || W >= 2 * threads ? 1 : (2 * threads + W - 1) / W;
+    return blocks > n ? (n > 0 ? n : 1) : blocks;
+}
+
 /* Window size minimising the estimated cost: per window, a cost per point
- * (sorting, gathering, about one affine addition) and one per bucket (the
- * reduction, two Jacobian additions).  The portable code spends about 7 and
- * 27 field multiplications on these; with IFMA the additions are vectorised
- * in both, and measurements put the ratio near 1 : 2. */
+ * (sorting, gathering, about one affine addition) and, per window and block,
+ * one per bucket (the reduction, two Jacobian additions).  The portable code
+ * spends about 7 and 27 field multiplications on these; with IFMA the
+ * additions are vectorised in both, and measurements put the ratio near 1 : 2.
+ * The blocks matter for few windows (small scalars): one 16-bit window split
+ * into four blocks reduces 2^15 buckets four times. */
 static int msm_choose_window(int64_t n, int bits) {
 #if ATTRIB_HAVE_IFMA
     const int ifma = attrib_use_ifma();
@@ -360,11 +370,13 @@ static int msm_choose_window(int64_t n, int bits) {
     const int ifma = 0;
 #endif
     const double per_point = ifma ? 1.0 : 7.0, per_bucket = ifma ? 2.0 : 27.0;
+    const int threads = n >= ATTRIB_PAR_MIN ? attrib_max_threads() : 1;
     int best = 1;
     double best_cost = 0;
     for (int c = 2; c <= MSM_MAX_WINDOW; c++) {
         int W = (bits + 1 + c - 1) / c;          /* +1: room for the signed carry */
-        double cost = (double)W * (per_point * (double)n + per_bucket * (double)((int64_t)1 << (c - 1)));
+        double tasks = (double)W * (double)msm_blocks(n, W, threads);
+        double cost = (double)W * per_point * (double)n + tasks * per_bucket * (double)((int64_t)1 << (c - 1));
         if (best == 1 || cost < best_cost) { best = c; best_cost = cost; }
     }
     return best;
@@ -374,10 +386,7 @@ static int msm_choose_window(int64_t n, int bits) {
  * success, -1 when memory ran out. */
 static int msm_run(g1_affine_t *out, const g1_affine_t *points, const int32_t *digits, int64_t n, int c, int W) {
     int threads = n >= ATTRIB_PAR_MIN ? attrib_max_threads() : 1;
-    /* Enough tasks to keep every thread busy to the end (each block costs
-     * its own bucket reduction, so one thread takes whole windows). */
-    int64_t blocks = threads == 1 || W >= 2 * threads ? 1 : (2 * threads + W - 1) / W;
-    if (blocks > n) blocks = n > 0 ? n : 1;
+    const int64_t blocks = msm_blocks(n, W, threads);
     const int64_t ntasks = (int64_t)W * blocks, cap = (n + blocks - 1) / blocks;
     g1_jac_t *partial = malloc(ntasks * sizeof *partial);
     msm_scratch_t *scratch = calloc(threads, sizeof *scratch);

@@ -54,26 +54,32 @@ class RegisterDatasetRequest(_message.Message):
     def __init__(self, header: _Optional[_Union[DatasetHeader, _Mapping]] = ..., rows: _Optional[_Union[RowChunk, _Mapping]] = ...) -> None: ...
 
 class DatasetHeader(_message.Message):
-    __slots__ = ("dataset_id", "num_rows", "num_columns", "has_scales")
+    __slots__ = ("dataset_id", "num_rows", "num_columns", "has_scales", "recipe", "has_example_digests")
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     NUM_ROWS_FIELD_NUMBER: _ClassVar[int]
     NUM_COLUMNS_FIELD_NUMBER: _ClassVar[int]
     HAS_SCALES_FIELD_NUMBER: _ClassVar[int]
+    RECIPE_FIELD_NUMBER: _ClassVar[int]
+    HAS_EXAMPLE_DIGESTS_FIELD_NUMBER: _ClassVar[int]
     dataset_id: str
     num_rows: int
     num_columns: int
     has_scales: bool
-    def __init__(self, dataset_id: _Optional[str] = ..., num_rows: _Optional[int] = ..., num_columns: _Optional[int] = ..., has_scales: _Optional[bool] = ...) -> None: ...
+    recipe: bytes
+    has_example_digests: bool
+    def __init__(self, dataset_id: _Optional[str] = ..., num_rows: _Optional[int] = ..., num_columns: _Optional[int] = ..., has_scales: _Optional[bool] = ..., recipe: _Optional[bytes] = ..., has_example_digests: _Optional[bool] = ...) -> None: ...
 
 class RowChunk(_message.Message):
-    __slots__ = ("features", "contributors", "scales")
+    __slots__ = ("features", "contributors", "scales", "example_digests")
     FEATURES_FIELD_NUMBER: _ClassVar[int]
     CONTRIBUTORS_FIELD_NUMBER: _ClassVar[int]
     SCALES_FIELD_NUMBER: _ClassVar[int]
+    EXAMPLE_DIGESTS_FIELD_NUMBER: _ClassVar[int]
     features: bytes
     contributors: _containers.RepeatedScalarFieldContainer[str]
     scales: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, features: _Optional[bytes] = ..., contributors: _Optional[_Iterable[str]] = ..., scales: _Optional[_Iterable[int]] = ...) -> None: ...
+    example_digests: bytes
+    def __init__(self, features: _Optional[bytes] = ..., contributors: _Optional[_Iterable[str]] = ..., scales: _Optional[_Iterable[int]] = ..., example_digests: _Optional[bytes] = ...) -> None: ...
 
 class Dataset(_message.Message):
     __slots__ = ("dataset_id", "manifest", "manifest_digest", "num_rows", "num_columns", "num_contributors", "insecure_srs", "created_at")
@@ -280,12 +286,14 @@ class OpenRowsResponse(_message.Message):
     def __init__(self, values: _Optional[_Iterable[_Union[OpenedRow, _Mapping]]] = ..., opening: _Optional[bytes] = ...) -> None: ...
 
 class OpenedRow(_message.Message):
-    __slots__ = ("features", "scale")
+    __slots__ = ("features", "scale", "example_digest")
     FEATURES_FIELD_NUMBER: _ClassVar[int]
     SCALE_FIELD_NUMBER: _ClassVar[int]
+    EXAMPLE_DIGEST_FIELD_NUMBER: _ClassVar[int]
     features: _containers.RepeatedScalarFieldContainer[int]
     scale: int
-    def __init__(self, features: _Optional[_Iterable[int]] = ..., scale: _Optional[int] = ...) -> None: ...
+    example_digest: bytes
+    def __init__(self, features: _Optional[_Iterable[int]] = ..., scale: _Optional[int] = ..., example_digest: _Optional[bytes] = ...) -> None: ...
 
 class GetServerInfoRequest(_message.Message):
     __slots__ = ()

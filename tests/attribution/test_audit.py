@@ -1,6 +1,7 @@
 """Audits (attrib.verifier.audit) on the demo's real pipeline: TracIn features of scikit-learn's digits,
 registered with 1 % of the rows falsified; audits from public seeds catch it at the stated rate,
-and name exactly the falsified rows they sampled."""
+and name exactly the falsified rows they sampled.  A swapped example is caught by its digest, and a
+contributor's audit of its own rows checks every one of them."""
 
 from math import comb, sqrt
 
@@ -8,17 +9,20 @@ import numpy as np
 import pytest
 
 from attrib.prover import SRS, Dataset, Prover
-from attrib.verifier.audit import audit, detection_probability, sample_rows
+from attrib.prover.dataset import limbs_to_int
+from attrib.verifier.audit import audit, audit_contributor, contributor_rows, detection_probability, sample_rows
+from attrib.verifier.recipe import example_digest
 
 
 @pytest.fixture(scope="module")
 def falsified(tmp_path_factory):
     pytest.importorskip("sklearn")
-    from attrib.demo.tracin import assign_contributors, tracin_features
+    from attrib.demo.tracin import assign_contributors, recipe_of, tracin_features
 
     data = tracin_features(num_queries=20, seed=0)
     contributors = assign_contributors(len(data.train_labels), 20, seed=0)
-    honest = Dataset.from_float(data.train_features, contributors)   # what the auditor recomputes
+    honest = Dataset.from_float(data.train_features, contributors, recipe=recipe_of(data),
+                                examples=data.train_examples)        # what the auditor recomputes
     n = honest.num_rows
     rng = np.random.default_rng(7)
     bad_rows = sorted(int(r) for r in rng.choice(n, n // 100, replace=False))     # 1 % of the rows
@@ -27,7 +31,8 @@ def falsified(tmp_path_factory):
     # the registered dataset: rows already grouped, so Dataset keeps their order
     grouped = [honest.contributors[c] for c in np.repeat(np.arange(len(honest.contributors)),
                                                              np.diff(honest.offsets))]
-    registered = Dataset(features, grouped, honest.scales)
+    digests = [limbs_to_int(x) for x in honest.example_digests]
+    registered = Dataset(features, grouped, honest.scales, recipe=honest.recipe, example_digests=digests)
     assert registered.offsets == honest.offsets
     srs = SRS.dev(12, seed=5, cache_dir=tmp_path_factory.mktemp("srs"))
     reg = Prover(srs).register(registered)
@@ -51,7 +56,8 @@ def test_a_falsified_percent_is_caught_at_the_stated_rate(falsified):
     n, m, s, audits = reg.manifest.num_rows, len(bad_rows), 150, 24
 
     def recompute(rows):
-        return [[int(v) for v in honest.features[r]] + [int(honest.scales[r])] for r in rows]
+        return [[int(v) for v in honest.features[r]] + [int(honest.scales[r]), limbs_to_int(honest.example_digests[r])]
+                for r in rows]
 
     caught = 0
     for i in range(audits):
@@ -72,3 +78,37 @@ def test_a_falsified_percent_is_caught_at_the_stated_rate(falsified):
     junk = audit(reg.manifest, b"seed", 5, lambda rows: (None, prover.open_rows(reg, rows)[1]), recompute,
                  trusted_srs_digest=srs.digest())
     assert not junk.passed and not junk.opening_verified and len(junk.mismatches) == 5
+
+
+def test_a_swapped_example_and_a_contributors_own_rows(falsified):
+    """A registrant that keeps the features but registers another example's digest is caught on that
+    row; a contributor's audit opens all of its rows (in one opening here) and finds its falsified ones."""
+    srs, reg, honest, bad_rows = falsified
+    prover = Prover(srs)
+
+    def recompute(rows):
+        return [[int(v) for v in honest.features[r]] + [int(honest.scales[r]), limbs_to_int(honest.example_digests[r])]
+                for r in rows]
+
+    def swapped(rows):                       # the registrant answers row 0 with another example's digest
+        values, opening = prover.open_rows(reg, rows)
+        return [v[:-1] + [example_digest(b"a different image")] if r == 0 else v for r, v in zip(rows, values)], opening
+
+    report = audit(reg.manifest, b"seed", 40, swapped, recompute, trusted_srs_digest=srs.digest())
+    if 0 in report.rows:
+        assert not report.opening_verified
+    sample = [0, 5, 9]
+    values, opening = swapped(sample)
+    from attrib.verifier import verify_rows
+    assert not verify_rows(reg.manifest, sample, values, opening, trusted_srs_digest=srs.digest())
+
+    owner_of_bad = reg.manifest.owner_of(bad_rows[0])
+    name = reg.manifest.contributors[owner_of_bad]
+    rows = contributor_rows(reg.manifest, name)
+    assert rows == list(range(reg.manifest.offsets[owner_of_bad], reg.manifest.offsets[owner_of_bad + 1]))
+    own = audit_contributor(reg.manifest, name, lambda rows: prover.open_rows(reg, rows), recompute,
+                            trusted_srs_digest=srs.digest())
+    assert own.opening_verified and own.rows == rows
+    assert own.mismatches == [r for r in bad_rows if r in rows] and not own.passed
+    with pytest.raises(ValueError, match="not one of this manifest's contributors"):
+        contributor_rows(reg.manifest, "nobody")

@@ -8,6 +8,7 @@ import pytest
 
 from attrib.prover import SRS, Dataset, Prover
 from attrib.verifier import RowOpening, verify_rows
+from attrib.verifier.recipe import example_digest
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def registered(tmp_path_factory):
     rng = np.random.default_rng(41)
     rows = 600                                             # n0 = 10, with 424 padding rows
     ds = Dataset(rng.integers(-2**15 + 1, 2**15, size=(rows, 5)), [f"c{i % 7}" for i in range(rows)],
-                 rng.integers(0, 2**24, rows))
+                 rng.integers(0, 2**24, rows), examples=[f"example {i}".encode() for i in range(rows)])
     return srs, Prover(srs).register(ds)
 
 
@@ -28,7 +29,10 @@ def check(srs, manifest, rows, values, opening) -> bool:
 def test_honest_openings_verify(registered, rows):
     srs, reg = registered
     values, opening = Prover(srs).open_rows(reg, rows)
-    assert values == [[int(v) for v in reg.features[r]] + [int(reg.scales[r])] for r in rows]
+    digests = reg.example_digests
+    assert values == [[int(v) for v in reg.features[r]] + [int(reg.scales[r]), digests[r]] for r in rows]
+    grouped = [i for c in range(7) for i in range(c, 600, 7)]           # input row of each grouped row
+    assert [v[-1] for v in values] == [example_digest(f"example {grouped[r]}".encode()) for r in rows]
     assert check(srs, reg.manifest, rows, values, opening)
     assert check(srs, reg.manifest.to_bytes(), np.array(rows), np.array(values), memoryview(opening.to_bytes()))
     assert RowOpening.from_bytes(opening.to_bytes()) == opening
@@ -48,6 +52,10 @@ def test_wrong_claims_are_refused(registered):
         "a feature + 1": (rows, changed(1, 2, 1)),
         "a feature − 1 in the last column": (rows, changed(2, 4, -1)),
         "a scale + 1": (rows, changed(0, 5, 1)),
+        "an example digest + 1": (rows, changed(1, 6, 1)),
+        "another example's digest": (rows, [v[:6] + [example_digest(b"another example")] for v in values]),
+        "a digest of 2^253": (rows, [v[:6] + [2**253] for v in values]),
+        "a missing digest": (rows, [v[:6] for v in values]),
         "two rows' values swapped": (rows, [values[1], values[0], values[2]]),
         "another row's index": ([18, 3, 511], values),
         "the rows in another order": ([3, 17, 511], values),
@@ -55,8 +63,8 @@ def test_wrong_claims_are_refused(registered):
         "a row twice": ([17, 17, 511], values),
         "one row fewer": (rows[:2], values[:2]),
         "a feature of 2^15": (rows, [[2**15] + v[1:] for v in values]),
-        "a negative scale": (rows, [v[:5] + [-1] for v in values]),
-        "a missing scale": (rows, [v[:5] for v in values]),
+        "a negative scale": (rows, [v[:5] + [-1] + v[6:] for v in values]),
+        "a missing scale": (rows, [v[:5] + v[6:] for v in values]),
         "a bool index": ([True, 3, 511], values),
     }
     accepted = [name for name, (r, v) in refused.items() if check(srs, reg.manifest, r, v, opening)]

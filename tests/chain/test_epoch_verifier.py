@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from node_tools import require_node_tools
 from py_ecc import optimized_bn128 as bn
+from tampering import balance_opening
 from tampering import epoch_claim_variants as claim_variants
 from tampering import epoch_proof_variants as proof_variants
 
@@ -554,39 +555,63 @@ def test_gas(verifier, epochs, large, capsys):
 # ---- balances (withdrawal openings of a sum of epochs' payout commitments) ----------------------
 
 def test_balances_agree_with_python(srs, verifier):
-    """verifyBalance against verify_balance: honest balances (with and without epochs left out)
-    accepted, and every wrong variant and a seeded fuzz of the opening refused, with equal verdicts."""
+    """verifyBalance against verify_balance: honest balances (with and without ranges of epochs left out, and
+    openings of fewer variables, as made at a version before an append) accepted, and every wrong variant (a
+    forged range among them: overlapping, touching, out of order, past e; another dataset's id; an n past the
+    current mC or too small for the index) and a seeded fuzz of the opening refused, with equal verdicts."""
     from attrib.prover import Prover
     from attrib.verifier import verify_balance
     from attrib.verifier.evm import balance_calldata
+    from attrib.verifier.payouts import excluded_ranges
 
     reg = register(srs, 48, 4, 6, seed=4)
     rng = np.random.default_rng(4)
     epochs = {s: prove(srs, reg, rng.integers(-(2**15) + 1, 2**15, size=(3, 4)), [10**9 + s] * 3, seq=s)
-              for s in (1, 2, 3)}
+              for s in (1, 2, 3, 4)}
     payouts = {e: ep.payouts for e, ep in epochs.items()}
+    ident = reg.manifest.digest()
     verdicts = []
 
-    def both(epoch, excluded, commitment, index, value, opening) -> bool:
-        expected = verify_balance(reg.manifest, epoch, excluded, commitment, index, value, opening,
-                                  trusted_srs_digest=srs.digest())
-        data = balance_calldata(reg.manifest, epoch, excluded, commitment, index, value, opening)
+    def both(epoch, ranges, commitment, index, value, opening, dataset_id=ident) -> bool:
+        expected = verify_balance(reg.manifest, epoch, ranges, commitment, index, value, opening,
+                                  trusted_srs_digest=srs.digest(), dataset_id=dataset_id)
+        data = balance_calldata(reg.manifest, epoch, ranges, commitment, index, value, opening, dataset_id=dataset_id)
         assert (verifier.call(data).output == TRUE) == expected
         verdicts.append(expected)
         return expected
 
-    for index, excluded in ((0, []), (5, []), (3, [2]), (1, [1, 3])):
-        value, commitment, opening = Prover(srs).open_balance(reg.manifest, 3, payouts, index, excluded)
-        assert both(3, excluded, commitment, index, value, opening)
-        wrong = [(3, excluded, commitment, index, value + 1, opening),
-                 (3, excluded, commitment, index ^ 1, value, opening),
-                 (2, excluded, commitment, index, value, opening),
-                 (3, excluded + [3] if 3 not in excluded else [], commitment, index, value, opening),
-                 (3, excluded, bn.add(commitment, bn.G1), index, value, opening),
-                 (3, excluded, commitment, 6, value, opening),
-                 (3, excluded, commitment, index, value + R, opening)]
+    honest = ((0, []), (5, []), (3, [2]), (1, [1, 3]), (2, [2, 3]), (4, [1, 2, 4]))
+    for index, excluded in honest:
+        ranges = excluded_ranges(excluded)
+        value, commitment, opening = Prover(srs).open_balance(reg.manifest, 4, payouts, index, excluded)
+        assert both(4, ranges, commitment, index, value, opening)
+        wrong = [(4, ranges, commitment, index, value + 1, opening),
+                 (4, ranges, commitment, index ^ 1, value, opening),
+                 (3, ranges, commitment, index, value, opening),
+                 (4, ranges[:-1] if ranges else [(4, 4)], commitment, index, value, opening),  # other ranges
+                 (4, ranges, bn.add(commitment, bn.G1), index, value, opening),
+                 (4, ranges, commitment, 6, value, opening),
+                 (4, ranges, commitment, index, value + R, opening),
+                 (4, [(3, 5)], commitment, index, value, opening),                       # a range past e
+                 (4, [(2, 1)], commitment, index, value, opening),                       # backwards
+                 (4, [(0, 1)], commitment, index, value, opening),                       # from epoch 0
+                 (4, [(1, 2), (2, 3)], commitment, index, value, opening),               # overlapping
+                 (4, [(3, 3), (1, 1)], commitment, index, value, opening),               # out of order
+                 (4, [(1, 1), (2, 2)], commitment, index, value, opening)]               # touching (one run split)
         assert not any(both(*w) for w in wrong)
-    value, commitment, opening = Prover(srs).open_balance(reg.manifest, 3, payouts, 4)
+        assert not both(4, ranges, commitment, index, value, opening, dataset_id=bytes(32))   # another dataset's
+    # openings of fewer variables (a version of C <= 2^n, before an append) over a table that fits them
+    totals = [sum(payouts[e][c] for e in (1, 2, 3, 4)) for c in range(6)]
+    for n in (1, 2, 3):
+        index = min((1 << n) - 1, 5)
+        commitment, value, opening = balance_opening(srs, ident, 4, [], totals[:1 << n], n, index)
+        assert both(4, [], commitment, index, value, opening)
+    # an n past the current mC (3), and an n too small for the index (bits(5) cut to 2 bits: contributor 1's point)
+    commitment, value, opening = balance_opening(srs, ident, 4, [], totals, 4, 1)
+    assert not both(4, [], commitment, 1, value, opening)
+    commitment, value, opening = balance_opening(srs, ident, 4, [], totals[:4], 2, 1, absorbed_index=5)
+    assert not both(4, [], commitment, 5, value, opening)
+    value, commitment, opening = Prover(srs).open_balance(reg.manifest, 4, payouts, 4)
     data = opening.to_bytes()
     fuzz = random.Random(11)
     for _ in range(60):
@@ -599,5 +624,5 @@ def test_balances_agree_with_python(srs, verifier):
             mutated = mutated[:fuzz.randrange(len(mutated))]
         else:
             mutated += bytes(32 * fuzz.randrange(1, 3))
-        assert not both(3, [], commitment, 4, value, bytes(mutated))
-    assert len(verdicts) == 4 * 8 + 60 and sum(verdicts) == 4
+        assert not both(4, [], commitment, 4, value, bytes(mutated))
+    assert len(verdicts) == 6 * 15 + 3 + 2 + 60 and sum(verdicts) == 6 + 3

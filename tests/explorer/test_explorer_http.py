@@ -227,9 +227,14 @@ def test_demo_publish(srs, tmp_path):
     from attrib.prover.attribution import Prover
     from attrib.prover.dataset import Dataset
 
+    from attrib.verifier.recipe import Recipe
+
     rng = np.random.default_rng(5)
     prover = Prover(srs)
-    reg = prover.register(Dataset(rng.integers(-1000, 1000, (32, 4)), [f"c{i % 4}" for i in range(32)]))
+    recipe = Recipe(models=(bytes(32),), projection_library="tests", projection_method="none", projection_dimension=4,
+                    quantization_bits=16, example_encoding="row index")
+    reg = prover.register(Dataset(rng.integers(-1000, 1000, (32, 4)), [f"c{i % 4}" for i in range(32)],
+                                  recipe=recipe, examples=[str(i).encode() for i in range(32)]))
     queries, fees = rng.integers(-1000, 1000, (8, 4)), [1000] * 8
     epoch = prover.prove(reg, queries, fees)
     dataset_id = publish(tmp_path / "data", prover, reg, epoch, queries, fees, extra_epochs=1, say=lambda *a: None)
@@ -239,5 +244,13 @@ def test_demo_publish(srs, tmp_path):
         data = get_json(c, f"/datasets/{reg.manifest.digest().hex()}")
     assert data["dataset_id"] == dataset_id == "digits" and data["registration_proof"]["status"] == "verified"
     assert [e["ledger_epoch"] for e in data["epochs"]] == [1, 2]
+    assert data["recipe"]["matches"] and data["recipe"]["digest"] == recipe.digest().hex()
+    with TestClient(create_app(ex)) as c:
+        page = c.get(f"/datasets/{reg.manifest.digest().hex()}").text
+    assert 'id="recipe"' in page and "tests, none, dimension 4" in page and "pinned by the manifest" in page
+    (tmp_path / "data" / "datasets" / dataset_id / "recipe.json").write_text(Recipe(projection_seed=1).to_json())
+    with TestClient(create_app(ex)) as c:
+        data = get_json(c, f"/datasets/{reg.manifest.digest().hex()}")
+    assert data["recipe"]["matches"] is False
     assert {e["proof"]["status"] for e in data["epochs"]} == {"verified"}
     assert int(data["epochs"][0]["total_paid"]) == epoch.claim.total_paid

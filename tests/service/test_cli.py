@@ -146,7 +146,7 @@ def test_serve_defaults_are_the_configs():
             continue
         assert value == expected, name
         compared += 1
-    assert compared == 19          # every option that has a ServiceConfig field
+    assert compared == 20          # every option that has a ServiceConfig field
 
 
 def test_serve_reads_the_token_from_a_file(start_server, tmp_path, monkeypatch):
@@ -205,11 +205,13 @@ def test_payout_proof_for_a_withdrawal(remote, tmp_path, make_rows, make_epoch, 
     assert code == 0 and "less [2]" in err
     record = json.loads((tmp_path / "w.json").read_text())
     payouts = json.loads((tmp_path / "p1" / "payouts.json").read_text())
-    assert (record["index"], record["epoch"], record["excluded"], int(record["cumulative"])) == \
-        (1, 2, [2], int(payouts[1]))
+    assert (record["index"], record["epoch"], record["excluded"], record["ranges"], int(record["cumulative"])) == \
+        (1, 2, [2], [[2, 2]], int(payouts[1]))
+    assert record["dataset_id"] == Manifest.from_bytes(manifest).digest().hex()
     commitment = g1_from_affine(*(int(v, 16) for v in record["commitment"]))
-    assert verify_balance(manifest, 2, [2], commitment, 1, int(record["cumulative"]),
-                          bytes.fromhex(record["opening"]), trusted_srs_digest=srs.digest())
+    assert verify_balance(manifest, 2, record["ranges"], commitment, 1, int(record["cumulative"]),
+                          bytes.fromhex(record["opening"]), trusted_srs_digest=srs.digest(),
+                          dataset_id=bytes.fromhex(record["dataset_id"]))
     code, _, err = remote("payout-proof", "cli-bal", jobs[1], "--contributor", name)
     assert code != 0 and "proved epoch 2, not 1" in err
     code, _, err = remote("payout-proof", "cli-bal", jobs[0], "--contributor", "nobody")
@@ -224,7 +226,8 @@ def test_open_rows_for_an_audit(remote, tmp_path, make_rows, srs):
     assert remote("register", "cli-rows", tmp_path / "data.npz", "--out", tmp_path / "m.bin")[0] == 0
     code, out, err = remote("open-rows", "cli-rows", "2", "63", "--out", tmp_path / "rows.bin")
     assert code == 0 and "one opening of 2 rows" in err
-    values = [[int(x) for x in line.split("\t")[1].split()] + [int(line.split("scale ")[1])]
+    values = [[int(x) for x in line.split("\t")[1].split()] + [int(line.split("\t")[2].removeprefix("scale ")),
+                                                                int(line.split("example ")[1], 16)]
               for line in out.splitlines()]
     manifest = Manifest.from_bytes((tmp_path / "m.bin").read_bytes())
     assert verify_rows(manifest, [2, 63], values, (tmp_path / "rows.bin").read_bytes(),
@@ -242,14 +245,20 @@ def test_audit_against_the_service(server, monkeypatch, capsys):
     from attrib.verifier.audit import sample_rows
 
     monkeypatch.setenv("ATTRIB_TOKEN", server.token)
+    from attrib.prover.dataset import limbs_to_int
+
     ds = _dataset()
     grouped = [ds.contributors[c] for c in np.repeat(np.arange(len(ds.contributors)), np.diff(ds.offsets))]
+    digests = [limbs_to_int(x) for x in ds.example_digests]
     with server.client() as client:
-        client.register("audit-honest", ds.features, grouped, ds.scales)
+        client.register("audit-honest", ds.features, grouped, ds.scales, recipe=ds.recipe, example_digests=digests)
         bad = sorted(np.random.default_rng(1).choice(ds.num_rows, ds.num_rows // 10, replace=False).tolist())
         falsified = ds.features.copy()
         falsified[bad] = -falsified[bad]
-        client.register("audit-falsified", falsified, grouped, ds.scales)
+        client.register("audit-falsified", falsified, grouped, ds.scales, recipe=ds.recipe, example_digests=digests)
+        other = digests.copy()
+        other[bad[0]] = 12345                               # registered with another example at one row
+        client.register("audit-swapped", ds.features, grouped, ds.scales, recipe=ds.recipe, example_digests=other)
 
     def audit(dataset_id):
         code = main(["audit", "--server", server.address, "--dataset", dataset_id, "--seed", "ab" * 32,
@@ -264,6 +273,19 @@ def test_audit_against_the_service(server, monkeypatch, capsys):
     assert caught                                          # 40 of 1,597 rows with 10 % falsified: certain here
     assert code == 1 and f"FAILED: {len(caught)} mismatched rows" in out
     assert sorted(int(line.split()[1].rstrip(":")) for line in out.splitlines() if line.startswith("  row ")) == caught
+    name = ds.contributors[0]
+    owned = list(range(ds.offsets[0], ds.offsets[1]))
+    code = main(["audit", "--server", server.address, "--dataset", "audit-falsified", "--contributor", name,
+                 "--recompute", "attrib.demo.recipe:recompute_rows"])
+    out = capsys.readouterr().out
+    mine = sorted(set(owned) & set(bad))
+    assert f"audited {len(owned)} rows" in out and f"{len(mine)} mismatched rows of {len(owned)}" in out
+    assert code == (1 if mine else 0)
+    code = main(["audit", "--server", server.address, "--dataset", "audit-swapped", "--contributor",
+                 ds.contributors[int(np.searchsorted(ds.offsets, bad[0], side="right")) - 1],
+                 "--recompute", "attrib.demo.recipe:recompute_rows"])
+    out = capsys.readouterr().out
+    assert code == 1 and f"  row {bad[0]}:" in out and "FAILED: 1 mismatched rows" in out
     code = main(["audit", "--server", server.address, "--dataset", "audit-honest", "--seed", "zz",
                  "--recompute", "attrib.demo.recipe:recompute_rows"])
     assert code == 2 and "non-hexadecimal" in capsys.readouterr().err

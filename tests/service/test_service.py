@@ -57,7 +57,7 @@ def test_server_info_names_the_srs_and_limits(client, srs):
     assert info.insecure_srs and "INSECURE" in info.srs_source
     assert info.srs_max_log_n == 16 and info.max_rows == 1 << 16
     assert info.queue_capacity == 12 and info.max_queries == 256 and info.max_columns == 64
-    assert (info.manifest_version, info.claim_version, info.proof_version) == (3, 1, 1)
+    assert (info.manifest_version, info.claim_version, info.proof_version) == (4, 1, 1)
     assert info.server_version and info.grpc_version == grpc.__version__
     assert not info.evm_calldata_available          # no on-chain verifier in this version
 
@@ -101,8 +101,10 @@ def test_whole_flow(client, small, srs, make_epoch, verify):
 
 def test_balances_for_withdrawals(client, small, srs, make_epoch):
     """Epochs proved for a ledger (epoch = the claim's seq), then a withdrawal's balance opening over
-    them, with an epoch left out; each checks with verify_balance, and a wrong request is refused."""
+    them, with epochs left out (one, then two in one range); each checks with verify_balance, and a wrong
+    request is refused."""
     from attrib.verifier import verify_balance
+    from attrib.verifier.payouts import excluded_ranges
 
     manifest = client.manifest("small")
     results = []
@@ -116,8 +118,14 @@ def test_balances_for_withdrawals(client, small, srs, make_epoch):
     assert verify_balance(manifest, 3, [], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
     value, commitment, excluded, opening = client.open_balance("small", [ids[0], "", ids[2]], 3)
     assert excluded == [2] and value == results[0].payouts[3] + results[2].payouts[3]
-    assert verify_balance(manifest, 3, [2], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
+    assert verify_balance(manifest, 3, [(2, 2)], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
     assert not verify_balance(manifest, 3, [], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
+    # two consecutive epochs left out: the opening is bound to them as one range (excluded_ranges)
+    value, commitment, excluded, opening = client.open_balance("small", ["", "", ids[2]], 3)
+    assert excluded == [1, 2] and excluded_ranges(excluded) == [(1, 2)] and value == results[2].payouts[3]
+    assert verify_balance(manifest, 3, [(1, 2)], commitment, 3, value, opening, trusted_srs_digest=srs.digest())
+    assert not verify_balance(manifest, 3, [(1, 1), (2, 2)], commitment, 3, value, opening,
+                              trusted_srs_digest=srs.digest())
     for request, code, words in (((ids[1:],), grpc.StatusCode.INVALID_ARGUMENT, "proved epoch 2, not 1"),
                                  (([],), grpc.StatusCode.INVALID_ARGUMENT, "epoch_job_ids"),
                                  ((["no-such-job"],), grpc.StatusCode.NOT_FOUND, "no-such-job")):
@@ -136,7 +144,7 @@ def test_rows_are_opened_for_audits(client, small, srs):
     rows = [0, 999, 500]
     values, opening = client.open_rows("small", rows)
     local = Prover(srs).register(Dataset(features, owners, scales))
-    assert values == [[int(v) for v in local.features[r]] + [int(local.scales[r])] for r in rows]
+    assert values == [[int(v) for v in local.features[r]] + [int(local.scales[r]), 0] for r in rows]   # no digests
     assert verify_rows(manifest, rows, values, opening, trusted_srs_digest=srs.digest())
     wrong = [list(v) for v in values]
     wrong[1][0] += 1
