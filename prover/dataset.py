@@ -79,16 +79,21 @@ def _check_magnitude(values: np.ndarray, limit: int, name: str, symbol: str) -> 
                          f"|{symbol}| must be < {power_of_two(limit)}")
 
 
+def check_feature_shape(shape, error=ValueError) -> None:
+    """1 ≤ N ≤ MAX_DATASET_ROWS rows and 1 ≤ k ≤ MAX_COLUMNS columns, else ``error`` naming the bound."""
+    n, k = shape
+    if n == 0 or k == 0:
+        raise error(f"features: the dataset is empty (shape {tuple(shape)})")
+    if n > MAX_DATASET_ROWS:
+        raise error(f"features: {n} rows exceed the supported {MAX_DATASET_ROWS}")
+    if k > MAX_COLUMNS:
+        raise error(f"features: {k} columns exceed the supported {MAX_COLUMNS}")
+
+
 def check_features(features) -> np.ndarray:
     """Features as int16 (N × k): integers with |φ| < 2^15, 1 ≤ N ≤ MAX_DATASET_ROWS, 1 ≤ k ≤ MAX_COLUMNS."""
     feats = _integer_array(features, "features", 2)
-    n, k = feats.shape
-    if n == 0 or k == 0:
-        raise ValueError(f"features: the dataset is empty (shape {feats.shape})")
-    if n > MAX_DATASET_ROWS:
-        raise ValueError(f"features: {n} rows exceed the supported {MAX_DATASET_ROWS}")
-    if k > MAX_COLUMNS:
-        raise ValueError(f"features: {k} columns exceed the supported {MAX_COLUMNS}")
+    check_feature_shape(feats.shape)
     _check_magnitude(feats, FEATURE_LIMIT, "features", "φ")
     return feats.astype(np.int16)
 

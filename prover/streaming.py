@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from attrib.kernels import fr, g1, linalg, mle
-from attrib.prover.dataset import check_contributors, check_features, check_scales
+from attrib.prover.dataset import check_contributors, check_feature_shape, check_features, check_scales
 from attrib.prover.hyperkzg import commit, open_combined
 from attrib.prover.registration import aggregate_table
 from attrib.prover.storage import mapping_of, read_block, readonly_map
@@ -52,9 +52,7 @@ from attrib.verifier.hyperkzg import absorb_opening_claim, challenge_powers
 from attrib.verifier.kernels import zero_extension
 from attrib.verifier.limits import (
     FEATURE_LIMIT,
-    MAX_COLUMNS,
     MAX_CONTRIBUTORS,
-    MAX_DATASET_ROWS,
     SCALE_LIMIT,
     power_of_two,
 )
@@ -162,12 +160,7 @@ class RowSource:
                 raise SourceError(f"features: a memory-mapped source must be int16, got {feats.dtype}")
             feats = check_features(feats)
         n, k = feats.shape
-        if n == 0 or k == 0:
-            raise SourceError(f"features: the dataset is empty (shape {feats.shape})")
-        if n > MAX_DATASET_ROWS:
-            raise SourceError(f"features: {n} rows exceed the supported {MAX_DATASET_ROWS}")
-        if k > MAX_COLUMNS:
-            raise SourceError(f"features: {k} columns exceed the supported {MAX_COLUMNS}")
+        check_feature_shape(feats.shape, SourceError)
         sc = _open_array(scales, "scales")
         if sc is not None and (sc.shape != (n,) or sc.dtype.kind not in "iu"):
             raise SourceError(f"scales: expected {n} integers, got {sc.dtype} {sc.shape}")
