@@ -2,7 +2,7 @@
 
 Depends on py_ecc and a keccak implementation only, and on nothing else of
 this project.  Read it in this order: limits, encoding, transcript, polynomial,
-sumcheck, hyperkzg, terms, messages, openings, registration, rows, fees, kernels, attribution, payouts, then
+sumcheck, hyperkzg, terms, messages, recipe, openings, registration, rows, fees, kernels, attribution, payouts, then
 audit; evm and evm_registration write the Solidity verifiers from these.
 """
 
@@ -11,10 +11,11 @@ from attrib.verifier.encoding import EncodingError
 from attrib.verifier.hyperkzg import VerifyingKey
 from attrib.verifier.messages import Manifest
 from attrib.verifier.payouts import BalanceOpening, PayoutOpening, verify_balance, verify_payouts
-from attrib.verifier.registration import RegistrationProof, verify_registration
+from attrib.verifier.recipe import Recipe
+from attrib.verifier.registration import RegistrationProof, verify_registration, verify_versions
 from attrib.verifier.rows import RowOpening, verify_rows
 from attrib.verifier.terms import Terms
 
-__all__ = ["BalanceOpening", "Claim", "EncodingError", "Manifest", "PayoutOpening", "Proof", "RegistrationProof",
-           "RowOpening", "Terms", "VerifyingKey", "verify_attribution", "verify_balance", "verify_payouts",
-           "verify_registration", "verify_rows"]
+__all__ = ["BalanceOpening", "Claim", "EncodingError", "Manifest", "PayoutOpening", "Proof", "Recipe",
+           "RegistrationProof", "RowOpening", "Terms", "VerifyingKey", "verify_attribution", "verify_balance",
+           "verify_payouts", "verify_registration", "verify_rows", "verify_versions"]

@@ -8,6 +8,7 @@ are in attrib.verifier.attribution, the registration proof in attrib.verifier.re
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -233,7 +234,6 @@ class Manifest:
 
     def owner_of(self, row: int) -> int:
         """The global contributor index that owns the segment's row ``row``."""
-        import bisect
         return self.owners[bisect.bisect_right(self.offsets, row) - 1]
 
     def validate(self) -> None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.limits import FEATURE_BITS, MAX_ENCODING_VERSION, RECIPE_DIMENSION_LIMIT, RECIPE_SEED_LIMIT
+from attrib.verifier.messages import Reader
 from attrib.verifier.polynomial import R
 from attrib.verifier.transcript import keccak256
 
@@ -109,8 +110,6 @@ class Recipe:
 
     @classmethod
     def from_bytes(cls, data) -> Recipe:
-        from attrib.verifier.messages import Reader
-
         rd = Reader(data, "recipe")
         version = rd.uint(MAX_ENCODING_VERSION, "version")
         models = tuple(rd.take(32) for _ in range(rd.uint(MAX_RECIPE_MODELS, "models")))
