@@ -103,7 +103,7 @@ def kernels_info() -> dict:
         from attrib import kernels
     except Exception as exc:  # a broken build should not stop the record
         return {"import_error": f"{type(exc).__name__}: {exc}"}
-    info = {"max_threads": None, "has_openmp": None, "simd_backend": None}
+    info = {"max_threads": None, "has_openmp": None, "simd_backend": None, "scalar_backend": None}
     for name in info:
         fn = getattr(kernels, name, None)
         if callable(fn):
@@ -142,6 +142,7 @@ def summary_line(rec: dict) -> str:
         f"{mem / 2**30:.1f} GiB" if mem else "memory ?",
         f"kernels.max_threads={k.get('max_threads')}",
         f"simd_backend={k.get('simd_backend')}",
+        f"scalar_backend={k.get('scalar_backend')}",
         f"python {rec.get('python', {}).get('version')}",
     ]
     return ", ".join(parts)

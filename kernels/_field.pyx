@@ -65,6 +65,9 @@ _LIMB_MASK = (1 << 64) - 1
 cdef extern from "field_ifma.h" nogil:
     const char *attrib_simd_backend()
 
+cdef extern from "field.h" nogil:
+    const char *attrib_scalar_backend()
+
 
 def max_threads() -> int:
     """Threads the kernels use for large arrays (1 without OpenMP)."""
@@ -88,6 +91,14 @@ def simd_backend() -> str:
     per step, chosen at run time on CPUs with AVX-512 IFMA unless the environment
     variable ATTRIB_NO_IFMA=1 was set at the first call) or ``"portable"``."""
     return attrib_simd_backend().decode()
+
+
+def scalar_backend() -> str:
+    """The code behind one field multiplication (the portable kernels, G1 and MSM on
+    the portable path, the IFMA kernels' tails): ``"adx"`` (mulx / adcx / adox,
+    chosen at load time on x86-64 CPUs with BMI2 and ADX unless the environment
+    variable ATTRIB_NO_ADX=1 is set) or ``"int128"`` (portable C)."""
+    return attrib_scalar_backend().decode()
 
 
 cdef class PrimeField:

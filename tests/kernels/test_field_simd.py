@@ -5,10 +5,14 @@ give exactly what the portable 64-bit code gives.  The tests work on raw Montgom
 an array's limbs are taken as integers x < p as they are, and the expected result of a
 product is x * y * 2^-256 mod p, the Montgomery product itself.  This process tests the
 path the CPU selects; ``test_portable_path`` runs this whole file again in a subprocess
-with ATTRIB_NO_IFMA=1, so on an IFMA machine both paths are covered.
+with ATTRIB_NO_IFMA=1, so on an IFMA machine both paths are covered, and that run's
+``test_int128_path`` runs it once more with ATTRIB_NO_ADX=1 as well, so the portable path is
+checked with the mulx / adcx / adox multiply (on CPUs with BMI2 and ADX) and with the
+__int128 one.
 """
 
 import os
+import platform
 import random
 import subprocess
 import sys
@@ -23,6 +27,7 @@ M64 = (1 << 64) - 1
 SIZES = [0, 1, 7, 8, 9, 4097, 65537]
 BIG = 100_003  # >= 10^5 elements, not a multiple of 8
 FORCED_PORTABLE = os.environ.get("ATTRIB_NO_IFMA", "") not in ("", "0")
+FORCED_INT128 = os.environ.get("ATTRIB_NO_ADX", "") not in ("", "0")
 
 
 def raw(values: list[int]) -> np.ndarray:
@@ -116,6 +121,24 @@ def test_backend_follows_cpu_and_environment():
     assert kernels.simd_backend() == expected
 
 
+def cpu_has_adx() -> bool:
+    """Whether the CPU has BMI2 and ADX, the mulx / adcx / adox multiply's instructions."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        pytest.skip("needs /proc/cpuinfo to know the CPU's features")
+    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines()
+                  if line.startswith("flags")), [])
+    return "bmi2" in flags and "adx" in flags
+
+
+def test_scalar_backend_follows_cpu_and_environment():
+    expected = "adx" if not FORCED_INT128 and cpu_has_adx() else "int128"
+    assert kernels.scalar_backend() == expected
+
+
 def test_many_random_products(field):
     xs, ys = operands(field.MODULUS, BIG, seed=1)
     check_products(field, xs, ys, c=random.Random(2).randrange(field.MODULUS))
@@ -175,6 +198,27 @@ def test_portable_path():
                             env=env, cwd=Path(__file__).resolve().parents[2],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+@pytest.mark.skipif(not FORCED_PORTABLE or FORCED_INT128,
+                    reason="runs inside the portable run (test_portable_path), without ATTRIB_NO_ADX")
+def test_int128_path():
+    """This file again with ATTRIB_NO_IFMA=1 and ATTRIB_NO_ADX=1: the __int128 multiply must
+    pass the same tests as the mulx / adcx / adox one."""
+    env = dict(os.environ, ATTRIB_NO_IFMA="1", ATTRIB_NO_ADX="1")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
+                            env=env, cwd=Path(__file__).resolve().parents[2],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("value, int128", [("1", True), ("yes", True), ("0", False), ("", False)])
+def test_no_adx_variable(value, int128):
+    code = "from attrib import kernels; print(kernels.scalar_backend())"
+    result = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, ATTRIB_NO_ADX=value),
+                            capture_output=True, text=True, check=True)
+    default = "adx" if cpu_has_adx() else "int128"
+    assert result.stdout.strip() == ("int128" if int128 else default)
 
 
 @pytest.mark.skipif(FORCED_PORTABLE, reason="needs no run-wide ATTRIB_NO_IFMA")

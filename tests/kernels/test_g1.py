@@ -193,9 +193,11 @@ def test_msm_bucket_reduction_special_sums(window):
         assert same(got, expected)
 
 
-def test_msm_portable_path():
-    """This file's MSM tests again with ATTRIB_NO_IFMA=1: the portable additions must pass them too."""
-    env = dict(os.environ, ATTRIB_NO_IFMA="1")
+@pytest.mark.parametrize("no_adx", ["", "1"], ids=["adx", "int128"])
+def test_msm_portable_path(no_adx):
+    """This file's MSM tests again with ATTRIB_NO_IFMA=1: the portable additions must pass them too,
+    with the mulx / adcx / adox multiply (where the CPU has it) and with ATTRIB_NO_ADX=1."""
+    env = dict(os.environ, ATTRIB_NO_IFMA="1", ATTRIB_NO_ADX=no_adx)
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k",
                              "(msm or buckets) and not portable", __file__],
                             env=env, cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True)
@@ -221,15 +223,20 @@ np.save(sys.argv[1], np.array(results))
 
 def test_msm_ifma_matches_portable(tmp_path):
     """2^14 points (full and 16-bit scalars, several windows, repeated and opposite points):
-    the path this CPU selects and the portable one give identical results."""
+    the path this CPU selects, the portable one and the portable one with the __int128
+    multiply (ATTRIB_NO_ADX=1) give identical results."""
     root = Path(__file__).resolve().parents[2]
     outputs = []
-    for name, flag in (("default", os.environ.get("ATTRIB_NO_IFMA", "")), ("portable", "1")):
+    for name, no_ifma, no_adx in (("default", os.environ.get("ATTRIB_NO_IFMA", ""),
+                                   os.environ.get("ATTRIB_NO_ADX", "")),
+                                  ("portable", "1", ""), ("int128", "1", "1")):
         out = tmp_path / f"{name}.npy"
-        subprocess.run([sys.executable, "-c", MSM_CASES, str(out)], env=dict(os.environ, ATTRIB_NO_IFMA=flag),
+        subprocess.run([sys.executable, "-c", MSM_CASES, str(out)],
+                       env=dict(os.environ, ATTRIB_NO_IFMA=no_ifma, ATTRIB_NO_ADX=no_adx),
                        cwd=root, check=True, capture_output=True)
         outputs.append(np.load(out))
     assert np.array_equal(outputs[0], outputs[1])
+    assert np.array_equal(outputs[0], outputs[2])
     assert not (outputs[0] == 0).all(axis=1).any()
 
 
