@@ -17,19 +17,10 @@ the audit passed, 1 when it found a mismatch or the opening did not verify, 2 on
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 
-
-def load_function(spec: str):
-    module_name, _, name = spec.partition(":")
-    if not module_name or not name:
-        raise ValueError(f"--recompute: expected MODULE:FUNCTION, got {spec!r}")
-    function = getattr(importlib.import_module(module_name), name, None)
-    if not callable(function):
-        raise ValueError(f"--recompute: {spec} is not a function")  # noqa: TRY004 - a usage error, exit 2
-    return function
+from attrib.cli import function_from_spec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +45,7 @@ def run(args) -> int:
 
     try:
         seed = bytes.fromhex(args.seed.removeprefix("0x")) if args.seed else b""
-        recompute = load_function(args.recompute)
+        recompute = function_from_spec(args.recompute, "--recompute")
         token = None
         if args.token_file:
             with open(args.token_file) as f:

@@ -50,6 +50,17 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def function_from_spec(spec: str, option: str):
+    """The function a ``MODULE:FUNCTION`` option names, or a ValueError naming ``option`` (a usage error)."""
+    module_name, _, name = spec.partition(":")
+    if not module_name or not name:
+        raise ValueError(f"{option}: expected MODULE:FUNCTION, got {spec!r}")
+    function = getattr(importlib.import_module(module_name), name, None)
+    if not callable(function):
+        raise ValueError(f"{option}: {spec} is not a function")  # noqa: TRY004 - a usage error, exit 2
+    return function
+
+
 def top_parser() -> argparse.ArgumentParser:
     listing = "\n".join(f"  {name:<17}{cmd.help}" for name, cmd in COMMANDS.items())
     parser = argparse.ArgumentParser(

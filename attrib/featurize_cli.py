@@ -19,9 +19,10 @@ Needs the 'torch' extra: ``pip install 'attrib[torch]'``.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
+
+from attrib.cli import function_from_spec
 
 DEFAULT_SOURCE = "attrib.demo.torch_digits:source"
 
@@ -47,16 +48,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
-def load_source(spec: str):
-    module_name, _, name = spec.partition(":")
-    if not module_name or not name:
-        raise ValueError(f"--source: expected MODULE:FUNCTION, got {spec!r}")
-    function = getattr(importlib.import_module(module_name), name, None)
-    if not callable(function):
-        raise ValueError(f"--source: {spec} is not a function")  # noqa: TRY004 - a usage error, exit 2
-    return function()
-
-
 def run(args: argparse.Namespace) -> int:
     import resource
 
@@ -73,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
         torch.set_num_threads(args.threads)
     try:
-        source = load_source(args.source)
+        source = function_from_spec(args.source, "--source")()
         if not isinstance(source, Source):
             raise ValueError(f"--source: {args.source} returned a {type(source).__name__}, "  # noqa: TRY004
                              "not a Source")
