@@ -56,7 +56,7 @@ def extensions() -> list[Extension]:
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
     # attrib.kernels lives in kernels/ (see [tool.setuptools.package-dir] in pyproject.toml)
-    modules = ["_field", "_g1", "_mle"]
+    modules = ["_field", "_g1", "_mle", "_pairing"]
     exts = [Extension(f"attrib.kernels.{name}", [f"kernels/{name}.pyx"], **common) for name in modules]
     return cythonize(exts, compiler_directives={"language_level": "3"}, quiet=True)
 

@@ -41,7 +41,7 @@ from types import ModuleType
 SCHEMA = "attrib-bench/1"
 
 # Every suite, in the order ``attrib bench`` runs them.
-SUITES: tuple[str, ...] = ("kernels", "msm", "pcs", "attribution", "epoch", "growth", "audits", "evm", "pairing", "ezkl", "ckzg",
+SUITES: tuple[str, ...] = ("kernels", "msm", "pcs", "attribution", "epoch", "growth", "audits", "evm", "pairing", "verify", "ezkl", "ckzg",
                            "service", "featurize")
 
 

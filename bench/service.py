@@ -47,6 +47,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--jobs-per-client", type=int, help="prove jobs each client submits in turn "
                                                             "(default 2, or 1 with --quick)")
     parser.add_argument("--workers", type=int, default=1, help="the server's prove workers (default 1)")
+    parser.add_argument("--verify-backends", default="native,python", metavar="B[,B...]",
+                        help="verifier backends to measure Verify with, one server each (attrib serve "
+                             "--verify-backend; default native,python); prove jobs run on the first only")
     parser.add_argument("--seed", type=int, default=7)
 
 
@@ -152,32 +155,42 @@ def run(args) -> dict:
     epochs = [(rng.integers(-(2**15) + 1, 2**15, size=(t, k)), [10**6 + i for i in range(t)]) for _ in range(4)]
     capacity = max(64, max(client_counts) * jobs_per_client)
     results, warnings, all_proofs = [], [], []
-    with tempfile.TemporaryDirectory(prefix="attrib-bench-service-") as tmp:
-        srs_log_n = required_log_n(n, k, args.contributors, t)
-        server_args = ["--dev-srs", str(srs_log_n), "--workers", str(args.workers), "--queue-capacity",
-                       str(capacity), "--max-queries", str(max(t, 4096))]
-        log(f"service: starting attrib serve (dev SRS 2^{srs_log_n}, {args.workers} prove workers)")
-        with LocalServer(Path(tmp) / "data", TOKEN, server_args) as server, server.client() as c:
-            info = c.server_info()
-            t0 = time.perf_counter()
-            c.register("bench", features, [f"contributor-{o}" for o in owners], scales)
-            register_s = time.perf_counter() - t0
-            manifest = c.dataset("bench").manifest
-            log(f"service: registered N = 2^{args.log_n}, k = {k} in {register_s:.2f} s; warm-up proof")
-            warm = c.prove("bench", *epochs[0], timeout=3600)
-            payload = (manifest, warm.claim.to_bytes(), warm.proof.to_bytes())
-            for clients in client_counts:
-                log(f"service: {clients} clients: verify for {verify_s:g} s")
-                results.append(verify_level(server, clients, payload, verify_s))
-                log(f"service: {clients} clients: {clients * jobs_per_client} prove jobs")
-                row, proofs = prove_level(server, clients, jobs_per_client, epochs)
-                results.append(row)
-                all_proofs += proofs
-        log(f"service: checking {len(all_proofs)} proofs with the Python verifier")
-        with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
-            checks = list(pool.map(_check_proof, [manifest] * len(all_proofs),
-                                   [p.claim.to_bytes() for p in all_proofs], [p.proof.to_bytes() for p in all_proofs],
-                                   [info.srs_digest] * len(all_proofs)))
+    backends = [b.strip() for b in str(args.verify_backends).split(",") if b.strip()]
+    unknown = sorted(set(backends) - {"auto", "native", "python"})
+    if not backends or unknown:
+        raise ValueError(f"--verify-backends: expected auto, native or python, got {args.verify_backends!r}")
+    proofs_against = (b"", b"")                     # the first server's manifest and SRS digest
+    for index, backend in enumerate(backends):
+        with tempfile.TemporaryDirectory(prefix="attrib-bench-service-") as tmp:
+            srs_log_n = required_log_n(n, k, args.contributors, t)
+            server_args = ["--dev-srs", str(srs_log_n), "--workers", str(args.workers), "--queue-capacity",
+                           str(capacity), "--max-queries", str(max(t, 4096)), "--verify-backend", backend]
+            log(f"service: starting attrib serve (dev SRS 2^{srs_log_n}, {args.workers} prove workers, "
+                f"verify backend {backend})")
+            with LocalServer(Path(tmp) / "data", TOKEN, server_args) as server, server.client() as c:
+                info = c.server_info()
+                t0 = time.perf_counter()
+                c.register("bench", features, [f"contributor-{o}" for o in owners], scales)
+                register_s = time.perf_counter() - t0
+                manifest = c.dataset("bench").manifest
+                log(f"service: registered N = 2^{args.log_n}, k = {k} in {register_s:.2f} s; warm-up proof")
+                warm = c.prove("bench", *epochs[0], timeout=3600)
+                payload = (manifest, warm.claim.to_bytes(), warm.proof.to_bytes())
+                for clients in client_counts:
+                    log(f"service: {clients} clients: verify ({backend}) for {verify_s:g} s")
+                    results.append({**verify_level(server, clients, payload, verify_s), "backend": backend})
+                    if index:
+                        continue
+                    log(f"service: {clients} clients: {clients * jobs_per_client} prove jobs")
+                    row, proofs = prove_level(server, clients, jobs_per_client, epochs)
+                    results.append(row)
+                    all_proofs += proofs
+                    proofs_against = (manifest, info.srs_digest)
+    log(f"service: checking {len(all_proofs)} proofs with the Python verifier")
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        checks = list(pool.map(_check_proof, [proofs_against[0]] * len(all_proofs),
+                               [p.claim.to_bytes() for p in all_proofs], [p.proof.to_bytes() for p in all_proofs],
+                               [proofs_against[1]] * len(all_proofs)))
     rejected = checks.count(False)
     for row in results:
         if row["failed"]:
@@ -186,7 +199,7 @@ def run(args) -> dict:
     if rejected:
         warnings.append(f"{rejected} of {len(checks)} proofs were REJECTED by the Python verifier")
     return {"results": results, "warnings": warnings,
-            "params": {"n": n, "log_n": args.log_n, "k": k, "T": t, "C": args.contributors,
+            "params": {"n": n, "log_n": args.log_n, "k": k, "T": t, "C": args.contributors, "verify_backends": backends,
                        "clients": client_counts, "verify_seconds": verify_s, "jobs_per_client": jobs_per_client,
                        "workers": info.workers, "srs": info.srs_source, "register_s": register_s,
                        "proofs_checked": len(checks), "proofs_rejected": rejected},
@@ -202,7 +215,8 @@ def format_table(result: dict) -> str:
     for r in result["results"]:
         split = (f"{fmt_num(r['queue_median_s'])} + {fmt_num(r['prove_median_s'])}"
                  if "prove_median_s" in r else "")
-        body.append([r["op"], str(r["clients"]), str(r["requests"]), fmt_num(r["rate_per_s"]),
+        op = f"{r['op']} ({r['backend']})" if r.get("backend") else r["op"]
+        body.append([op, str(r["clients"]), str(r["requests"]), fmt_num(r["rate_per_s"]),
                      fmt_num(r["median_s"]), fmt_num(r["min_s"]), fmt_num(r["max_s"]), split, str(r["failed"])])
     return table(["op", "clients", "requests", "per s", "median s", "min s", "max s", "queue + prove s", "failed"],
                  body, align="lrrrrrrrr")

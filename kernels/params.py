@@ -25,6 +25,45 @@ FP_GENERATOR = 3
 G1_B = 3
 G1_GENERATOR = (1, 2)
 
+# The BN parameter: q = 36x^4 + 36x^3 + 24x^2 + 6x + 1 and r = 36x^4 + 36x^3 + 18x^2 + 6x + 1.
+BN_X = 4965661367192848881
+# The pairing's tower: Fp2 = Fp[u]/(u^2 + 1), Fp6 = Fp2[v]/(v^3 - xi), Fp12 = Fp6[w]/(w^2 - v),
+# xi = 9 + u (the EVM precompile's and py_ecc's tower).  G2 lives on the D-type twist
+# y^2 = x^3 + 3/xi over Fp2, mapped into E(Fp12) by (x, y) -> (x w^2, y w^3).
+XI = (9, 1)
+ATE_LOOP_COUNT = 6 * BN_X + 2                   # the optimal ate Miller loop runs over its bits
+
+
+def fp2_mul(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    """(a0 + a1 u)(b0 + b1 u) mod q, u^2 = -1."""
+    q = FP_MODULUS
+    return ((a[0] * b[0] - a[1] * b[1]) % q, (a[0] * b[1] + a[1] * b[0]) % q)
+
+
+def fp2_pow(a: tuple[int, int], e: int) -> tuple[int, int]:
+    acc, base = (1, 0), a
+    while e:
+        if e & 1:
+            acc = fp2_mul(acc, base)
+        base = fp2_mul(base, base)
+        e >>= 1
+    return acc
+
+
+def frobenius2_constant() -> int:
+    """gamma = xi^((q^2 - 1)/6): w^(q^2) = gamma * w, so the q^2-power Frobenius of an Fp12
+    element multiplies its coefficient of w^i by gamma^i.  It lies in Fp."""
+    g = fp2_pow(XI, (FP_MODULUS ** 2 - 1) // 6)
+    assert g[1] == 0
+    return g[0]
+
+
+def hard_exponent() -> int:
+    """(q^4 - q^2 + 1)/r: the hard part of the final exponentiation (q^12 - 1)/r."""
+    e, rem = divmod(FP_MODULUS ** 4 - FP_MODULUS ** 2 + 1, FR_MODULUS)
+    assert rem == 0
+    return e
+
 
 class FieldParams:
     """Montgomery parameters of a prime field with 4×64-bit limbs."""
@@ -57,6 +96,9 @@ def _check_invariants() -> None:
         assert pow(f.generator, (f.modulus - 1) // 2, f.modulus) == f.modulus - 1, f.name
     gx, gy = G1_GENERATOR
     assert (gy * gy - gx ** 3 - G1_B) % FP_MODULUS == 0
+    x = BN_X
+    assert FP_MODULUS == 36 * x**4 + 36 * x**3 + 24 * x**2 + 6 * x + 1
+    assert FR_MODULUS == 36 * x**4 + 36 * x**3 + 18 * x**2 + 6 * x + 1
 
 
 _check_invariants()
@@ -82,9 +124,14 @@ def render_c_header() -> str:
             f"#define {up}_INV 0x{f.inv:016x}ULL",
         ]
     fp = FP
+    hard = hard_exponent()
+    hard_limbs = [(hard >> (LIMB_BITS * i)) & LIMB_MASK for i in range((hard.bit_length() + 63) // 64)]
     lines += [
         f"#define G1_B_MONT {words(fp.limbs((G1_B * fp.r) % fp.modulus))}",
         f"#define G1_B3_MONT {words(fp.limbs((3 * G1_B * fp.r) % fp.modulus))}",
+        f"#define PAIRING_GAMMA2_MONT {words(fp.limbs((frobenius2_constant() * fp.r) % fp.modulus))}",
+        f"#define PAIRING_HARD_LIMBS {len(hard_limbs)}",
+        f"#define PAIRING_HARD_EXPONENT {words(hard_limbs)}",
         "#endif",
         "",
     ]

@@ -67,6 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds after which a verification is stopped (default {D('verify_deadline_s'):g})")
     verify.add_argument("--verify-max-in-flight", type=int, default=D("verify_max_in_flight"),
                         help=f"verifications queued or running at once (default {D('verify_max_in_flight')})")
+    verify.add_argument("--verify-backend", choices=("auto", "native", "python"), default=D("verify_backend"),
+                        help="the verifier's curve arithmetic: native (the compiled MSM and pairing), python (the "
+                             f"pure-Python specification) or auto (native when built; default {D('verify_backend')})")
     parser.add_argument("--dask", metavar="ADDRESS", default=D("dask"),
                         help="register datasets on this Dask scheduler (tcp://host:port): row shards commit and "
                              "prove on its workers, which must import attrib and see the SRS cache "
@@ -85,7 +88,8 @@ def config_from_args(args: argparse.Namespace) -> ServiceConfig:
         max_message_bytes=args.max_message_bytes, max_rows=args.max_rows, max_columns=args.max_columns,
         max_queries=args.max_queries, max_dataset_bytes=args.max_dataset_bytes, shutdown_grace_s=args.shutdown_grace,
         verify_max_bytes=args.verify_max_bytes, verify_max_columns=args.verify_max_columns,
-        verify_deadline_s=args.verify_deadline, verify_max_in_flight=args.verify_max_in_flight).validate()
+        verify_deadline_s=args.verify_deadline, verify_max_in_flight=args.verify_max_in_flight,
+        verify_backend=args.verify_backend).validate()
 
 
 def run(args: argparse.Namespace) -> int:

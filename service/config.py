@@ -96,6 +96,7 @@ class ServiceConfig:
     verify_max_columns: int = 1024       # the manifest's k (the verifier's MSM and point checks)
     verify_deadline_s: float = 10.0      # a verification still running then is stopped
     verify_max_in_flight: int = 64       # queued or running verifications; more are refused
+    verify_backend: str = "auto"         # the verifier's arithmetic: native when built, else python
 
     POSITIVE = ("workers", "pool_processes", "queue_capacity", "max_message_bytes", "max_columns", "max_queries",
                 "max_dataset_bytes", "verify_max_bytes", "verify_max_columns", "verify_max_in_flight")
@@ -110,6 +111,12 @@ class ServiceConfig:
             raise ConfigError("--threads-per-worker must not be negative")
         if self.verify_deadline_s <= 0 or self.shutdown_grace_s < 0:
             raise ConfigError("--verify-deadline must be positive and --shutdown-grace not negative")
+        from attrib.verifier import backend
+
+        try:
+            backend.resolve(self.verify_backend)
+        except (ValueError, backend.BackendUnavailable) as exc:
+            raise ConfigError(f"--verify-backend: {exc}") from None
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ConfigError("--tls-cert and --tls-key go together")
         if not self.tls_cert and not self.insecure_plaintext and not is_loopback(self.host):

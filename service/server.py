@@ -492,7 +492,8 @@ class ProverServicer(pb_grpc.ProverServiceServicer):
 
 
 class VerifierServicer(pb_grpc.VerifierServiceServicer):
-    """attribution.v1.VerifierService: the pure-Python verifier, in the request pool.
+    """attribution.v1.VerifierService: the verifier, in the request pool, with the backend of
+    ``--verify-backend`` (native arithmetic when the kernels are built, by default).
 
     Verify needs no token, so its work is bounded before any of it starts: the request's
     bytes, the manifest's columns and rows (read from the manifest's header words, in the
@@ -542,7 +543,7 @@ class VerifierServicer(pb_grpc.VerifierServiceServicer):
         self.in_flight += 1
         try:
             outcome = await self.pool.run(worker.verify, request.manifest, request.claim, request.proof,
-                                          self.srs_digest, self.config.verify_deadline_s)
+                                          self.srs_digest, self.config.verify_deadline_s, self.config.verify_backend)
         finally:
             self.in_flight -= 1
         if outcome[0] == "malformed":
@@ -667,6 +668,10 @@ async def serve(config: ServiceConfig, ready=None) -> int:
         if srs_info["insecure"]:
             log.warning("INSECURE development SRS (%s, 2^%d powers): its tau is public, so proofs made with it "
                         "prove nothing; use --srs-ptau for real use", srs_info["source"], srs_info["max_log_n"])
+        from attrib.verifier import backend as verifier_backend
+
+        log.info("Verify runs the %s verifier backend (--verify-backend %s)",
+                 verifier_backend.resolve(config.verify_backend), config.verify_backend)
         report = store.recover()
         log.info("recovery: %s", report.summary())
         for damaged in report.damaged_datasets:

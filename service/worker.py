@@ -219,8 +219,10 @@ def deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: bytes, deadline_s: float) -> tuple:
-    """Decode and verify against the SRS of ``trusted_srs_digest``, stopping after ``deadline_s`` seconds.
+def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: bytes, deadline_s: float,
+           backend: str | None = None) -> tuple:
+    """Decode and verify against the SRS of ``trusted_srs_digest``, stopping after ``deadline_s`` seconds,
+    with the verifier backend ``backend`` (attrib.verifier.backend; None: the environment's).
 
     Returns ``("malformed", field, message)`` when a field does not decode, ``("deadline",)``
     when the time ran out, else ``("verdict", valid, reason)``.
@@ -235,7 +237,7 @@ def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: byte
                 except EncodingError as exc:
                     return ("malformed", name, str(exc))
             m, c, p = decoded
-            if verify_attribution(m, c, p, trusted_srs_digest=trusted_srs_digest):
+            if verify_attribution(m, c, p, trusted_srs_digest=trusted_srs_digest, backend=backend):
                 return ("verdict", True, "")
             return ("verdict", False, rejection_reason(m, c, p, trusted_srs_digest))
     except DeadlineExceeded:

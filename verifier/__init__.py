@@ -4,6 +4,10 @@ Depends on py_ecc and a keccak implementation only, and on nothing else of
 this project.  Read it in this order: limits, encoding, transcript, polynomial,
 sumcheck, hyperkzg, terms, messages, recipe, openings, registration, rows, fees, kernels, attribution, payouts, then
 audit; evm and evm_registration write the Solidity verifiers from these.
+
+Every ``verify_*`` function takes ``backend=``: ``"python"`` (this specification, the default),
+``"native"`` (the same code with its MSM and pairing check in the compiled kernels, see backend and
+native) or ``"auto"``; ``$ATTRIB_VERIFIER_BACKEND`` sets the default.
 """
 
 from attrib.verifier.attribution import Claim, Proof, verify_attribution

@@ -66,6 +66,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from attrib.verifier.backend import selectable
 from attrib.verifier.encoding import EncodingError, encode_g1, encode_scalar, g1_affine, g1_from_affine
 from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
 from attrib.verifier.kernels import (
@@ -619,6 +620,7 @@ def verify_attribution_impl(manifest: Manifest, claim_: Claim, proof: Proof, tru
                            transcript)
 
 
+@selectable
 def verify_attribution(manifest, claim_, proof, *, trusted_srs_digest: bytes) -> bool:
     """Whether ``proof`` shows that ``claim_`` (its committed queries, fees and payouts) follows the
     fee rule on the data ``manifest`` registers, for the SRS of ``trusted_srs_digest`` (required).

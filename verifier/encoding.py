@@ -13,6 +13,8 @@ the only place that turns them into bytes and back.
 
 from __future__ import annotations
 
+import functools
+
 from py_ecc import optimized_bn128 as bn
 
 # The curve's constants, from py_ecc (an implementation independent of ours).
@@ -61,6 +63,8 @@ def g1_affine(point: G1Point) -> tuple[int, int]:
     """Affine (x, y) integers of a G1 point, (0, 0) for infinity."""
     if bn.is_inf(point):
         return (0, 0)
+    if point[2] == bn.FQ.one():                 # decoded points are affine already: no inverse
+        return (int(point[0]), int(point[1]))
     x, y = bn.normalize(point)
     return (int(x), int(y))
 
@@ -107,9 +111,17 @@ def encode_g2(point: G2Point) -> bytes:
 
 
 def decode_g2(data: bytes) -> G2Point:
-    """A G2 point from EVM word order, checked on the twist and in the order-r subgroup."""
+    """A G2 point from EVM word order, checked on the twist and in the order-r subgroup.
+
+    Remembered for the last few encodings: the subgroup check is a 254-bit multiplication in G2
+    (~50 ms here), and every manifest under one SRS carries the same two G2 points."""
     if len(data) != G2_BYTES:
         raise EncodingError(f"a G2 point is {G2_BYTES} bytes, got {len(data)}")
+    return _decode_g2(bytes(data))
+
+
+@functools.lru_cache(maxsize=32)
+def _decode_g2(data: bytes) -> G2Point:
     x1, x0, y1, y0 = (int.from_bytes(data[i:i + 32], "big") for i in range(0, G2_BYTES, 32))
     if max(x1, x0, y1, y0) >= Q_MODULUS:
         raise EncodingError("G2 coordinate is not canonical (>= q)")

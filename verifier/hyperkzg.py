@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from py_ecc import optimized_bn128 as bn
 
+from attrib.verifier import backend
 from attrib.verifier.encoding import (
     FIELD_BYTES,
     G1_BYTES,
@@ -274,12 +275,25 @@ def check_batched_kzg(vk: VerifyingKey, opened: list, fold_commitments: list, ev
     terms = list(opened) + list(zip(fold_commitments, q_pows[1:]))
     terms += [(vk.g1, -i_z), (w, -z_s), (w_z, z)]
     lhs = linear_combination(terms)
+    if backend.current() == "native":
+        # The same check with the kernels' pairing (attrib.verifier.native).
+        from attrib.verifier import native
+        return native.pairings_are_one([(lhs, vk.g2), (bn.neg(w_z), vk.tau_g2)])
     miller = bn.pairing(vk.g2, lhs, final_exponentiate=False) * bn.pairing(vk.tau_g2, bn.neg(w_z),
                                                                            final_exponentiate=False)
     return bn.final_exponentiate(miller) == bn.FQ12.one()
 
 
 def linear_combination(terms) -> tuple:
+    """Σ k·P over (P, k) pairs (py_ecc points, integers); by the kernels' MSM under the native
+    backend, else by :func:`python_linear_combination`."""
+    if backend.current() == "native":
+        from attrib.verifier import native
+        return native.linear_combination(terms)
+    return python_linear_combination(terms)
+
+
+def python_linear_combination(terms) -> tuple:
     """Σ k·P over (P, k) pairs, by the bucket method with w-bit windows.
 
     For each window from the top: double the accumulator w times, drop every

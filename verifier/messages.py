@@ -9,6 +9,7 @@ are in attrib.verifier.attribution, the registration proof in attrib.verifier.re
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -141,8 +142,19 @@ class ManifestHeader(NamedTuple):
 
 
 def contributors_hash(contributors: list[str]) -> bytes:
-    """keccak256(CONTRIBUTORS_DOMAIN ‖ keccak256(id_0) ‖ … ‖ keccak256(id_{C−1})), ids as UTF-8."""
-    return keccak256(CONTRIBUTORS_DOMAIN + b"".join(keccak256(c.encode()) for c in contributors))
+    """keccak256(CONTRIBUTORS_DOMAIN ‖ keccak256(id_0) ‖ … ‖ keccak256(id_{C−1})), ids as UTF-8.
+
+    Remembered for the last few lists of ids (C keccaks each): a node checks many epochs against
+    one manifest, and the digest of each starts from this hash."""
+    ids = tuple(contributors)
+    if all(type(c) is str for c in ids):
+        return _contributors_hash(ids)
+    return _contributors_hash.__wrapped__(ids)
+
+
+@functools.lru_cache(maxsize=64)
+def _contributors_hash(ids: tuple) -> bytes:
+    return keccak256(CONTRIBUTORS_DOMAIN + b"".join(keccak256(c.encode()) for c in ids))
 
 
 @dataclass(frozen=True)

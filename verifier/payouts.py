@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attrib.verifier.backend import selectable
 from attrib.verifier.attribution import Claim
 from attrib.verifier.encoding import EncodingError
 from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
@@ -100,6 +101,7 @@ def check_indices(manifest: Manifest, indices, values) -> None:
         raise EncodingError("payouts: a value is not an integer in [0, r)")
 
 
+@selectable
 def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_digest: bytes) -> bool:
     """Whether ``opening`` shows that the epoch's committed payouts are ``values`` at the contributor
     ``indices`` (manifest order), for the SRS of ``trusted_srs_digest`` (required).  The manifest,
@@ -249,6 +251,7 @@ def resolve_dataset_id(manifest: Manifest, dataset_id) -> bytes:
     return dataset_id
 
 
+@selectable
 def verify_balance(manifest, epoch: int, ranges, commitment, index: int, value: int, opening, *,
                    trusted_srs_digest: bytes, dataset_id: bytes | None = None) -> bool:
     """Whether ``opening`` shows that the payout table committed in ``commitment`` — the sum of the

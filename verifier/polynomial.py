@@ -10,6 +10,8 @@ pairs f[2i] with f[2i+1].  In this order the table [1, 2, 1, 4] takes the value
 
 from __future__ import annotations
 
+import functools
+
 from attrib.verifier.encoding import R_MODULUS
 
 R = R_MODULUS
@@ -19,7 +21,7 @@ def inverse(x: int) -> int:
     """x⁻¹ mod r; x must be non-zero."""
     if x % R == 0:
         raise ZeroDivisionError("zero has no inverse mod r")
-    return pow(x, R - 2, R)
+    return pow(x, -1, R)
 
 
 def evaluate_multilinear(table: list[int], point: list[int]) -> int:
@@ -47,14 +49,27 @@ def interpolate_at(evals: list[int], x: int) -> int:
     """
     d = len(evals)
     total = 0
+    weights = _lagrange_denominator_inverses(d)
     for t in range(d):
-        num, den = 1, 1
+        num = weights[t]
         for s in range(d):
             if s != t:
                 num = num * (x - s) % R
-                den = den * (t - s) % R
-        total = (total + evals[t] * num * inverse(den)) % R
+        total = (total + evals[t] * num) % R
     return total
+
+
+@functools.lru_cache(maxsize=32)
+def _lagrange_denominator_inverses(d: int) -> tuple[int, ...]:
+    """(Π_{s≠t} (t − s))⁻¹ mod r for t = 0 … d−1: constants of interpolate_at, per degree."""
+    out = []
+    for t in range(d):
+        den = 1
+        for s in range(d):
+            if s != t:
+                den = den * (t - s) % R
+        out.append(inverse(den))
+    return tuple(out)
 
 
 def evaluate_range_indicator(t: int, u: list[int]) -> int:

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 
 from py_ecc.optimized_bn128 import add, eq
 
+from attrib.verifier.backend import selectable
 from attrib.verifier.encoding import EncodingError, encode_scalar, g1_from_affine
 from attrib.verifier.hyperkzg import HyperKZGProof, linear_combination, verify_hyperkzg
 from attrib.verifier.kernels import degree_kernel, eq_kernel, evaluate_kernel
@@ -213,6 +214,7 @@ def follows(previous: Manifest, manifest: Manifest) -> bool:
             and eq(manifest.aggregate_point(), add(previous.aggregate_point(), g1_from_affine(*manifest.segment_aggregate))))
 
 
+@selectable
 def verify_registration(manifest, proof, *, trusted_srs_digest: bytes, previous=None) -> bool:
     """Whether ``proof`` shows that the manifest's C_ΔG is the aggregate of its committed rows and, for
     an append (segment ≥ 1), that the manifest follows ``previous`` (required then, and itself verified
@@ -235,6 +237,7 @@ def verify_registration(manifest, proof, *, trusted_srs_digest: bytes, previous=
         return False
 
 
+@selectable
 def verify_versions(manifests, proofs, *, trusted_srs_digest: bytes) -> bool:
     """Whether ``manifests`` (segment 0 first) are a dataset's versions, each proven by ``proofs``."""
     if not isinstance(manifests, (list, tuple)) or not isinstance(proofs, (list, tuple)):

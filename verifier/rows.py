@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attrib.verifier.backend import selectable
 from attrib.verifier.encoding import EncodingError, g1_from_affine
 from attrib.verifier.hyperkzg import HyperKZGProof, linear_combination, verify_hyperkzg
 from attrib.verifier.limits import FEATURE_LIMIT, MAX_OPENED_ROWS, SCALE_LIMIT
@@ -141,6 +142,7 @@ def row_kernel_at(rows: list[int], gamma: int, u: list[int]) -> int:
     return total
 
 
+@selectable
 def verify_rows(manifest, rows, values, opening, *, trusted_srs_digest: bytes) -> bool:
     """Whether ``opening`` shows that the registered rows ``rows`` (the manifest's segment, its order)
     hold ``values`` (per row: its k features, its scale, then its example digest), for the SRS of

@@ -133,3 +133,35 @@ def small_request(client, make_rows, make_epoch):
     assert client.verify(manifest, result.claim, result.proof) == (True, "")
     return pb.VerifyRequest(manifest=manifest.to_bytes(), claim=result.claim.to_bytes(),
                             proof=result.proof.to_bytes())
+
+
+@pytest.mark.parametrize("backend", ["native", "python"])
+def test_verify_runs_the_chosen_backend(start_server, small_request, backend):
+    """--verify-backend picks the verifier's arithmetic (auto, the default, is native where built): the log
+    names it, and both give the same verdicts on a valid and a tampered proof."""
+    server = start_server("--verify-backend", backend)
+    tampered = pb.VerifyRequest()
+    tampered.CopyFrom(small_request)
+    proof = bytearray(small_request.proof)
+    proof[-40] ^= 1                                            # the last opening point: off the curve or wrong
+    tampered.proof = bytes(proof)
+    with server.client(token=None) as open_client:
+        assert open_client.verifier.Verify(small_request, timeout=60).verdict == pb.VERDICT_VALID
+        try:
+            verdict = open_client.verifier.Verify(tampered, timeout=60).verdict
+        except grpc.RpcError as err:
+            verdict = err.code()
+        assert verdict in (pb.VERDICT_INVALID, grpc.StatusCode.INVALID_ARGUMENT)
+    assert f"Verify runs the {backend} verifier backend (--verify-backend {backend})" in server.log()
+
+
+def test_an_unknown_or_missing_backend_is_a_config_error(monkeypatch):
+    from attrib.service.config import ConfigError, ServiceConfig
+    from attrib.verifier import backend
+
+    with pytest.raises(ConfigError, match="--verify-backend: unknown verifier backend 'gpu'"):
+        ServiceConfig(data_dir="d", token="x" * 16, verify_backend="gpu").validate()
+    monkeypatch.setattr(backend, "native_available", lambda: False)
+    with pytest.raises(ConfigError, match="--verify-backend: the native verifier backend needs the compiled kernels"):
+        ServiceConfig(data_dir="d", token="x" * 16, verify_backend="native").validate()
+    assert ServiceConfig(data_dir="d", token="x" * 16).validate().verify_backend == "auto"
