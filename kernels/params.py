@@ -58,11 +58,34 @@ def frobenius2_constant() -> int:
     return g[0]
 
 
+def frobenius1_constants() -> list[tuple[int, int]]:
+    """gamma1^i for i = 1 … 5, gamma1 = xi^((q - 1)/6) in Fp2: w^q = gamma1 * w, so the q-power
+    Frobenius of an Fp12 element conjugates each Fp2 coefficient of w^i and multiplies it by gamma1^i."""
+    g = fp2_pow(XI, (FP_MODULUS - 1) // 6)
+    return [fp2_pow(g, i) for i in range(1, 6)]
+
+
 def hard_exponent() -> int:
     """(q^4 - q^2 + 1)/r: the hard part of the final exponentiation (q^12 - 1)/r."""
     e, rem = divmod(FP_MODULUS ** 4 - FP_MODULUS ** 2 + 1, FR_MODULUS)
     assert rem == 0
     return e
+
+
+def hard_chain_exponent() -> int:
+    """The exponent kernels/src/pairing.h's hard part computes, tracked step by step (a Frobenius
+    multiplies it by q, an inverse negates it): it must be exactly :func:`hard_exponent`."""
+    q, x = FP_MODULUS, BN_X
+    fx, fx2, fx3 = x, x * x, x ** 3
+    y0, y1, y2 = q + q**2 + q**3, -1, fx2 * q**2
+    y3, y4, y5, y6 = -(fx * q), -(fx + fx2 * q), -fx2, -(fx3 + fx3 * q)
+    t0 = 2 * y6 + y4 + y5
+    t1 = y3 + y5 + t0
+    t0 = t0 + y2
+    t1 = 2 * (2 * t1 + t0)
+    t0 = t1 + y1
+    t1 = t1 + y0
+    return t1 + 2 * t0
 
 
 class FieldParams:
@@ -97,6 +120,7 @@ def _check_invariants() -> None:
     gx, gy = G1_GENERATOR
     assert (gy * gy - gx ** 3 - G1_B) % FP_MODULUS == 0
     x = BN_X
+    assert x.bit_length() == 63                 # kernels/src/pairing.h's fp12_pow_x starts at bit 62
     assert FP_MODULUS == 36 * x**4 + 36 * x**3 + 24 * x**2 + 6 * x + 1
     assert FR_MODULUS == 36 * x**4 + 36 * x**3 + 18 * x**2 + 6 * x + 1
 
@@ -124,14 +148,14 @@ def render_c_header() -> str:
             f"#define {up}_INV 0x{f.inv:016x}ULL",
         ]
     fp = FP
-    hard = hard_exponent()
-    hard_limbs = [(hard >> (LIMB_BITS * i)) & LIMB_MASK for i in range((hard.bit_length() + 63) // 64)]
+    assert hard_chain_exponent() == hard_exponent()
     lines += [
         f"#define G1_B_MONT {words(fp.limbs((G1_B * fp.r) % fp.modulus))}",
         f"#define G1_B3_MONT {words(fp.limbs((3 * G1_B * fp.r) % fp.modulus))}",
         f"#define PAIRING_GAMMA2_MONT {words(fp.limbs((frobenius2_constant() * fp.r) % fp.modulus))}",
-        f"#define PAIRING_HARD_LIMBS {len(hard_limbs)}",
-        f"#define PAIRING_HARD_EXPONENT {words(hard_limbs)}",
+        "#define PAIRING_FROB1_MONT {" + ", ".join(
+            words(fp.limbs((c * fp.r) % fp.modulus)) for pair in frobenius1_constants() for c in pair) + "}",
+        f"#define PAIRING_BN_X 0x{BN_X:016x}ULL",
         "#endif",
         "",
     ]

@@ -18,6 +18,7 @@ after ``kill -9`` (a watchdog thread polls the parent pid).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -219,6 +220,15 @@ def deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+@functools.lru_cache(maxsize=4)
+def decode_manifest(data: bytes) -> Manifest:
+    """Manifest.from_bytes, remembered for the last few manifests: a verifier checks many epochs
+    against one dataset, and decoding a manifest of C contributors (and its digest, kept on the
+    object) costs more than the rest of a native verification.  A manifest that does not decode
+    raises EncodingError, which is not remembered."""
+    return Manifest.from_bytes(data)
+
+
 def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: bytes, deadline_s: float,
            backend: str | None = None) -> tuple:
     """Decode and verify against the SRS of ``trusted_srs_digest``, stopping after ``deadline_s`` seconds,
@@ -230,10 +240,10 @@ def verify(manifest: bytes, claim: bytes, proof: bytes, trusted_srs_digest: byte
     try:
         with deadline(deadline_s):
             decoded = []
-            for name, cls, data in (("manifest", Manifest, manifest), ("claim", Claim, claim),
-                                    ("proof", Proof, proof)):
+            for name, decode, data in (("manifest", decode_manifest, manifest), ("claim", Claim.from_bytes, claim),
+                                       ("proof", Proof.from_bytes, proof)):
                 try:
-                    decoded.append(cls.from_bytes(data))
+                    decoded.append(decode(data))
                 except EncodingError as exc:
                     return ("malformed", name, str(exc))
             m, c, p = decoded

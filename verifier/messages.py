@@ -338,8 +338,13 @@ class Manifest:
                          keccak256(returning), encode_g1(g1_from_affine(*self.segment_aggregate))])
 
     def digest(self) -> bytes:
-        """keccak256(MANIFEST_DOMAIN ‖ header_words()): what a ledger stores."""
-        return keccak256(MANIFEST_DOMAIN + self.header_words())
+        """keccak256(MANIFEST_DOMAIN ‖ header_words()): what a ledger stores.  Computed once per
+        manifest object (the object is frozen; every epoch verified against it starts here)."""
+        cached = self.__dict__.get("_digest")
+        if cached is None:
+            cached = keccak256(MANIFEST_DOMAIN + self.header_words())
+            object.__setattr__(self, "_digest", cached)
+        return cached
 
     def to_bytes(self) -> bytes:
         """version ‖ VK ‖ n0 ‖ N ‖ k ‖ C ‖ terms (6 words) ‖ contributors hash ‖ recipe digest ‖ segment

@@ -16,8 +16,9 @@
  *
  * The final exponentiation f^((q^12 - 1)/r) is the easy part
  * f^((q^6 - 1)(q^2 + 1)) by a conjugate, an inverse and the q^2-power
- * Frobenius, then the hard part (q^4 - q^2 + 1)/r by a 4-bit fixed window.
- * The hard exponent and the Frobenius constant come from kernels/params.py.
+ * Frobenius, then the hard part (q^4 - q^2 + 1)/r by exponentiations by the
+ * BN parameter x and Frobenius maps (pairing_final_exponentiation).  The
+ * Frobenius constants and x come from kernels/params.py.
  * Nothing here is secret: no constant time is attempted.
  */
 #ifndef ATTRIB_PAIRING_H
@@ -33,7 +34,7 @@ typedef struct { fp6_t c[2]; } fp12_t;          /* c0 + c1 w */
 #define PFP (&FP_PARAMS)
 
 static const uint64_t PAIRING_GAMMA2[4] = PAIRING_GAMMA2_MONT;
-static const uint64_t PAIRING_HARD[PAIRING_HARD_LIMBS] = PAIRING_HARD_EXPONENT;
+static const uint64_t PAIRING_FROB1[10][4] = PAIRING_FROB1_MONT;   /* gamma1^i, i = 1..5, (re, im) */
 
 /* ---- Fp2 ---------------------------------------------------------------------------- */
 
@@ -261,32 +262,90 @@ static void fp12_frobenius2(fp12_t *r, const fp12_t *a) {
     }
 }
 
-/* f^((q^12 - 1)/r).  f must be non-zero (a Miller loop's value always is). */
+/* a^q: each Fp2 coefficient of w^i conjugated (u^q = -u) and multiplied by gamma1^i. */
+static void fp12_frobenius(fp12_t *r, const fp12_t *a) {
+    for (int half = 0; half < 2; half++) {
+        for (int j = 0; j < 3; j++) {
+            const fp2_t *g = &a->c[half].c[j];
+            fp2_t c;
+            memcpy(c.c[0], g->c[0], 32);
+            f_neg(c.c[1], g->c[1], PFP);
+            int i = 2 * j + half;                      /* the power of w this coefficient carries */
+            if (i == 0) {
+                r->c[half].c[j] = c;
+            } else {
+                fp2_t gamma;
+                memcpy(gamma.c[0], PAIRING_FROB1[2 * (i - 1)], 32);
+                memcpy(gamma.c[1], PAIRING_FROB1[2 * (i - 1) + 1], 32);
+                fp2_mul(&r->c[half].c[j], &c, &gamma);
+            }
+        }
+    }
+}
+
+/* a^x for the BN parameter x (positive, top bit 62), by square and multiply. */
+static void fp12_pow_x(fp12_t *r, const fp12_t *a) {
+    fp12_t acc = *a;                               /* bit 62 */
+    for (int bit = 61; bit >= 0; bit--) {
+        fp12_sqr(&acc, &acc);
+        if ((PAIRING_BN_X >> bit) & 1) fp12_mul(&acc, &acc, a);
+    }
+    *r = acc;
+}
+
+/* f^((q^12 - 1)/r).  f must be non-zero (a Miller loop's value always is).
+ *
+ * Easy part: f^((q^6 - 1)(q^2 + 1)), after which f lies in the cyclotomic subgroup, where the
+ * inverse is the conjugate.  Hard part: f^((q^4 - q^2 + 1)/r) as the chain of Scott et al.
+ * (Pairing 2009) in exponentiations by x and Frobenius maps: with f_x = f^x, f_x2 = f_x^x,
+ * f_x3 = f_x2^x,
+ *   y0 = f^q f^(q^2) f^(q^3), y1 = 1/f, y2 = f_x2^(q^2), y3 = 1/f_x^q, y4 = 1/(f_x f_x2^q),
+ *   y5 = 1/f_x2, y6 = 1/(f_x3 f_x3^q),
+ *   t0 = y6^2 y4 y5, t1 = y3 y5 t0, t0 = t0 y2, t1 = (t1^2 t0)^2, t0 = t1 y1, t1 = t1 y0,
+ *   result = t1 t0^2.
+ * Tracking exponents through these steps gives exactly (q^4 - q^2 + 1)/r (kernels/params.py
+ * checks it when it writes the constants), so the value is the reduced pairing itself. */
 static void pairing_final_exponentiation(fp12_t *r, const fp12_t *f) {
-    fp12_t a, b, table[16];
+    fp12_t a, b;
     fp12_conj(&a, f);                              /* easy part: f^(q^6 - 1) ... */
     fp12_inv(&b, f);
     fp12_mul(&a, &a, &b);
     fp12_frobenius2(&b, &a);                       /* ... ^(q^2 + 1) */
     fp12_mul(&a, &b, &a);
-    fp12_set_one(&table[0]);                       /* hard part, 4-bit fixed window */
-    table[1] = a;
-    for (int i = 2; i < 16; i++) fp12_mul(&table[i], &table[i - 1], &a);
-    fp12_t acc;
-    fp12_set_one(&acc);
-    int started = 0;
-    for (int nib = PAIRING_HARD_LIMBS * 16 - 1; nib >= 0; nib--) {
-        int d = (int)((PAIRING_HARD[nib / 16] >> (4 * (nib % 16))) & 15);
-        if (started) {
-            for (int k = 0; k < 4; k++) fp12_sqr(&acc, &acc);
-        }
-        if (d) {
-            if (started) fp12_mul(&acc, &acc, &table[d]);
-            else acc = table[d];
-            started = 1;
-        }
-    }
-    *r = acc;
+
+    fp12_t fx, fx2, fx3, y0, y1, y2, y3, y4, y5, y6, t0, t1;
+    fp12_pow_x(&fx, &a);
+    fp12_pow_x(&fx2, &fx);
+    fp12_pow_x(&fx3, &fx2);
+    fp12_frobenius(&y0, &a);                       /* y0 = a^q a^(q^2) a^(q^3) */
+    fp12_frobenius2(&t0, &a);
+    fp12_frobenius(&t1, &t0);
+    fp12_mul(&y0, &y0, &t0);
+    fp12_mul(&y0, &y0, &t1);
+    fp12_conj(&y1, &a);
+    fp12_frobenius2(&y2, &fx2);
+    fp12_frobenius(&y3, &fx);
+    fp12_conj(&y3, &y3);
+    fp12_frobenius(&y4, &fx2);
+    fp12_mul(&y4, &y4, &fx);
+    fp12_conj(&y4, &y4);
+    fp12_conj(&y5, &fx2);
+    fp12_frobenius(&y6, &fx3);
+    fp12_mul(&y6, &y6, &fx3);
+    fp12_conj(&y6, &y6);
+    fp12_sqr(&t0, &y6);
+    fp12_mul(&t0, &t0, &y4);
+    fp12_mul(&t0, &t0, &y5);
+    fp12_mul(&t1, &y3, &y5);
+    fp12_mul(&t1, &t1, &t0);
+    fp12_mul(&t0, &t0, &y2);
+    fp12_sqr(&t1, &t1);
+    fp12_mul(&t1, &t1, &t0);
+    fp12_sqr(&t1, &t1);
+    fp12_mul(&t0, &t1, &y1);
+    fp12_mul(&t1, &t1, &y0);
+    fp12_sqr(&t0, &t0);
+    fp12_mul(r, &t1, &t0);
 }
 
 /* f = f * l for the line l = yP - lambda xP w + c w^3 = (yP, 0, 0) + (-lambda xP, c, 0) w. */
