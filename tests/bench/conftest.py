@@ -14,6 +14,8 @@ package and always run.
 
 from __future__ import annotations
 
+import platform
+
 import pytest
 
 
@@ -34,3 +36,19 @@ def pytest_runtest_setup(item):
     # conftest runtest hooks apply only to items under this directory
     if "benchmark" in getattr(item, "fixturenames", ()) and not _benchmarks_requested(item.config):
         pytest.skip("micro-benchmark: run with --benchmark-only, --benchmark-enable or -m bench")
+
+
+@pytest.fixture(scope="session")
+def path_backends() -> dict:
+    """{impl: (simd_backend, scalar_backend)} that the bench suites' path children
+    (``bench.kernels.PATHS``) must report on this CPU, or None where the path cannot run here
+    (``ours-ifma`` without AVX-512 IFMA)."""
+    from attrib.bench.machine import cpu_info
+
+    flags = set(cpu_info()["flags"])
+    x86 = platform.machine() in ("x86_64", "AMD64")
+    scalar = "adx" if x86 and {"adx", "bmi2"} <= flags else "int128"
+    ifma = x86 and {"avx512f", "avx512vl", "avx512ifma"} <= flags
+    return {"ours-ifma": ("avx512ifma", scalar) if ifma else None,
+            "ours-portable": ("portable", scalar),
+            "ours-int128": ("portable", "int128")}
