@@ -52,8 +52,32 @@ static int64_t FN(vec_first_noncanonical)(const uint64_t *a, int64_t n) {
 
 BINARY_KERNEL(vec_add, f_add)
 BINARY_KERNEL(vec_sub, f_sub)
-BINARY_KERNEL(vec_mul_portable, f_mul)
 #undef BINARY_KERNEL
+
+/* out = a * b elementwise.  The loop tests only the top limbs (a cheap, branch-free OR); the exact
+ * check runs afterwards, and only when some top limb reached p's. */
+static int FN(vec_mul_portable)(uint64_t *out, const uint64_t *a, const uint64_t *b, int64_t n) {
+    uint64_t top = 0;
+    const uint64_t p3 = (FIELD_P)->p[3];
+#if ATTRIB_HAVE_ADX
+    if (attrib_use_adx()) {
+        ATTRIB_PARALLEL_FOR_OR(n, top)
+        for (int64_t i = 0; i < n; i++) {
+            top |= (uint64_t)(a[4 * i + 3] >= p3) | (uint64_t)(b[4 * i + 3] >= p3);
+            f_mul_adx(out + 4 * i, a + 4 * i, b + 4 * i, FIELD_P);
+        }
+    } else
+#endif
+    {
+        ATTRIB_PARALLEL_FOR_OR(n, top)
+        for (int64_t i = 0; i < n; i++) {
+            top |= (uint64_t)(a[4 * i + 3] >= p3) | (uint64_t)(b[4 * i + 3] >= p3);
+            f_mul_int128(out + 4 * i, a + 4 * i, b + 4 * i, FIELD_P);
+        }
+    }
+    if (!top) return 0;
+    return FN(vec_first_noncanonical)(a, n) >= 0 || FN(vec_first_noncanonical)(b, n) >= 0;
+}
 
 static int FN(vec_neg)(uint64_t *out, const uint64_t *a, int64_t n) {
     int bad = 0;
