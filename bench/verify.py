@@ -8,7 +8,8 @@
     the relation and refuse a broken pair before it is timed.
 ``MSM``
     Σ kᵢ·Pᵢ over 37 points with 254-bit scalars (the size of the epoch's batched KZG check at
-    N = 2^20): the Python bucket method against the kernels' MSM.
+    N = 2^20): the Python bucket method against the native backend's (Straus with width-5 NAFs,
+    kernels/src/msm_small.h).
 ``verify epoch`` / ``verify registration``
     a whole verification, ``python`` against ``native`` backend, of an epoch (C = T = 1,024) and
     of the registration of a dataset of N = 2^log_n rows × k = 32 (``--log-n``, default 20; 16

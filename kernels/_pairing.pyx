@@ -10,6 +10,9 @@ caller, once per G2 point: ``attrib.verifier.native`` does it in Python.  Here:
     w^0, w^2, w^4, w^1, w^3, w^5 in the tower Fp12 = Fp6[w]/(w^2 - v), Fp6 = Fp2[v]/(v^3 - xi).
 ``pairing_product_is_one(points, lines, squares)``
     whether that product is 1: the pairing check.
+``msm_small(points, scalars)``
+    Σ k_i·P_i for the few dozen points of a verifier's check (Straus with width-5 NAFs,
+    kernels/src/msm_small.h); ``scalars`` an Fr element array (n, 4).
 
 ``points`` is a G1 point array (n, 8) (kernels._g1 layout, checked here), ``lines`` a uint64
 array (n, steps, 4, 4) of Montgomery Fp limbs (lambda.re, lambda.im, c.re, c.im per step),
@@ -20,7 +23,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint8_t, uint64_t, int64_t
 
-from attrib.kernels._field import FP
+from attrib.kernels._field import FP, FR
 from attrib.kernels._g1 import check as check_points
 
 cnp.import_array()
@@ -29,6 +32,9 @@ cdef extern from "g1.h" nogil:
     ctypedef struct g1_affine_t:
         uint64_t x[4]
         uint64_t y[4]
+
+cdef extern from "msm_small.h" nogil:
+    int g1_msm_small(g1_affine_t *out, const g1_affine_t *points, const uint64_t *scalars, int64_t n)
 
 cdef extern from "pairing.h" nogil:
     ctypedef struct fp12_t:
@@ -87,3 +93,23 @@ def pairing_product_is_one(points, lines, squares):
     cdef uint64_t[::1] vo = out
     _run(<fp12_t *>&vo[0], points, lines, squares, 1)
     return bool(fp12_is_one(<const fp12_t *>&vo[0]))
+
+
+def msm_small(points, scalars):
+    """Σ k_i·P_i as one (8,) point array; points checked, scalars an Fr element array (n, 4)."""
+    points = check_points(points, "points")
+    limbs = FR.to_limbs(FR.check(scalars, "scalars"))
+    if limbs.shape[0] != points.shape[0]:
+        raise ValueError(f"points and scalars differ in length: {points.shape[0]} != {limbs.shape[0]}")
+    out = np.zeros(8, dtype=np.uint64)
+    cdef uint64_t[::1] vo = out
+    cdef const uint64_t[:, ::1] vp = points
+    cdef const uint64_t[:, ::1] vs = limbs
+    cdef int64_t n = vp.shape[0]
+    cdef int rc = 0
+    if n:
+        with nogil:
+            rc = g1_msm_small(<g1_affine_t *>&vo[0], <const g1_affine_t *>&vp[0, 0], &vs[0, 0], n)
+    if rc:
+        raise MemoryError(f"msm_small: out of memory for {n} points")
+    return out

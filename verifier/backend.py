@@ -3,8 +3,8 @@
 Every verifier is written once, in pure Python (py_ecc for the curve).  Two of its steps are
 arithmetic on the curve that cost nearly all of its time: the multi-scalar multiplication and the
 2-pairing check of the batched KZG equation (``hyperkzg.check_batched_kzg``).  The ``native``
-backend (``attrib.verifier.native``) runs exactly those two steps with the compiled kernels (an
-MSM and a BN254 pairing in C); parsing, the transcript, the sum-checks and every other check stay
+backend (``attrib.verifier.native``) runs exactly those two steps with the compiled kernels (a
+small-MSM and a BN254 pairing in C); parsing, the transcript, the sum-checks and every other check stay
 the same Python code, so the two backends can only differ in the value of Σ k·P and in whether
 e(A, [1]₂)·e(B, [τ]₂) = 1 — and the differential tests compare their verdicts on every test
 vector and fuzz case.

@@ -1,4 +1,4 @@
-"""The native backend's two steps: Σ k·P by the kernels' MSM, and the pairing check in C.
+"""The native backend's two steps: Σ k·P and the pairing check, in C (kernels/src/msm_small.h, pairing.h).
 
 See ``attrib.verifier.backend`` for what runs where and how it is chosen.  This module needs the
 compiled kernels (``attrib.kernels._g1`` and ``_pairing``); the pure-Python verifier never
@@ -124,7 +124,7 @@ def linear_combination(terms) -> tuple:
         return bn.Z1
     points = _g1.from_ints([_affine(p) for p, _ in terms])          # checked: on the curve
     scalars = FR.from_ints([k for _, k in terms])
-    x, y = _g1.to_ints(_g1.msm(points, scalars, check=False))
+    x, y = _g1.to_ints(_pairing.msm_small(points, scalars))
     return bn.Z1 if (x, y) == (0, 0) else (bn.FQ(x), bn.FQ(y), bn.FQ.one())
 
 

@@ -38,3 +38,32 @@ def test_a_g2_point_off_the_twist_has_no_lines():
         native.g2_lines((x, y + bn.FQ2.one(), bn.FQ2.one()))
     with pytest.raises(ValueError, match="infinity"):
         native.g2_lines(bn.Z2)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 37, 100])
+def test_msm_small_equals_the_bucket_msm(n):
+    from attrib.kernels._field import FR
+
+    rng = np.random.default_rng(n)
+    points = _g1.random(n, seed=n)
+    ints = [int.from_bytes(rng.bytes(32), "little") % bn.curve_order for _ in range(n)]
+    if n >= 5:
+        points[1] = 0                                        # infinity
+        ints[2], ints[3] = 0, bn.curve_order - 1             # zero and −1
+        points[4] = points[3]                                # a repeat: 3P + (r − 1)P cancels in part
+    scalars = FR.from_ints(ints)
+    assert np.array_equal(_pairing.msm_small(points, scalars), _g1.msm(points, scalars))
+
+
+def test_msm_small_edges():
+    from attrib.kernels._field import FR
+
+    g = _g1.from_ints([(1, 2)])
+    assert np.array_equal(_pairing.msm_small(g, FR.from_ints([0])), _g1.infinity(1)[0])
+    two = _g1.from_ints([(1, 2), (1, 2)])
+    assert np.array_equal(_pairing.msm_small(two, FR.from_ints([5, bn.curve_order - 5])), _g1.infinity(1)[0])
+    x, y = bn.normalize(bn.multiply(bn.G1, 10))
+    assert _g1.to_ints(_pairing.msm_small(two, FR.from_ints([3, 7]))) == (int(x), int(y))
+    with pytest.raises(ValueError, match="differ in length"):
+        _pairing.msm_small(two, FR.from_ints([1]))
+    assert np.array_equal(_pairing.msm_small(_g1.infinity(0), FR.from_ints([])), _g1.infinity(1)[0])
