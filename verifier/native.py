@@ -118,7 +118,7 @@ def _affine(point) -> tuple[int, int]:
 
 
 def linear_combination(terms) -> tuple:
-    """Σ k·P over (py_ecc point, int) pairs, by the kernels' MSM; a py_ecc point."""
+    """Σ k·P over (py_ecc point, int) pairs, by the kernels' small MSM (msm_small.h); a py_ecc point."""
     terms = [(p, k % R_MODULUS) for p, k in terms]
     if not terms:
         return bn.Z1

@@ -38,7 +38,7 @@ def evaluate_eq(a: list[int], b: list[int]) -> int:
     """eq(a, b) = Π_k (a_k·b_k + (1 − a_k)(1 − b_k))."""
     acc = 1
     for x, y in zip(a, b, strict=True):
-        acc = acc * (x * y + (1 - x) * (1 - y)) % R
+        acc = acc * (1 - x - y + 2 * x * y) % R         # = x·y + (1 − x)(1 − y)
     return acc
 
 
@@ -48,15 +48,16 @@ def interpolate_at(evals: list[int], x: int) -> int:
     Lagrange over the nodes 0..d: p(x) = Σ_t evals[t]·Π_{s≠t} (x − s)/(t − s).
     """
     d = len(evals)
-    total = 0
     weights = _lagrange_denominator_inverses(d)
-    for t in range(d):
-        num = weights[t]
-        for s in range(d):
-            if s != t:
-                num = num * (x - s) % R
-        total = (total + evals[t] * num) % R
-    return total
+    # Π_{s≠t} (x − s) = (Π_{s<t} (x − s))·(Π_{s>t} (x − s)), from prefix and suffix products
+    prefix = [1] * (d + 1)
+    for s in range(d):
+        prefix[s + 1] = prefix[s] * (x - s) % R
+    total, suffix = 0, 1
+    for t in range(d - 1, -1, -1):
+        total += evals[t] * weights[t] * prefix[t] * suffix
+        suffix = suffix * (x - t) % R
+    return total % R
 
 
 @functools.lru_cache(maxsize=32)
