@@ -164,3 +164,22 @@ def test_kernels_suite_tiny(tmp_path, capsys):
     if "mcl" in impls:
         assert all(r["ratio_to_mcl"] is not None for r in data["results"])
     assert "median ns/el" in capsys.readouterr().out
+
+
+# ---- the verify suite end to end -------------------------------------------------------
+
+def test_verify_suite_tiny(tmp_path, capsys):
+    """Every backend's pairing check accepts the relation and refuses a broken pair before it is
+    timed; whole verifications run with both backends in a child and both verdicts are True."""
+    out = tmp_path / "v.json"
+    rc = bench_main(["verify", "--log-n", "12", "--contributors", "16", "--queries", "16", "--repeat", "2",
+                     "--json", str(out)])
+    assert rc == 0
+    data = json.loads(out.read_text())
+    rows = {(r["op"], r["impl"]): r for r in data["results"]}
+    assert {("2-pairing check", "py_ecc"), ("2-pairing check", "native"), ("MSM", "native"),
+            ("verify epoch", "python"), ("verify epoch", "native"), ("verify registration", "native")} <= set(rows)
+    assert all(r["verified"] for r in data["results"])
+    assert rows[("verify epoch", "native")]["median_s"] < rows[("verify epoch", "python")]["median_s"]
+    assert rows[("verify epoch", "python")]["ratio"] > 1           # over the native backend
+    assert "verify epoch" in capsys.readouterr().out
