@@ -147,7 +147,7 @@ def run(args) -> dict:
     notes = [f"N = 2^{log_n} rows, k = 32, C = {args.contributors}, T = {args.queries}; the epoch proof is "
              f"{child['proof_bytes']:,} B, the manifest {child['manifest_bytes']:,} B",
              "x: time over mcl's for the pairing check, over the native backend's for the rest",
-             "native = the kernels' MSM and pairing under the same Python verifier (attrib.verifier.backend); "
+             "native = the kernels' small MSM and pairing under the same Python verifier (attrib.verifier.backend); "
              "verification objects are decoded from bytes on every run"]
     return {"results": results, "skipped": skipped, "peers": peers, "notes": notes,
             "params": {"log_n": log_n, "k": 32, "C": args.contributors, "T": args.queries}}
