@@ -12,6 +12,13 @@ sum with the 21,000.  Settlement gas should be flat in C·T (only the HyperKZG o
 log₂(C·T)); registration grows linearly in C (the verifier reads and hashes every contributor id
 and evaluates w̃ over the offsets).
 
+With ``--breakdown`` each configuration also splits the gas of the verifier calls inside ``settle`` and
+``withdraw`` (``verifyEpoch`` of the second epoch, ``verifyBalance`` of the withdrawal, called directly on the
+EpochVerifier and re-run with pyrevm's step trace: attrib.chain.evm.precompile_profile): the ecMul, ecAdd,
+pairing and modexp calls and their gas, and the rest of the verifier's execution; the Settlement's own part
+is the transaction's execution less the verifier call's.  Tracing costs about a minute per settle, so it is
+off by default.
+
 Registration in segments (``--segments LOGCS,LOGC``): a dataset registered as a segment of C_s =
 2^LOGCS contributors and grown by appends (``Settlement.append``) of C_s new contributors each (and
 8 returning owners with a row each) until C = 2^LOGC; the gas of every step.  An append costs what
@@ -54,7 +61,7 @@ from attrib.verifier.terms import Terms, payee_path, pool_fees
 from eth_abi import encode
 from eth_utils import keccak
 
-log_c, log_t, log_n, k, seed = map(int, sys.argv[1:6])
+log_c, log_t, log_n, k, seed, breakdown = map(int, sys.argv[1:7])
 C, T, N = 1 << log_c, 1 << log_t, 1 << log_n
 srs = SRS.dev(required_log_n(N, k, C, T), seed=seed)
 art = contracts(srs.verifying_key)
@@ -100,6 +107,7 @@ for seq, name in ((1, "settle_first"), (2, "settle")):
     assert r.success, r.reason
     out[name] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
                  "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+    last_epoch = ep
 index = max(range(C), key=lambda c: epoch.payouts[c])
 value, commitment, opening = prover.open_balance(reg.manifest, 1, {1: epoch.payouts}, index)
 state = [*g1_affine(epoch.claim.payouts_commitment)]              # R_1 = C_P of epoch 1
@@ -109,6 +117,17 @@ r = chain.call(settlement, data("withdraw", digest, w), caller=accounts[3])
 assert r.success, r.reason
 out["withdraw"] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
                    "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+if breakdown:
+    from attrib.chain.evm import precompile_profile
+    from attrib.verifier.evm import balance_calldata, epoch_calldata
+
+    for name, data in (("settle", epoch_calldata(reg.manifest, last_epoch.claim, last_epoch.proof)),
+                       ("withdraw", balance_calldata(reg.manifest, 1, [], state, index, value, opening))):
+        call = chain.call(epoch_v, data)
+        assert call.success and call.output[-1] == 1, name
+        profile = precompile_profile(chain, epoch_v, data)
+        out[name]["verifier"] = {"execution": call.execution_gas, **profile,
+                                 "settlement": out[name]["execution"] - call.execution_gas}
 out["sizes"] = {name: a.deployed_size for name, a in art.items()}
 out["srs_log_n"] = srs.max_log_n
 print(json.dumps(out))
@@ -170,6 +189,8 @@ def add_arguments(parser) -> None:
                         help="registration in segments of 2^LOGCS new contributors up to C = 2^LOGC (repeatable), "
                              "e.g. 12,16")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also split the verifier calls' gas by precompile (a traced re-run: about a minute a settle)")
 
 
 def run_segments(log_cs: int, log_c: int, seed: int) -> dict:
@@ -230,7 +251,8 @@ def run(args) -> dict:
     for log_c, log_t, log_n in configs:
         log(f"evm: C = 2^{log_c}, T = 2^{log_t}, N = 2^{log_n}, k = {K}")
         done = subprocess.run([sys.executable, "-P", "-c", CHILD, str(log_c), str(log_t), str(log_n), str(K),
-                               str(args.seed)], capture_output=True, text=True, check=False)
+                               str(args.seed), str(int(getattr(args, "breakdown", False)))],
+                              capture_output=True, text=True, check=False)
         if done.returncode:
             raise RuntimeError(f"C = 2^{log_c}, T = 2^{log_t} failed:\n{done.stderr[-3000:]}")
         row = json.loads(done.stdout.strip().splitlines()[-1])
@@ -239,13 +261,19 @@ def run(args) -> dict:
         log(f"evm: register {row['register']['total']:,}, settle {row['settle']['total']:,} "
             f"(first {row['settle_first']['total']:,}), "
             f"withdraw {row['withdraw']['total']:,} gas")
+        for name in ("settle", "withdraw"):
+            if "verifier" in row[name]:
+                v = row[name]["verifier"]
+                log(f"evm:   {name}: verifier {v['execution']:,} (ecMul {v['ecmul']['calls']}: {v['ecmul']['gas']:,}, "
+                    f"ecAdd {v['ecadd']['gas']:,}, pairing {v['ecpairing']['gas']:,}, modexp {v['modexp']['gas']:,}, "
+                    f"other {v['other_gas']:,}), Settlement {v['settlement']:,}")
     segments = [run_segments(log_cs, log_c, args.seed) for log_cs, log_c in segment_configs]
     notes = ["gas is exact (pyrevm, Cancun rules, EIP-1108 precompile prices); total = 21,000 + calldata + execution"]
     notes += registration_limit(results)
     notes += segment_notes(segments)
     return {"results": results, "segments": segments, "notes": notes,
             "params": {"configs": configs, "segments": segment_configs, "k": K, "returning": RETURNING,
-                       "seed": args.seed}}
+                       "seed": args.seed, "breakdown": bool(getattr(args, "breakdown", False))}}
 
 
 def registration_limit(results: list[dict], limit: int = 30_000_000) -> list[str]:
@@ -266,6 +294,8 @@ def registration_limit(results: list[dict], limit: int = 30_000_000) -> list[str
 
 def format_table(result: dict) -> str:
     parts = [format_settlement(result)] if result["results"] else []
+    if any("verifier" in r[name] for r in result["results"] for name in ("settle", "withdraw")):
+        parts.append(format_breakdown(result))
     if result.get("segments"):
         parts.append(format_segments(result))
     return "\n\n".join(parts)
@@ -281,6 +311,22 @@ def format_segments(result: dict) -> str:
                      f"{last['calldata_bytes']:,}", f"{max(s['total'] for s in r['steps']) <= BLOCK_GAS}"])
     return table(["C_s (per segment)", "C reached", "txs", "register gas", "append gas (min)", "append gas (max)",
                   "append calldata B", "all <= 30 M"], body, align="rrrrrrrl")
+
+
+def format_breakdown(result: dict) -> str:
+    """One row per call with a breakdown: the verifier's gas by precompile and the rest, and the Settlement's own."""
+    body = []
+    for r in result["results"]:
+        for name in ("settle", "withdraw"):
+            v = r[name].get("verifier")
+            if v is None:
+                continue
+            body.append([f"2^{r['C'].bit_length() - 1}", f"2^{r['T'].bit_length() - 1}", name, f"{v['execution']:,}",
+                         f"{v['ecmul']['calls']}: {v['ecmul']['gas']:,}", f"{v['ecadd']['calls']}: {v['ecadd']['gas']:,}",
+                         f"{v['ecpairing_pairs']} pairs: {v['ecpairing']['gas']:,}", f"{v['modexp']['gas']:,}",
+                         f"{v['other_gas']:,}", f"{v['settlement']:,}", f"{r[name]['calldata_gas']:,}"])
+    return table(["C", "T", "call", "verifier exec", "ecMul", "ecAdd", "pairing", "modexp", "verifier other",
+                  "Settlement exec", "calldata gas"], body, align="lllrrrrrrrr")
 
 
 def format_settlement(result: dict) -> str:

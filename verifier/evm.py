@@ -30,6 +30,28 @@ bytes).  None sees the manifest's SRS digest: the ledger compares it with ``SRS_
 once, at registration.  Anything malformed returns false; only calldata that is not a valid ABI
 encoding of the arguments (offsets or lengths past its end) reverts, in Solidity's decoder.
 
+Gas.  The template is written for the EVM's prices, not for brevity; what it does and what it refuses are
+those of the Python functions, in another order where that is cheaper:
+
+- every sum-check round is one straight loop body (copy the message, two keccaks, the Newton form with
+  sums left unreduced below 5r), and a degree-3 stage's eq(τ_{<rounds}, u) is multiplied in as its u are
+  drawn, from τ stored as the pairs (1 − τ_i, 2τ_i − 1) (eq(a, b) = (1 − a) + b(2a − 1));
+- a message value, a clear-tail value or a fold value ≥ r is refused where the rounds or the opening's
+  checks read it (one flag, one branch), the other scalars by ranges, and every point as it is read: all
+  before a true, so the verdict is the same;
+- the batching check weighs claim j by γ^j from one table, groups the kernels by the point they evaluate
+  at, takes the degree kernels as PE[n] − PE[m]·ZT[m]·ZS[m] from prefix and suffix products, and the slot
+  part of a limb kernel from two 8-entry eq tables (the 6 slot bits split 3 + 3);
+- straight-line code is generated where the protocol's constants fix the shape (the γ powers, the batched
+  value in batch_claims' order, the limb weights from SLOTS, a clear tail of 2^TAIL_LOG values), the small
+  tables live at fixed addresses, and verifyPayouts and verifyBalance touch only memory below the
+  transcript buffer.
+
+Each such choice is checked against the Python specification at import time (the claim order is read
+off batch_claims itself) and by the differential tests (tests/chain).  The precompile work is what the
+protocol needs: at n = 20, 19 + 17 ecMul (the ρ-combination of the 20 opened commitments; 14 fold
+commitments, [1]_1, W, W′), 36 ecAdd, one 2-pair pairing and one modexp (the inverse in I(z)).
+
 This module only writes text and bytes; compiling and executing are attrib.chain.evm's business.
 """
 
@@ -57,7 +79,10 @@ from attrib.verifier.attribution import (
     STAGES,
     TABLES,
     Claim,
+    EpochShape,
     Proof,
+    Taus,
+    batch_claims,
 )
 from attrib.verifier.encoding import Q_MODULUS, R_MODULUS, encode_g2, g1_affine
 from attrib.verifier.hyperkzg import NUM_POINTS, TAIL_LOG, VerifyingKey
@@ -92,9 +117,33 @@ assert TABLES == PHASE1 + PHASE2 + PUBLIC == ("L0", "L1", "L2", "L3", "L4", "B",
                                               "H4", "HX", "HQ", "GT", "Q", "F", "P", "G")
 assert MAGNITUDE_LIMBS == 5 and SLOT_BITS == 6 and LIMB_BITS == 16 and len(PHASE1) == len(PHASE2) == 8
 
+
+def _batch_claim_count() -> int:
+    """How many linear claims attribution.batch_claims makes (their number does not depend on the sizes)."""
+    from types import SimpleNamespace
+
+    shape = EpochShape(1, 1, 1)
+    points = {stage: [0] * shape.rounds(stage) for stage in STAGES}
+    finals = {stage: dict.fromkeys(FINALS[stage], 0) for stage in STAGES}
+    public = SimpleNamespace(total_fees=0, total_paid=0, num_queries=1)
+    return len(batch_claims(shape, public, Taus([0] * shape.n), points, finals, (0, 0, 0, 0)))
+
+
+# The template weighs claim j by γ^j from a table of NUM_CLAIMS powers, and hard-codes which claim is which.
+NUM_CLAIMS = 41
+assert _batch_claim_count() == NUM_CLAIMS
+
+_WORDS_END = 0x520               # the template's one-word variables end here (K_W = 0x500)
+# Small tables at fixed addresses (the generated code names them by number): LO, HI (8 words each), the ten limb
+# weights W_<name>, γ^0 … γ^40 (GP); the arrays sized by the SRS follow them.
+FIXED_TABLES = {"LO": _WORDS_END, "HI": _WORDS_END + 0x100,
+                **{f"W_{name}": _WORDS_END + 0x200 + 32 * i for i, name in enumerate(SLOTS)}}
+FIXED_TABLES["GP"] = _WORDS_END + 0x200 + 32 * len(SLOTS)
+FIXED_WORDS_END = FIXED_TABLES["GP"] + 32 * NUM_CLAIMS
+
 _PLACEHOLDER = re.compile(r"\{\{([A-Z0-9_]+)\}\}")
 
-TEMPLATE = r"""// SPDX-License-Identifier: Apache-2.0
+_TEMPLATE_TEXT = r"""// SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
 /// @title EpochVerifier: attrib.verifier.attribution.verify_attribution (protocol v2) and
@@ -132,6 +181,9 @@ contract EpochVerifier {
     uint256 internal constant Q = {{Q}};              // base field q
     uint256 internal constant INV2 = {{INV2}};        // 1/2 mod r
     uint256 internal constant INV6 = {{INV6}};        // 1/6 mod r
+    uint256 internal constant RM1 = {{RM1}};          // r - 1: a word w is a scalar iff w <= r - 1
+    uint256 internal constant RM2 = {{RM2}};          // r - 2
+    uint256 internal constant R2P1 = {{R2P1}};        // 2r + 1
     uint256 internal constant EPOCH_INIT = {{EPOCH_INIT}};      // keccak256(TRANSCRIPT_DOMAIN || "epoch")
     uint256 internal constant PAYOUT_INIT = {{PAYOUT_INIT}};    // keccak256(TRANSCRIPT_DOMAIN || "payout")
     uint256 internal constant BALANCE_INIT = {{BALANCE_INIT}};  // keccak256(TRANSCRIPT_DOMAIN || "balance")
@@ -194,8 +246,9 @@ contract EpochVerifier {
     uint256 internal constant BATCH = 0x240;          // calldata: the batching sum-check's messages
     uint256 internal constant STAGE = 0x260;          // calldata: each stage's round-count word (6 words)
     uint256 internal constant LAM = 0x320;            // lambda^0 .. lambda^8 (9 words)
-    uint256 internal constant SUM = 0x440;            // sum_j gamma^j (...) being accumulated
-    uint256 internal constant GPOW = 0x460;           // gamma^j for the next claim
+    uint256 internal constant TAILV = 0x460;          // a full clear tail's multilinear value (tail_full)
+    uint256 internal constant RW = 0x440;             // r, as a word: code that mloads it keeps r on the stack
+                                                      // (DUP) rather than pushing the 32-byte constant each time
     uint256 internal constant K_M = 0x480;            // the opening: m (tail variables)
     uint256 internal constant K_LAYERS = 0x4a0;       // l = n - m committed layers
     uint256 internal constant K_TAIL = 0x4c0;         // calldata: the tail f_l
@@ -207,9 +260,29 @@ contract EpochVerifier {
     uint256 internal constant POINTS = {{POINTS}};          // each stage's sum-check point (6 arrays)
     uint256 internal constant XP = {{XP}};                  // the batching (or payout) point x
     uint256 internal constant ZS = {{ZS}};                  // ZS[i] = prod_{j >= i} (1 - x_j), i <= n
-    uint256 internal constant ES = {{ES}};                  // ES[j] = eq(bits j, x_{rb .. rb+5}), j < 64
-    uint256 internal constant COMS = {{COMS}};              // the twenty commitments (x, y)
+    uint256 internal constant ZT = {{ZT}};                  // ZT[i] = prod_{j >= i} (1 - tau_j), i <= n
+    uint256 internal constant TT = {{TT}};                  // (1 - tau_i, 2 tau_i - 1), i < n: eq_t's form of tau
+    uint256 internal constant XT = {{XT}};                  // (1 - x_i, 2 x_i - 1), i < n: eq_t's form of x
+    uint256 internal constant PE = {{PE}};                  // PE[i] = eq(tau_{<i}, x_{<i}), i <= n
+    uint256 internal constant LO = {{LO}};                  // LO[j] = eq(bits j, x_{rb .. rb+2}), j < 8
+    uint256 internal constant HI = {{HI}};                  // HI[j] = eq(bits j, x_{rb+3 .. rb+5}), j < 8
+    // W_V (weights(), the slot part of V's limb kernels) for each quantity V of the slot map
+    uint256 internal constant W_F = {{W_F}};
+    uint256 internal constant W_S = {{W_S}};
+    uint256 internal constant W_PI_LO = {{W_PI_LO}};
+    uint256 internal constant W_PI_HI = {{W_PI_HI}};
+    uint256 internal constant W_E = {{W_E}};
+    uint256 internal constant W_D = {{W_D}};
+    uint256 internal constant W_KAPPA = {{W_KAPPA}};
+    uint256 internal constant W_Z = {{W_Z}};
+    uint256 internal constant W_P = {{W_P}};
+    uint256 internal constant W_EPS = {{W_EPS}};
+    uint256 internal constant CLAIMS = {{CLAIMS}};          // the linear claims of the batch (attribution.batch_claims)
+    uint256 internal constant GP = {{GP}};                  // GP[j] = gamma^j, j < CLAIMS
     uint256 internal constant BUF = {{BUF}};                // the transcript state, then what is absorbed
+    uint256 internal constant BUF1 = {{BUF1}};              // BUF + 0x20, BUF + 0x40, BUF + 0x60 (one PUSH each)
+    uint256 internal constant BUF2 = {{BUF2}};
+    uint256 internal constant BUF3 = {{BUF3}};
 
     /// Whether `proof` shows that `claim` follows the fee rule on the data of the manifest whose
     /// stored fields are (manifestDigest, logContributors, logColumns, aggregate).
@@ -262,7 +335,7 @@ contract EpochVerifier {
             function at(a, i) -> v { v := mload(add(a, shl(5, i))) }
             function inverse(x) -> y {
                 // x^(r - 2) mod r by the modexp precompile (0x05)
-                let p := add(BUF, 0x20)
+                let p := BUF1
                 mstore(p, 0x20)
                 mstore(add(p, 0x20), 0x20)
                 mstore(add(p, 0x40), 0x20)
@@ -272,36 +345,81 @@ contract EpochVerifier {
                 ensure(staticcall(gas(), 0x05, p, 0xc0, p, 0x20))
                 y := mload(p)
             }
-            function eqv(a, b) -> e {
-                // eq(a, b) = ab + (1 - a)(1 - b) = 1 + 2ab - a - b
-                e := addmod(addmod(1, mulmod(add(a, a), b, R), R), sub(add(R, R), add(a, b)), R)
-            }
-            function eq_arr(p, x, len) -> e {
-                // prod_{i < len} eq(p_i, x_i) for the memory arrays p, x
+            // prod_{i < len} eq(a_i, p_i) for an array t of the pairs (1 - a_i, 2 a_i - 1) (TT of tau, XT of x: entries
+            // < r) and a memory point p (entries < r): eq(a, b) = ab + (1 - a)(1 - b) = (1 - a) + b (2a - 1), left below
+            // 2r (only mulmod reads it); len mod 4 factors first (one, then two), then four a turn
+            function eq_t(t, p, len) -> e {
                 e := 1
-                for { let i := 0 } lt(i, len) { i := add(i, 1) } { e := mulmod(e, eqv(at(p, i), at(x, i)), R) }
+                let end := add(p, shl(5, len))
+                if and(len, 1) {
+                    e := addmod(mload(t), mulmod(mload(p), mload(add(t, 0x20)), R), R)
+                    t := add(t, 0x40)
+                    p := add(p, 0x20)
+                }
+                if and(len, 2) {
+                    e := mulmod(mulmod(e, add(mload(t), mulmod(mload(p), mload(add(t, 0x20)), R)), R),
+                                add(mload(add(t, 0x40)), mulmod(mload(add(p, 0x20)), mload(add(t, 0x60)), R)), R)
+                    t := add(t, 0x80)
+                    p := add(p, 0x40)
+                }
+                for {} lt(p, end) { p := add(p, 0x80) t := add(t, 0x100) } {
+                    e := mulmod(mulmod(e, add(mload(t), mulmod(mload(p), mload(add(t, 0x20)), R)), R),
+                                add(mload(add(t, 0x40)), mulmod(mload(add(p, 0x20)), mload(add(t, 0x60)), R)), R)
+                    e := mulmod(mulmod(e, add(mload(add(t, 0x80)), mulmod(mload(add(p, 0x40)), mload(add(t, 0xa0)), R)), R),
+                                add(mload(add(t, 0xc0)), mulmod(mload(add(p, 0x60)), mload(add(t, 0xe0)), R)), R)
+                }
             }
             function log2_ceil(v) -> m {
-                // max(1, bit length of v - 1), for 1 <= v
-                m := 1
-                for {} lt(shl(m, 1), v) {} { m := add(m, 1) }
+                // max(1, bit length of v - 1), for 1 <= v: the bit length by halving
+                let x := sub(v, 1)
+                if gt(x, 0xffffffffffffffffffffffffffffffff) { x := shr(128, x) m := 128 }
+                if gt(x, 0xffffffffffffffff) { x := shr(64, x) m := add(m, 64) }
+                if gt(x, 0xffffffff) { x := shr(32, x) m := add(m, 32) }
+                if gt(x, 0xffff) { x := shr(16, x) m := add(m, 16) }
+                if gt(x, 0xff) { x := shr(8, x) m := add(m, 8) }
+                if gt(x, 0xf) { x := shr(4, x) m := add(m, 4) }
+                if gt(x, 0x3) { x := shr(2, x) m := add(m, 2) }
+                if gt(x, 0x1) { x := shr(1, x) m := add(m, 1) }
+                m := add(m, x)
+                if iszero(m) { m := 1 }
             }
-            // a G1 point at calldata p: both coordinates < q, and on y^2 = x^3 + 3 or (0, 0)
-            function check_point(p) {
-                let x := calldataload(p)
-                let y := calldataload(add(p, 0x20))
-                if iszero(and(lt(x, Q), lt(y, Q))) { fail() }                // a coordinate >= q
-                if or(x, y) {
-                    if iszero(eq(mulmod(y, y, Q), addmod(mulmod(x, mulmod(x, x, Q), Q), 3, Q))) { fail() }   // off the curve
-                }
-            }
+            // a G1 point at calldata p: both coordinates < q (a coordinate >= q is refused) and on y^2 = x^3 + 3, or
+            // (0, 0), the point at infinity (a point off the curve is refused before any precompile sees it)
+            function check_point(p) { check_points(p, 1) }
             function check_points(p, count) {
-                for { let end := add(p, shl(6, count)) } lt(p, end) { p := add(p, 0x40) } { check_point(p) }
+                // every point tested (the flags and-ed), one branch at the end; an odd first point alone, then two a turn
+                let ok := 1
+                let end := add(p, shl(6, count))
+                if and(count, 1) {
+                    let x := calldataload(p)
+                    let y := calldataload(add(p, 0x20))
+                    ok := and(and(lt(x, Q), lt(y, Q)),
+                              or(iszero(or(x, y)), eq(mulmod(y, y, Q), addmod(mulmod(x, mulmod(x, x, Q), Q), 3, Q))))
+                    p := add(p, 0x40)
+                }
+                for {} lt(p, end) { p := add(p, 0x80) } {
+                    let x := calldataload(p)
+                    let y := calldataload(add(p, 0x20))
+                    ok := and(ok, and(and(lt(x, Q), lt(y, Q)),
+                                      or(iszero(or(x, y)), eq(mulmod(y, y, Q), addmod(mulmod(x, mulmod(x, x, Q), Q), 3, Q)))))
+                    x := calldataload(add(p, 0x40))
+                    y := calldataload(add(p, 0x60))
+                    ok := and(ok, and(and(lt(x, Q), lt(y, Q)),
+                                      or(iszero(or(x, y)), eq(mulmod(y, y, Q), addmod(mulmod(x, mulmod(x, x, Q), Q), 3, Q)))))
+                }
+                if iszero(ok) { fail() }                                    // a coordinate >= q, or off the curve
             }
             function check_scalars(p, end) {
-                for {} lt(p, end) { p := add(p, 0x20) } {
-                    if iszero(lt(calldataload(p), R)) { fail() }              // a scalar >= r
+                // every word in [p, end) compared with r - 1 (eight a turn, the flags or-ed), one branch at the end
+                let bad := 0
+                for {} lt(add(p, 0xe0), end) { p := add(p, 0x100) } {
+                    bad := or(bad, or(or(or(gt(calldataload(p), RM1), gt(calldataload(add(p, 0x20)), RM1)),
+                                         or(gt(calldataload(add(p, 0x40)), RM1), gt(calldataload(add(p, 0x60)), RM1))),
+                                      or(or(gt(calldataload(add(p, 0x80)), RM1), gt(calldataload(add(p, 0xa0)), RM1)),
+                                         or(gt(calldataload(add(p, 0xc0)), RM1), gt(calldataload(add(p, 0xe0)), RM1)))))
                 }
+                for {} lt(p, end) { p := add(p, 0x20) } { bad := or(bad, gt(calldataload(p), RM1)) }
+                if bad { fail() }                                           // a scalar >= r
             }
             // the calldata position and length word of the dynamic argument whose head word is at `head`
             function dynamic_arg(head) -> p, len {
@@ -318,11 +436,11 @@ contract EpochVerifier {
                 mstore(BUF, keccak256(BUF, add(0x20, len)))
             }
             function absorb_calldata(p, len) {
-                calldatacopy(add(BUF, 0x20), p, len)
+                calldatacopy(BUF1, p, len)
                 absorb(len)
             }
             function absorb_memory(p, len) {
-                mcopy(add(BUF, 0x20), p, len)
+                mcopy(BUF1, p, len)
                 absorb(len)
             }
             function challenge() -> c {
@@ -332,47 +450,56 @@ contract EpochVerifier {
             }
 
             // ---- MSM by precompiles (every point was curve-checked where it was read) ----------
+            // (the precompiles fail only out of gas: every point was checked; both results are tested at once)
             function add_mul(p, s) {
                 // ACC <- ACC + s * (the point at memory p)
                 mcopy(TERM, p, 0x40)
                 mstore(add(TERM, 0x40), s)
-                ensure(staticcall(gas(), 0x07, TERM, 0x60, TERM, 0x40))
-                ensure(staticcall(gas(), 0x06, ACC, 0x80, ACC, 0x40))
+                let ok := staticcall(gas(), 0x07, TERM, 0x60, TERM, 0x40)          // (Yul evaluates arguments right to
+                if iszero(and(ok, staticcall(gas(), 0x06, ACC, 0x80, ACC, 0x40))) { fail() }   // left: ecMul first)
             }
             function add_mul_calldata(p, s) {
                 calldatacopy(TERM, p, 0x40)
                 mstore(add(TERM, 0x40), s)
-                ensure(staticcall(gas(), 0x07, TERM, 0x60, TERM, 0x40))
-                ensure(staticcall(gas(), 0x06, ACC, 0x80, ACC, 0x40))
+                let ok := staticcall(gas(), 0x07, TERM, 0x60, TERM, 0x40)
+                if iszero(and(ok, staticcall(gas(), 0x06, ACC, 0x80, ACC, 0x40))) { fail() }
             }
 
             // ---- sum-checks (verifier.sumcheck) ---------------------------------------------------
-            // interpolate_at(round_values(message, claimed), u) for degree 2 or 3: p(1) = claimed - p(0), and in
-            // Newton form p(u) = y0 + u(D1 + (u - 1)(D2/2 + (u - 2) D3/6)) (D3 = 0 for degree 2).
-            // Sums of up to four terms below 2r are left unreduced: mulmod reduces them.
-            function interpolate(m, degree, claimed, u) -> p {
-                let y0 := calldataload(m)
-                let y2 := calldataload(add(m, 0x20))
-                let y1 := addmod(claimed, neg(y0), R)
-                if eq(degree, 3) {
-                    p := mulmod(add(add(calldataload(add(m, 0x40)), neg(y0)), mulmod(3, add(y1, neg(y2)), R)), INV6, R)
-                }
-                p := add(mulmod(add(add(y2, y0), shl(1, neg(y1))), INV2, R), mulmod(add(u, sub(R, 2)), p, R))
-                p := add(add(y1, neg(y0)), mulmod(add(u, sub(R, 1)), p, R))
-                p := addmod(y0, mulmod(u, p, R), R)
-            }
-            // verify_sumcheck: `rounds` messages of `degree` values from calldata m; the point to memory pt.
-            // A message changed anywhere moves every later claim (p(0) + p(1) = claim is implied).
-            function sumcheck(m, rounds, degree, claimed, pt) -> last {
-                let size := shl(5, degree)
-                for { let i := 0 } lt(i, rounds) { i := add(i, 1) } {
-                    absorb_calldata(m, size)
-                    let u := challenge()
-                    mstore(add(pt, shl(5, i)), u)
-                    claimed := interpolate(m, degree, claimed, u)
-                    m := add(m, size)
-                }
+            // verify_sumcheck: `rounds` messages of 3 (sumcheck3) or 2 (sumcheck2) values from calldata m; the point to
+            // memory pt.  Each round absorbs its message (state <- keccak(state || message)) and draws u (state <-
+            // keccak(state), u = state mod r), as absorb and challenge do; then claim <- p(u) = interpolate_at(round_values(
+            // message, claim), u) with p(1) = claim - p(0), so the round check p(0) + p(1) = claim is implied: a message
+            // changed anywhere moves every later claim.  Newton form on the nodes 0..3, with the forward differences
+            // D1 = y1 - y0, D2 = y2 - 2 y1 + y0, D3 = y3 - 3 y2 + 3 y1 - y0 (D3 = 0 for degree 2):
+            //     p(u) = y0 + u (D1 + (u - 1)(D2/2 + (u - 2) D3/6)).
+            // Each message value is compared with r here (a value >= r fails at the end of the rounds: Python refuses
+            // it at decoding, the verdict is the same); for values < r and a reduced claim the sums left unreduced
+            // stay below 5r < 2^256, and mulmod reduces them.
+            //
+            // sumcheck3 also returns e = prod_i eq(tau_{k+i}, u_i), tp pointing at TT[k]: the eq(tau, u) of the stage's
+            // final check, built as the u are drawn (every degree-3 sum-check is an epoch stage whose summand carries
+            // eq(tau_{<rounds}, x)); an odd first round alone, then two a turn (the same round, written twice)
+@@SUMCHECK3@@
+            function sumcheck2(m, rounds, claimed, pt) -> last {
                 last := claimed
+                let bad := 0
+                for { let end := add(m, mul(rounds, 0x40)) } lt(m, end) { m := add(m, 0x40) } {
+                    calldatacopy(BUF1, m, 0x40)
+                    mstore(BUF, keccak256(BUF, 0x60))
+                    mstore(BUF, keccak256(BUF, 0x20))
+                    let u := mod(mload(BUF), R)
+                    mstore(pt, u)
+                    pt := add(pt, 0x20)
+                    let y0 := mload(BUF1)
+                    let y2 := mload(BUF2)
+                    bad := or(bad, or(gt(y0, RM1), gt(y2, RM1)))
+                    let y1 := addmod(last, sub(R, y0), R)
+                    // D2/2, then D1 + (u - 1) D2/2, then y0 + u (...)
+                    last := addmod(y0, mulmod(u, add(add(y1, sub(R, y0)), mulmod(add(u, RM1),
+                        mulmod(add(add(y2, y0), shl(1, sub(R, y1))), INV2, R), R)), R), R)
+                }
+                if bad { fail() }                                           // as in sumcheck3
             }
 
             // ---- the claim (Claim.from_bytes + validate), for both functions ---------------------
@@ -406,8 +533,8 @@ contract EpochVerifier {
                 mstore(K_W, w)
                 ensure(eq(add(w, 0x80), end))                               // an opening (or a proof) of another size
                 check_points(open, sub(layers, 1))                          // a fold commitment off the curve
-                check_scalars(tail, w)                                      // a tail or fold value >= r
                 check_points(w, 2)                                          // W or W' off the curve
+                // (a tail or fold value >= r: refused where kzg_finish reads them all, in tail_at and batch_values)
             }
             // After the opened commitments, x and the values are absorbed, with ACC = sum_m rho^m C^(m) and
             // value = sum_m rho^m v^(m): the folds and tail -> r; the 3l values -> q; W -> z; the checks.
@@ -428,52 +555,87 @@ contract EpochVerifier {
                 pairing_check(q, z, iz, mulmod(mulmod(addmod(z, neg(r), R), addmod(z, r, R), R), addmod(z, neg(mulmod(r, r, R)), R), R), open)
             }
             // check_fold_consistency: for i < l, 2r f_{i+1}(r^2) = r(1 - u_i)(f_i(r) + f_i(-r)) + u_i(f_i(r) - f_i(-r)),
-            // f_l(r^2) from the clear tail (Horner)
+            // f_l(r^2) from the clear tail (Horner); every layer's equation tested (the flags and-ed), one branch.  The
+            // values f_i(r), f_i(-r), f_i(r^2) at calldata pos, pos + 32 l, pos + 64 l (compared with r in batch_values,
+            // which runs later: with a value >= r this check computes garbage, reverts never, and the verdict is false)
             function check_folds(r) {
-                let layers := mload(K_LAYERS)
+                let step := shl(5, mload(K_LAYERS))
+                let next := tail_at(mulmod(r, r, R))
+                let ok := 1
                 let evals := mload(K_EVALS)
-                let tail := mload(K_TAIL)
-                let next := 0
-                for { let p := evals } gt(p, tail) {} {
-                    p := sub(p, 0x20)
-                    next := addmod(mulmod(next, mulmod(r, r, R), R), calldataload(p), R)
+                for { let pos := add(evals, step) } gt(pos, evals) {} {
+                    pos := sub(pos, 0x20)
+                    let a := calldataload(pos)
+                    let b := calldataload(add(pos, step))
+                    let u := mload(add(XP, sub(pos, evals)))
+                    ok := and(ok, eq(mulmod(add(r, r), next, R), addmod(mulmod(mulmod(r, add(1, sub(R, u)), R), add(a, b), R),
+                                                                       mulmod(u, add(a, sub(R, b)), R), R)))
+                    next := calldataload(add(pos, shl(1, step)))
                 }
-                for { let i := layers } i {} {
-                    i := sub(i, 1)
-                    let pos := cd(evals, i)
-                    let ng := cd(evals, add(layers, i))
-                    let u := at(XP, i)
-                    let rhs := addmod(mulmod(mulmod(r, one_minus(u), R), addmod(pos, ng, R), R),
-                                      mulmod(u, addmod(pos, neg(ng), R), R), R)
-                    ensure(eq(mulmod(addmod(r, r, R), next, R), rhs))        // a fold that is not the fold of the one before
-                    next := cd(evals, add(shl(1, layers), i))
-                }
+                ensure(ok)                                                  // a fold that is not the fold of the one before
             }
-            // evaluate_multilinear(tail, x_l ...): fold x_l first, in place at BUF + 0x20
+            // f_l(r^2) = sum_i tail_i (r^2)^i (Horner from the top)
+            // (every tail value is compared with r here: a value >= r is refused)
+            function tail_at(r2) -> v {
+                let tail := mload(K_TAIL)
+                let p := mload(K_EVALS)
+                if eq(mload(K_M), TAIL_LOG) {
+                    v := tail_full(tail, r2)
+                    leave
+                }
+                let bad := 0
+                for {} gt(p, tail) {} {
+                    p := sub(p, 0x20)
+                    let t := calldataload(p)
+                    bad := or(bad, gt(t, RM1))
+                    v := addmod(mulmod(v, r2, R), t, R)
+                }
+                if bad { fail() }                                           // a tail value >= r
+            }
+@@TAIL_FULL@@
+            // evaluate_multilinear(tail, x_l ...): fold x_l first, f[i] <- f[2i] + x (f[2i+1] - f[2i]), at BUF + 0x20; a tail
+            // of 2^TAIL_LOG values straight-line (its first fold read from calldata), a shorter one in place by loops
+            // (entry i is written after entries 2i and 2i + 1 >= i are read)
             function tail_value() -> v {
-                let f := add(BUF, 0x20)
+                let f := BUF1
+                let xp := add(XP, shl(5, mload(K_LAYERS)))
+                let tail := mload(K_TAIL)
+                if eq(mload(K_M), TAIL_LOG) {
+                    v := mload(TAILV)                                       // tail_full's, from check_folds
+                    leave
+                }
                 let size := shl(add(mload(K_M), 5), 1)
-                calldatacopy(f, mload(K_TAIL), size)
-                for { let xp := add(XP, shl(5, mload(K_LAYERS))) } gt(size, 0x20) { xp := add(xp, 0x20) } {
+                calldatacopy(f, tail, size)
+                for {} gt(size, 0x20) { xp := add(xp, 0x20) } {
                     let x := mload(xp)
                     size := shr(1, size)
-                    for { let i := 0 } lt(i, size) { i := add(i, 0x20) } {
-                        let a := mload(add(f, shl(1, i)))
-                        mstore(add(f, i), addmod(a, mulmod(x, add(mload(add(f, add(shl(1, i), 0x20))), neg(a)), R), R))
+                    let src := f
+                    for { let dst := f } lt(dst, add(f, size)) { dst := add(dst, 0x20) } {
+                        let a := mload(src)
+                        mstore(dst, addmod(a, mulmod(x, add(mload(add(src, 0x20)), sub(R, a)), R), R))
+                        src := add(src, 0x40)
                     }
                 }
                 v := mload(f)
             }
             // y_j = sum_i q^i f_i(x_j) for x = (r, -r, r^2) (Horner in q)
+            // (every fold value is compared with r here: a value >= r is refused; check_folds, which runs first, computes
+            // with them unchecked: no revert, and its verdict is void then)
             function batch_values(q) -> y0, y1, y2 {
-                let layers := mload(K_LAYERS)
                 let evals := mload(K_EVALS)
-                for { let i := layers } i {} {
-                    i := sub(i, 1)
-                    y0 := addmod(mulmod(y0, q, R), cd(evals, i), R)
-                    y1 := addmod(mulmod(y1, q, R), cd(evals, add(layers, i)), R)
-                    y2 := addmod(mulmod(y2, q, R), cd(evals, add(shl(1, layers), i)), R)
+                let step := shl(5, mload(K_LAYERS))
+                let bad := 0
+                for { let p := add(evals, step) } gt(p, evals) {} {
+                    p := sub(p, 0x20)
+                    let a := calldataload(p)
+                    let b := calldataload(add(p, step))
+                    let c := calldataload(add(p, shl(1, step)))
+                    bad := or(bad, or(gt(a, RM1), or(gt(b, RM1), gt(c, RM1))))
+                    y0 := addmod(mulmod(y0, q, R), a, R)
+                    y1 := addmod(mulmod(y1, q, R), b, R)
+                    y2 := addmod(mulmod(y2, q, R), c, R)
                 }
+                if bad { fail() }                                           // a fold value >= r
             }
             // I(z) for the quadratic through (r, y0), (-r, y1), (r^2, y2): with D = 2r^2(1 - r^2) the
             // Lagrange denominators are D/(1 + r), D/(1 - r) and -D/2
@@ -494,7 +656,7 @@ contract EpochVerifier {
                     add_mul_calldata(c, qi)
                     qi := mulmod(qi, q, R)
                 }
-                let p := add(BUF, 0x20)
+                let p := BUF1
                 mstore(p, G1_X)
                 mstore(add(p, 0x20), G1_Y)
                 add_mul(p, mod(neg(iz), R))
@@ -541,8 +703,9 @@ contract EpochVerifier {
                 mstore(NV, n)
                 read_proof()
             }
-            // Proof.from_bytes + validate against the shape: every count word, the total length, every
-            // scalar < r, every point on the curve
+            // Proof.from_bytes + validate against the shape: every count word, the total length, every point on the
+            // curve, every scalar < r (here; the sum-check messages in their rounds, the opening's tail and fold values
+            // in its checks: each refused before any verdict of true, as Python refuses them at decoding)
             function read_proof() {
                 let p, len := dynamic_arg(0xc4)
                 ensure(eq(calldataload(p), PROOF_VERSION))                  // another proof format
@@ -564,13 +727,16 @@ contract EpochVerifier {
                 mstore(EVS, s)
                 s := add(s, 0x280)
                 mstore(OPEN, s)
-                check_scalars(add(p, 0x440), s)                             // a value, message, final or evaluation >= r
+                // the E4 values, the finals and the evaluations >= r (the messages: in sumcheck, as they are read)
+                check_scalars(add(p, 0x440), add(p, 0x4c0))
+                check_scalars(mload(EVS), s)
                 read_opening(s, add(p, len))
             }
             function stage_block(i, s, rounds, degree, finals) -> next {
                 ensure(eq(calldataload(s), rounds))                         // a sum-check of another length
                 mstore(add(STAGE, shl(5, i)), s)
                 next := add(s, shl(5, add(add(1, mul(rounds, degree)), finals)))
+                check_scalars(sub(next, shl(5, finals)), next)              // a final value >= r
             }
 
             // ---- verify_attribution: the stages -----------------------------------------------------
@@ -582,7 +748,13 @@ contract EpochVerifier {
                 absorb_calldata(add(p, 0x40), 0x200)
                 mstore(ALPHA, challenge())
                 absorb_calldata(add(p, 0x240), 0x200)
-                for { let i := 0 } lt(i, mload(NV)) { i := add(i, 1) } { mstore(add(TAU, shl(5, i)), challenge()) }
+                // tau, and TT: the pairs (1 - tau_i, 2 tau_i - 1) for eq_t
+                for { let i := 0 } lt(i, mload(NV)) { i := add(i, 1) } {
+                    let t := challenge()
+                    mstore(add(TAU, shl(5, i)), t)
+                    mstore(add(TT, shl(6, i)), addmod(1, sub(R, t), R))
+                    mstore(add(TT, add(shl(6, i), 0x20)), addmod(add(t, t), RM1, R))
+                }
                 absorb_calldata(mload(VALS), 0x80)
                 let l := challenge()
                 let lp := 1
@@ -591,46 +763,61 @@ contract EpochVerifier {
                     lp := mulmod(lp, l, R)
                 }
             }
-            // stage i: its sum-check from `claimed`, then its final values absorbed; g(u) as claimed, the finals
-            function stage(i, claimed, degree, finals) -> last, f {
+            // stage i (1 .. 4, degree 3): its sum-check from `claimed`, then its final values absorbed; g(u) as claimed,
+            // the finals, eq(tau_{<rounds}, u)
+            function stage(i, claimed, finals) -> last, f, e {
                 let s := mload(add(STAGE, shl(5, i)))
                 let rounds := calldataload(s)
-                last := sumcheck(add(s, 0x20), rounds, degree, claimed, add(POINTS, mul(i, PT)))
-                f := add(add(s, 0x20), shl(5, mul(rounds, degree)))
+                last, e := sumcheck3(add(s, 0x20), rounds, claimed, add(POINTS, mul(i, PT)), TT)
+                f := add(add(s, 0x20), mul(rounds, 0x60))
                 absorb_calldata(f, shl(5, finals))
             }
             function epoch_stages() {
                 let v := mload(VALS)
                 let claimed := addmod(addmod(cd(v, 0), mulmod(lam(1), cd(v, 1), R), R),
                                       mulmod(lam(2), addmod(mulmod(cd(v, 2), shl(FEE_SHIFT, 1), R), cd(v, 3), R), R), R)
-                let last, f := stage(0, claimed, 3, 13)
-                ensure(eq(last, cells_final(f)))        // A != G Q^T at tau, S_t or R_c not the sums, B not a bit, a limb helper wrong
-                last, f := stage(1, 0, 3, 8)
-                ensure(eq(last, inferences_final(f)))   // pi_t +- 1, a pi wrapped mod r, z_t forged (D1-D5)
-                last, f := stage(2, 0, 3, 2)
-                ensure(eq(last, helper_final(2, add(mload(RB), SLOT_BITS), f, 0)))      // an X helper wrong in one entry
-                last, f := stage(3, 0, 3, 2)
-                ensure(eq(last, helper_final(3, add(mload(MT), mload(MK)), f, QUERY_SHIFT)))   // a Q + 2^15 helper wrong
-                last, f := stage(4, 0, 3, 2)
-                ensure(eq(last, table_final(f)))        // multiplicities that do not count the looked-up values
-                last, f := stage(5, cd(v, 0), 2, 2)
+                // the cells (stage 0): its rounds as the mT rounds of t, then the mC of c (eq_t, eq_c apart)
+                let s := add(mload(STAGE), 0x20)
+                let mt := mload(MT)
+                let last, et := sumcheck3(s, mt, claimed, POINTS, TT)
+                let ec := 0
+                s := add(s, mul(mt, 0x60))
+                last, ec := sumcheck3(s, mload(MC), last, add(POINTS, shl(5, mt)), add(TT, shl(6, mt)))
+                s := add(s, mul(mload(MC), 0x60))
+                absorb_calldata(s, 0x1a0)
+                ensure(eq(last, cells_final(s, et, ec)))    // A != G Q^T at tau, S_t or R_c not the sums, B not a bit, a limb helper wrong
+                let f := 0
+                let e := 0
+                last, f, e := stage(1, 0, 8)
+                ensure(eq(last, inferences_final(f, e)))   // pi_t +- 1, a pi wrapped mod r, z_t forged (D1-D5)
+                last, f, e := stage(2, 0, 2)
+                ensure(eq(last, helper_final(f, 0, e)))    // an X helper wrong in one entry
+                last, f, e := stage(3, 0, 2)
+                ensure(eq(last, helper_final(f, QUERY_SHIFT, e)))     // a Q + 2^15 helper wrong
+                last, f, e := stage(4, 0, 2)
+                ensure(eq(last, table_final(f, e)))        // multiplicities that do not count the looked-up values
+                // gq (stage 5, degree 2)
+                s := mload(add(STAGE, 0xa0))
+                last := sumcheck2(add(s, 0x20), calldataload(s), cd(v, 0), add(POINTS, mul(5, PT)))
+                f := add(add(s, 0x20), shl(6, calldataload(s)))
+                absorb_calldata(f, 0x40)
                 ensure(eq(last, mulmod(cd(f, 0), cd(f, 1), R)))                 // v_A that is not <G_c, Q_t> at tau
             }
             // cells_final: eq_cell (1 - 2b) M + lam1 eq_t (1 - b) M + lam2 eq_c pi (1 - b) M + lam3 eq_cell b(1 - b)
             // + sum_i lam_{4+i} eq_cell (h_i (alpha - l_i) - 1), with M = sum_i 2^{16i} l_i
-            function cells_final(f) -> total {
-                let eq_t := eq_arr(TAU, POINTS, mload(MT))
-                let eq_c := eq_arr(add(TAU, shl(5, mload(MT))), add(POINTS, shl(5, mload(MT))), mload(MC))
-                let eq_cell := mulmod(eq_t, eq_c, R)
+            function cells_final(f, et, eq_c) -> total {
+                let r := mload(RW)
+                let eq_cell := mulmod(et, eq_c, r)
                 let b := cd(f, 5)
                 let nb := one_minus(b)
-                let bm := mulmod(nb, magnitude(f), R)                       // A+ = (1 - b) M
-                total := mulmod(eq_cell, mulmod(addmod(nb, neg(b), R), magnitude(f), R), R)
-                total := addmod(total, mulmod(mulmod(lam(1), eq_t, R), bm, R), R)
-                let pi := addmod(mulmod(cd(f, 12), shl(PI_SPLIT, 1), R), cd(f, 11), R)
-                total := addmod(total, mulmod(mulmod(lam(2), eq_c, R), mulmod(pi, bm, R), R), R)
-                total := addmod(total, mulmod(mulmod(lam(3), eq_cell, R), mulmod(b, nb, R), R), R)
-                total := addmod(total, mulmod(eq_cell, cell_helpers(f), R), R)
+                let mag := magnitude(f)
+                let bm := mulmod(nb, mag, r)                                // A+ = (1 - b) M
+                total := mulmod(eq_cell, mulmod(addmod(nb, neg(b), r), mag, r), r)
+                total := addmod(total, mulmod(mulmod(lam(1), et, r), bm, r), r)
+                let pi := addmod(mulmod(cd(f, 12), shl(PI_SPLIT, 1), r), cd(f, 11), r)
+                total := addmod(total, mulmod(mulmod(lam(2), eq_c, r), mulmod(pi, bm, r), r), r)
+                total := addmod(total, mulmod(mulmod(lam(3), eq_cell, r), mulmod(b, nb, r), r), r)
+                total := addmod(total, mulmod(eq_cell, cell_helpers(f), r), r)
             }
             function magnitude(f) -> mag {
                 for { let i := 5 } i {} {
@@ -646,97 +833,123 @@ contract EpochVerifier {
                 }
             }
             // inferences_final: eq_t (D1 + lam1 D2 + ... + lam4 D5), finals f, s, pi_lo, pi_hi, e, d, kappa, z
-            function inferences_final(f) -> total {
+            function inferences_final(f, e) -> total {
+                let r := mload(RW)
                 let z := cd(f, 7)
-                let sp := addmod(cd(f, 1), z, R)                            // S' = S + z
+                let sp := addmod(cd(f, 1), z, r)                            // S' = S + z
                 // D1: pi_lo S' + e - 2^112 kappa
-                total := addmod(addmod(mulmod(cd(f, 2), sp, R), cd(f, 4), R), neg(mulmod(cd(f, 6), shl(PI_SPLIT, 1), R)), R)
+                total := addmod(addmod(mulmod(cd(f, 2), sp, r), cd(f, 4), r), neg(mulmod(cd(f, 6), shl(PI_SPLIT, 1), r)), r)
                 // D2: pi_hi S' + kappa - 2^16 (1 - z) F
-                let d := addmod(mulmod(cd(f, 3), sp, R), cd(f, 6), R)
-                d := addmod(d, neg(mulmod(mulmod(shl(sub(FEE_SHIFT, PI_SPLIT), 1), one_minus(z), R), cd(f, 0), R)), R)
-                total := addmod(total, mulmod(lam(1), d, R), R)
+                let d := addmod(mulmod(cd(f, 3), sp, r), cd(f, 6), r)
+                d := addmod(d, neg(mulmod(mulmod(shl(sub(FEE_SHIFT, PI_SPLIT), 1), one_minus(z), r), cd(f, 0), r)), r)
+                total := addmod(total, mulmod(lam(1), d, r), r)
                 // D3: S' - 1 - e - d
-                d := addmod(addmod(sp, sub(R, 1), R), neg(addmod(cd(f, 4), cd(f, 5), R)), R)
-                total := addmod(total, mulmod(lam(2), d, R), R)
+                d := addmod(addmod(sp, sub(r, 1), r), neg(addmod(cd(f, 4), cd(f, 5), r)), r)
+                total := addmod(total, mulmod(lam(2), d, r), r)
                 // D4: z (1 - z); D5: z S
-                total := addmod(total, mulmod(lam(3), mulmod(z, one_minus(z), R), R), R)
-                total := addmod(total, mulmod(lam(4), mulmod(z, cd(f, 1), R), R), R)
-                total := mulmod(total, eq_arr(TAU, add(POINTS, PT), mload(MT)), R)
+                total := addmod(total, mulmod(lam(3), mulmod(z, one_minus(z), r), r), r)
+                total := addmod(total, mulmod(lam(4), mulmod(z, cd(f, 1), r), r), r)
+                total := mulmod(total, e, r)
             }
             // eq(tau, u) (h (alpha - shift - x) - 1) for a LogUp helper (X: shift 0; Q: 2^15)
-            function helper_final(i, bits, f, shift) -> total {
+            function helper_final(f, shift, e) -> total {
                 let x := addmod(cd(f, 0), shift, R)
                 total := addmod(mulmod(cd(f, 1), addmod(mload(ALPHA), neg(x), R), R), sub(R, 1), R)
-                total := mulmod(total, eq_arr(TAU, add(POINTS, mul(i, PT)), bits), R)
+                total := mulmod(total, e, R)
             }
             // eq(tau, u) (Gt (alpha - iota(u)) - Mu), iota(u) = sum_b 2^b u_b
-            function table_final(f) -> total {
+            function table_final(f, e) -> total {
+                let r := mload(RW)
                 let u := add(POINTS, mul(4, PT))
                 let iota := 0
                 for { let b := LOOKUP_BITS } b {} {
                     b := sub(b, 1)
-                    iota := addmod(addmod(iota, iota, R), at(u, b), R)
+                    iota := addmod(addmod(iota, iota, r), at(u, b), r)
                 }
-                total := addmod(mulmod(cd(f, 1), addmod(mload(ALPHA), neg(iota), R), R), neg(cd(f, 0)), R)
-                total := mulmod(total, eq_arr(TAU, u, LOOKUP_BITS), R)
+                total := addmod(mulmod(cd(f, 1), addmod(mload(ALPHA), neg(iota), r), r), neg(cd(f, 0)), r)
+                total := mulmod(total, e, r)
             }
 
             // ---- verify_attribution: the batch of linear claims (attribution.batch_claims order) ------
-            // SUM += gamma^j v; j += 1
-            function put(v) {
-                let g := mload(GPOW)
-                mstore(SUM, addmod(mload(SUM), mulmod(g, v, R), R))
-                mstore(GPOW, mulmod(g, mload(GAMMA), R))
-            }
+            // Claim j (j = 0 .. 40, batch_claims' order) is weighed by gamma^j = GP[j]; gamma_powers fills GP once and
+            // both sides of the batching sum-check read it.
+@@GAMMA_POWERS@@
+            function gp(j) -> g { g := mload(add(GP, shl(5, j))) }
             function final_of(i, degree) -> f {
                 let s := mload(add(STAGE, shl(5, i)))
                 f := add(add(s, 0x20), shl(5, mul(calldataload(s), degree)))
             }
-            // sum_j gamma^j v_j: the batching sum-check's claim
-            function batched_value() -> total {
-                mstore(SUM, 0)
-                mstore(GPOW, 1)
-                // cells finals (L0..4, B, H0..4, X at PI_LO and PI_HI), inferences finals (X per slot), then F
-                let f := final_of(0, 3)
-                for { let i := 0 } lt(i, 13) { i := add(i, 1) } { put(cd(f, i)) }
-                f := final_of(1, 3)
-                for { let i := 0 } lt(i, 8) { i := add(i, 1) } { put(cd(f, i)) }
-                put(cd(f, 0))
-                // slots (X, HX), queries (Q, HQ), lookup (Mu, Gt), gq (G, Q)
-                for { let i := 2 } lt(i, 6) { i := add(i, 1) } {
-                    f := final_of(i, sub(3, eq(i, 5)))
-                    put(cd(f, 0))
-                    put(cd(f, 1))
+@@BATCHED_VALUE@@
+            // The kernels at x (verifier.kernels.evaluate_kernel), from tables of x's prefixes and suffixes:
+            // ZS[i] = prod_{j >= i} (1 - x_j) (zero extension beyond a table's 2^i entries), ZT[i] = prod_{j >= i}
+            // (1 - tau_j) and PE[i] = eq(tau_{<i}, x_{<i}) (the degree kernels, xi = tau), i <= n; LO and HI, the eq
+            // tables of the slot bits x_{rb .. rb+2} and x_{rb+3 .. rb+5} (the slot part of a limb kernel).
+            function kernel_tables() {
+                let r := mload(RW)
+                let end := shl(5, mload(NV))
+                let zx := 1
+                let zt := 1
+                mstore(add(ZS, end), 1)
+                mstore(add(ZT, end), 1)
+                for { let i := end } i {} {
+                    i := sub(i, 0x20)
+                    let x := mload(add(XP, i))
+                    let x1 := addmod(1, sub(r, x), r)
+                    mstore(add(XT, shl(1, i)), x1)                               // XT: (1 - x_i, 2 x_i - 1) for eq_t
+                    mstore(add(XT, add(shl(1, i), 0x20)), addmod(add(x, x), RM1, r))
+                    zx := mulmod(zx, x1, r)
+                    mstore(add(ZS, i), zx)
+                    zt := mulmod(zt, mload(add(TT, shl(1, i))), r)
+                    mstore(add(ZT, i), zt)
                 }
-                // v_S, v_P (on P and on X), v_eps; the LogUp claim 0; sum F; sum P (then four claims of 0)
-                let v := mload(VALS)
-                put(cd(v, 1))
-                put(cd(v, 2))
-                put(cd(v, 2))
-                put(cd(v, 3))
-                put(0)
-                put(cd(mload(CLAIM), 10))
-                put(cd(mload(CLAIM), 11))
-                total := mload(SUM)
-            }
-            // eq kernel of a point p of `len` coordinates: eq(p, x_{<len}) prod_{i >= len} (1 - x_i)
-            function eq_kernel(p, len) -> k {
-                k := mulmod(eq_arr(p, XP, len), at(ZS, len), R)
-            }
-            // a limb kernel's rows part, zero-extended inside the row bits and beyond the slot bits
-            function rows(p, len) -> k {
-                k := mulmod(eq_arr(p, XP, len), at(ZS, add(mload(RB), SLOT_BITS)), R)
-                for { let i := len } lt(i, mload(RB)) { i := add(i, 1) } { k := mulmod(k, one_minus(at(XP, i)), R) }
-            }
-            // sum_{i < limbs} 2^{16i} eq(bits(a + i), x_{rb .. rb+5})
-            function weights(a, limbs) -> w {
-                for { let i := limbs } i {} {
-                    i := sub(i, 1)
-                    w := addmod(mulmod(w, LIMB_RADIX, R), at(ES, add(a, i)), R)
+                let e := 1
+                mstore(PE, 1)
+                for { let i := 0 } lt(i, end) {} {
+                    e := mulmod(e, add(mload(add(XT, shl(1, i))), mulmod(mload(add(TAU, i)), mload(add(XT, add(shl(1, i), 0x20))), r)), r)
+                    i := add(i, 0x20)
+                    mstore(add(PE, i), e)
                 }
+                let sp := add(XP, shl(5, mload(RB)))
+                eq_table(LO, sp)
+                eq_table(HI, add(sp, 0x60))
             }
+            // t[j] = eq(bits j, (y_0, y_1, y_2)) for j < 8, the y_b at memory yp: one bit at a time, t[j + 2^b] = t[j] y_b
+            // and t[j] <- t[j] - t[j] y_b
+            function eq_table(t, yp) {
+                let r := mload(RW)
+                let y := mload(yp)
+                let e1 := y
+                let e0 := addmod(1, sub(r, y), r)
+                y := mload(add(yp, 0x20))
+                let e3 := mulmod(e1, y, r)
+                let e2 := mulmod(e0, y, r)
+                e1 := addmod(e1, sub(r, e3), r)
+                e0 := addmod(e0, sub(r, e2), r)
+                y := mload(add(yp, 0x40))
+                let v := mulmod(e0, y, r)
+                mstore(add(t, 0x80), v)
+                mstore(t, addmod(e0, sub(r, v), r))
+                v := mulmod(e1, y, r)
+                mstore(add(t, 0xa0), v)
+                mstore(add(t, 0x20), addmod(e1, sub(r, v), r))
+                v := mulmod(e2, y, r)
+                mstore(add(t, 0xc0), v)
+                mstore(add(t, 0x40), addmod(e2, sub(r, v), r))
+                v := mulmod(e3, y, r)
+                mstore(add(t, 0xe0), v)
+                mstore(add(t, 0x60), addmod(e3, sub(r, v), r))
+            }
+            function zs(i) -> z { z := at(ZS, i) }
+            function ev(table) -> e { e := cd(mload(EVS), table) }
+            // prod_{len <= i < rb} (1 - x_i): a row point of len < rb coordinates zero-extended inside the row bits
+            function row_pad(len) -> z {
+                z := 1
+                for { let i := len } lt(i, mload(RB)) { i := add(i, 1) } { z := mulmod(z, one_minus(at(XP, i)), R) }
+            }
+@@LIMB_WEIGHTS@@
             // the range kernel on F: the indicator of [T, 2^mT) = 1 - I_[0,T)(x_{<mT}), zero-extended
             function range_kernel(t, n) -> k {
+                let r := mload(RW)
                 let below := 1
                 if lt(t, shl(n, 1)) {
                     below := 0
@@ -746,134 +959,143 @@ contract EpochVerifier {
                         let u := at(XP, b)
                         switch and(shr(b, t), 1)
                         case 1 {
-                            below := addmod(below, mulmod(prefix, one_minus(u), R), R)
-                            prefix := mulmod(prefix, u, R)
+                            below := addmod(below, mulmod(prefix, one_minus(u), r), r)
+                            prefix := mulmod(prefix, u, r)
                         }
-                        default { prefix := mulmod(prefix, one_minus(u), R) }
+                        default { prefix := mulmod(prefix, one_minus(u), r) }
                     }
                 }
-                k := mulmod(one_minus(below), at(ZS, n), R)
+                k := mulmod(one_minus(below), zs(n), r)
             }
             // the degree kernel K_hi(tau, x) of a table of 2^m entries:
-            // eq(tau_{<m}, x_{<m}) (prod_{i >= m} eq(tau_i, x_i) - prod_{i >= m} (1 - tau_i)(1 - x_i))
+            // eq(tau, x) - eq(tau_{<m}, x_{<m}) prod_{i >= m} (1 - tau_i)(1 - x_i) = PE[n] - PE[m] ZT[m] ZS[m]
             function degree_kernel(m) -> k {
-                let hi := 1
-                let lo := 1
-                for { let i := m } lt(i, mload(NV)) { i := add(i, 1) } {
-                    hi := mulmod(hi, eqv(at(TAU, i), at(XP, i)), R)
-                    lo := mulmod(lo, mulmod(one_minus(at(TAU, i)), one_minus(at(XP, i)), R), R)
-                }
-                k := mulmod(eq_arr(TAU, XP, m), addmod(hi, neg(lo), R), R)
+                k := addmod(at(PE, mload(NV)), sub(R, mulmod(mulmod(at(PE, m), at(ZT, m), R), zs(m), R)), R)
             }
-            function ev(table) -> e { e := cd(mload(EVS), table) }
-            function zs(i) -> z { z := at(ZS, i) }
-            // ZS[i] = prod_{j >= i} (1 - x_j) for i <= n; ES[j] = eq(bits j, x_{rb .. rb+5}) for j < 64
-            function kernel_tables() {
-                let n := mload(NV)
-                mstore(add(ZS, shl(5, n)), 1)
-                for { let i := n } i {} {
-                    i := sub(i, 1)
-                    mstore(add(ZS, shl(5, i)), mulmod(at(ZS, add(i, 1)), one_minus(at(XP, i)), R))
-                }
-                mstore(ES, 1)
-                for { let b := 0 } lt(b, SLOT_BITS) { b := add(b, 1) } {
-                    let s := at(XP, add(mload(RB), b))
-                    let half := shl(b, 1)
-                    for { let j := 0 } lt(j, half) { j := add(j, 1) } {
-                        let e := at(ES, j)
-                        mstore(add(ES, shl(5, add(j, half))), mulmod(e, s, R))
-                        mstore(add(ES, shl(5, j)), mulmod(e, one_minus(s), R))
-                    }
-                }
+            // the limb claims on X (11..20, 30, 32, 33), their row kernels grouped by point: X(x) ZS[rb + 6] times
+            //   rows(u_t) (g11 W_PI_LO + g12 W_PI_HI) + rows(w) sum_V g_{13+i} W_V (V = F, S, PI_LO, PI_HI, E, D, KAPPA, Z)
+            //   + rows(tau_t) g30 W_S + rows(tau_c) (g32 W_P + g33 W_EPS),
+            // rows(p) = eq(p, x_{<|p|}) row_pad(|p|), W_V from weights(); eu, ew, et, ec: the eq parts of rows
+            function limb_kernels(eu, ew, et, ec) -> k {
+                let r := mload(RW)
+                weights()
+                k := mulmod(eu, addmod(mulmod(gp(11), mload(W_PI_LO), r), mulmod(gp(12), mload(W_PI_HI), r), r), r)
+                let t := addmod(mulmod(gp(13), mload(W_F), r), mulmod(gp(14), mload(W_S), r), r)
+                t := addmod(t, addmod(mulmod(gp(15), mload(W_PI_LO), r), mulmod(gp(16), mload(W_PI_HI), r), r), r)
+                t := addmod(t, addmod(mulmod(gp(17), mload(W_E), r), mulmod(gp(18), mload(W_D), r), r), r)
+                t := addmod(t, addmod(mulmod(gp(19), mload(W_KAPPA), r), mulmod(gp(20), mload(W_Z), r), r), r)
+                k := addmod(k, mulmod(ew, t, r), r)
+                k := addmod(k, mulmod(et, mulmod(gp(30), mload(W_S), r), r), r)
+                k := mulmod(k, row_pad(mload(MT)), r)
+                t := addmod(mulmod(gp(32), mload(W_P), r), mulmod(gp(33), mload(W_EPS), r), r)
+                k := addmod(k, mulmod(mulmod(ec, row_pad(mload(MC)), r), t, r), r)
+                k := mulmod(mulmod(k, ev(6), r), zs(add(mload(RB), SLOT_BITS)), r)
+            }
+            // the claims on the cells' tables, on X by limbs, on F and on P: (0..21, 30..33, 35..37, 39, 40)
+            function kernels_rows() -> total {
+                let r := mload(RW)
+                let mt := mload(MT)
+                let mc := mload(MC)
+                let e := mload(EVS)
+                // L0..4, B (0..5) and H0..4 (6..10) at u: eq(u, x_{<mT+mC}) ZS[mT+mC]
+                let eu := eq_t(XT, POINTS, mt)
+                let k := mulmod(eu, eq_t(add(XT, shl(6, mt)), add(POINTS, shl(5, mt)), mc), r)
+                let c := addmod(mulmod(gp(0), calldataload(e), r), mulmod(gp(1), calldataload(add(e, 0x20)), r), r)
+                c := addmod(c, addmod(mulmod(gp(2), calldataload(add(e, 0x40)), r), mulmod(gp(3), calldataload(add(e, 0x60)), r), r), r)
+                c := addmod(c, addmod(mulmod(gp(4), calldataload(add(e, 0x80)), r), mulmod(gp(5), calldataload(add(e, 0xa0)), r), r), r)
+                c := addmod(c, addmod(mulmod(gp(6), calldataload(add(e, 0x100)), r), mulmod(gp(7), calldataload(add(e, 0x120)), r), r), r)
+                c := addmod(c, addmod(mulmod(gp(8), calldataload(add(e, 0x140)), r), mulmod(gp(9), calldataload(add(e, 0x160)), r), r), r)
+                c := addmod(c, mulmod(gp(10), calldataload(add(e, 0x180)), r), r)
+                total := mulmod(mulmod(k, zs(add(mt, mc)), r), c, r)
+                // X by limbs; F at w (21), the sum of F (35), F on [T, 2^mT) (37), F's degree (39)
+                let ew := eq_t(XT, add(POINTS, PT), mt)
+                let ec := eq_t(XT, add(TAU, shl(5, mt)), mc)
+                total := addmod(total, limb_kernels(eu, ew, at(PE, mt), ec), r)
+                k := mulmod(addmod(mulmod(gp(21), ew, r), gp(35), r), zs(mt), r)
+                k := addmod(k, mulmod(gp(37), range_kernel(cd(mload(CLAIM), 3), mt), r), r)
+                k := addmod(k, mulmod(gp(39), degree_kernel(mt), r), r)
+                total := addmod(total, mulmod(ev(17), k, r), r)
+                // P at tau_c (31), the sum of P (36), P's degree (40)
+                k := mulmod(addmod(mulmod(gp(31), ec, r), gp(36), r), zs(mc), r)
+                k := addmod(k, mulmod(gp(40), degree_kernel(mc), r), r)
+                total := addmod(total, mulmod(ev(18), k, r), r)
+            }
+            // the claims at the other stages' points and the LogUp sum: (22..29, 34, 38)
+            function kernels_points() -> total {
+                let r := mload(RW)
+                let mt := mload(MT)
+                let mk := mload(MK)
+                let sb := add(mload(RB), SLOT_BITS)
+                // X, HX at the slots point (22, 23)
+                let k := mulmod(eq_t(XT, add(POINTS, shl(1, PT)), sb), zs(sb), r)
+                total := mulmod(k, addmod(mulmod(gp(22), ev(6), r), mulmod(gp(23), ev(13), r), r), r)
+                // Q, HQ at the queries point (24, 25); Q at (k, tau_t) (29); Q's degree (38)
+                let e3 := mulmod(eq_t(XT, add(POINTS, mul(3, PT)), add(mt, mk)), zs(add(mt, mk)), r)
+                let e5 := eq_t(XT, add(POINTS, mul(5, PT)), mk)
+                k := mulmod(mulmod(e5, eq_t(add(XT, shl(6, mk)), TAU, mt), r), zs(add(mk, mt)), r)
+                k := addmod(mulmod(gp(24), e3, r), mulmod(gp(29), k, r), r)
+                k := addmod(k, mulmod(gp(38), degree_kernel(add(mt, mk)), r), r)
+                total := addmod(total, addmod(mulmod(ev(16), k, r), mulmod(ev(14), mulmod(gp(25), e3, r), r), r), r)
+                // Mu, Gt at the lookup point (26, 27)
+                k := mulmod(eq_t(XT, add(POINTS, shl(2, PT)), LOOKUP_BITS), zs(LOOKUP_BITS), r)
+                total := addmod(total, mulmod(k, addmod(mulmod(gp(26), ev(7), r), mulmod(gp(27), ev(15), r), r), r), r)
+                // G at (k, tau_c) (28)
+                let mc := mload(MC)
+                k := mulmod(mulmod(e5, eq_t(add(XT, shl(6, mk)), add(TAU, shl(5, mt)), mc), r), zs(add(mk, mc)), r)
+                total := addmod(total, mulmod(ev(19), mulmod(gp(28), k, r), r), r)
+                // LogUp (34): sum_i <H_i, 1> + <Hx, 1> + <Hq, 1> - <Gt, 1> = 0
+                k := addmod(addmod(ev(8), ev(9), r), addmod(addmod(ev(10), ev(11), r), ev(12), r), r)
+                k := mulmod(k, zs(add(mt, mc)), r)
+                k := addmod(k, mulmod(ev(13), zs(sb), r), r)
+                k := addmod(k, mulmod(ev(14), zs(add(mt, mk)), r), r)
+                k := addmod(k, sub(r, mulmod(ev(15), zs(LOOKUP_BITS), r)), r)
+                total := addmod(total, mulmod(gp(34), k, r), r)
             }
             // sum_j gamma^j sum_parts coefficient (the table's evaluation at x) kernel_j(x)
             function batched_kernels() -> total {
                 kernel_tables()
-                mstore(SUM, 0)
-                mstore(GPOW, 1)
-                let mt := mload(MT)
-                let mc := mload(MC)
-                let mk := mload(MK)
-                // cells: L0..4 and B, then H0..4, at u
-                let k := eq_kernel(POINTS, add(mt, mc))
-                for { let t := 0 } lt(t, 6) { t := add(t, 1) } { put(mulmod(ev(t), k, R)) }
-                for { let t := 8 } lt(t, 13) { t := add(t, 1) } { put(mulmod(ev(t), k, R)) }
-                // X at PI_LO and PI_HI, rows u_t; X at each per-inference slot, rows w; F at w
-                let x := ev(6)
-                k := mulmod(x, rows(POINTS, mt), R)
-                put(mulmod(k, weights(SLOT_PI_LO, LIMBS_PI_LO), R))
-                put(mulmod(k, weights(SLOT_PI_HI, LIMBS_PI_HI), R))
-                k := mulmod(x, rows(add(POINTS, PT), mt), R)
-                put(mulmod(k, weights(SLOT_F, LIMBS_F), R))
-                put(mulmod(k, weights(SLOT_S, LIMBS_S), R))
-                put(mulmod(k, weights(SLOT_PI_LO, LIMBS_PI_LO), R))
-                put(mulmod(k, weights(SLOT_PI_HI, LIMBS_PI_HI), R))
-                put(mulmod(k, weights(SLOT_E, LIMBS_E), R))
-                put(mulmod(k, weights(SLOT_D, LIMBS_D), R))
-                put(mulmod(k, weights(SLOT_KAPPA, LIMBS_KAPPA), R))
-                put(mulmod(k, weights(SLOT_Z, LIMBS_Z), R))
-                put(mulmod(ev(17), eq_kernel(add(POINTS, PT), mt), R))
-                // slots (X, HX), queries (Q, HQ), lookup (Mu, Gt) at their points
-                k := eq_kernel(add(POINTS, shl(1, PT)), add(mload(RB), SLOT_BITS))
-                put(mulmod(x, k, R))
-                put(mulmod(ev(13), k, R))
-                k := eq_kernel(add(POINTS, mul(3, PT)), add(mt, mk))
-                put(mulmod(ev(16), k, R))
-                put(mulmod(ev(14), k, R))
-                k := eq_kernel(add(POINTS, shl(2, PT)), LOOKUP_BITS)
-                put(mulmod(ev(7), k, R))
-                put(mulmod(ev(15), k, R))
-                // gq: G at (k, tau_c), Q at (k, tau_t)
-                k := eq_arr(add(POINTS, mul(5, PT)), XP, mk)
-                let tc := add(TAU, shl(5, mt))
-                put(mulmod(ev(19), mulmod(k, mulmod(eq_arr(tc, add(XP, shl(5, mk)), mc), zs(add(mk, mc)), R), R), R))
-                put(mulmod(ev(16), mulmod(k, mulmod(eq_arr(TAU, add(XP, shl(5, mk)), mt), zs(add(mk, mt)), R), R), R))
-                // E4: X at S (rows tau_t), P at tau_c, X at P and eps (rows tau_c)
-                put(mulmod(mulmod(x, rows(TAU, mt), R), weights(SLOT_S, LIMBS_S), R))
-                put(mulmod(ev(18), eq_kernel(tc, mc), R))
-                k := mulmod(x, rows(tc, mc), R)
-                put(mulmod(k, weights(SLOT_P, LIMBS_P), R))
-                put(mulmod(k, weights(SLOT_EPS, LIMBS_EPS), R))
-                // LogUp: sum_i <H_i, 1> + <Hx, 1> + <Hq, 1> - <Gt, 1> = 0
-                k := addmod(addmod(ev(8), ev(9), R), addmod(addmod(ev(10), ev(11), R), ev(12), R), R)
-                k := mulmod(k, zs(add(mt, mc)), R)
-                k := addmod(k, mulmod(ev(13), zs(add(mload(RB), SLOT_BITS)), R), R)
-                k := addmod(k, mulmod(ev(14), zs(add(mt, mk)), R), R)
-                put(addmod(k, neg(mulmod(ev(15), zs(LOOKUP_BITS), R)), R))
-                // sum F, sum P (ones kernels); F on [T, 2^mT); degree claims on Q, F, P
-                put(mulmod(ev(17), zs(mt), R))
-                put(mulmod(ev(18), zs(mc), R))
-                put(mulmod(ev(17), range_kernel(cd(mload(CLAIM), 3), mt), R))
-                put(mulmod(ev(16), degree_kernel(add(mt, mk)), R))
-                put(mulmod(ev(17), degree_kernel(mt), R))
-                put(mulmod(ev(18), degree_kernel(mc), R))
-                total := mload(SUM)
+                total := addmod(kernels_rows(), kernels_points(), R)
             }
             function epoch_batch() {
                 mstore(GAMMA, challenge())
+                gamma_powers()
                 let claimed := batched_value()
-                let last := sumcheck(mload(BATCH), mload(NV), 2, claimed, XP)
+                let last := sumcheck2(mload(BATCH), mload(NV), claimed, XP)
                 ensure(eq(last, batched_kernels()))     // a final or E4 value, a sum, a range or degree claim the tables break
             }
-            // HyperKZG of the twenty commitments at x: the commitments, x, the evaluations -> rho
+            // HyperKZG of the twenty commitments at x: the commitments, x, the evaluations -> rho.  The commitments in
+            // TABLES order: the proof's sixteen, the claim's C_Q, C_F, C_P, then C_G (calldata 0x64); ACC <- sum_m rho^m C^(m)
+            // and value <- sum_m rho^m v^(m) (rho^0 = 1: the first commitment copied)
             function epoch_opening() {
-                let p := mload(PROOF)
-                calldatacopy(COMS, add(p, 0x40), 0x400)
-                calldatacopy(add(COMS, 0x400), add(mload(CLAIM), 0x80), 0xc0)
-                calldatacopy(add(COMS, 0x4c0), 0x64, 0x40)
-                absorb_memory(COMS, 0x500)
+                let p := add(mload(PROOF), 0x40)
+                let c := add(mload(CLAIM), 0x80)
+                calldatacopy(BUF1, p, 0x400)
+                calldatacopy(add(BUF1, 0x400), c, 0xc0)
+                calldatacopy(add(BUF1, 0x4c0), 0x64, 0x40)
+                absorb(0x500)
                 absorb_memory(XP, shl(5, mload(NV)))
                 let e := mload(EVS)
                 absorb_calldata(e, 0x280)
                 let rho := challenge()
-                mcopy(ACC, COMS, 0x40)
+                calldatacopy(ACC, p, 0x40)
                 let value := calldataload(e)
                 let rp := 1
-                for { let i := 1 } lt(i, 20) { i := add(i, 1) } {
+                for { let end := add(p, 0x400) } lt(add(p, 0x40), end) {} {     // the proof's C_1 .. C_15
+                    p := add(p, 0x40)
+                    e := add(e, 0x20)
                     rp := mulmod(rp, rho, R)
-                    add_mul(add(COMS, shl(6, i)), rp)
-                    value := addmod(value, mulmod(rp, cd(e, i), R), R)
+                    add_mul_calldata(p, rp)
+                    value := addmod(value, mulmod(rp, calldataload(e), R), R)
                 }
+                for { let end := add(c, 0xc0) } lt(c, end) { c := add(c, 0x40) } {   // the claim's C_Q, C_F, C_P
+                    e := add(e, 0x20)
+                    rp := mulmod(rp, rho, R)
+                    add_mul_calldata(c, rp)
+                    value := addmod(value, mulmod(rp, calldataload(e), R), R)
+                }
+                rp := mulmod(rp, rho, R)                                     // C_G
+                add_mul_calldata(0x64, rp)
+                value := addmod(value, mulmod(rp, calldataload(add(e, 0x20)), R), R)
                 kzg_finish(value, mload(OPEN))          // evaluations that are not the committed tables' at x
             }
 
@@ -887,7 +1109,7 @@ contract EpochVerifier {
                 let cs := calldataload(0x24)
                 ensure(and(gt(cs, 0), iszero(gt(cs, MAX_CONTRIBUTORS))))    // no manifest has such C
                 // distinct indices below C (a bitmap in fresh memory after BUF), values below r
-                let seen := add(BUF, 0x20)
+                let seen := BUF1
                 for { let i := 0 } lt(i, count) { i := add(i, 1) } {
                     let index := cd(ip, i)
                     ensure(lt(index, cs))                                   // an index >= C (its payout is 0 by the degree claim)
@@ -918,8 +1140,8 @@ contract EpochVerifier {
                 let count := mload(MK)
                 mstore(BUF, PAYOUT_INIT)
                 absorb_calldata(add(mload(CLAIM), 0x20), 0x160)             // an opening against another epoch's C_P
-                mstore(add(BUF, 0x20), count)
-                calldatacopy(add(BUF, 0x40), mload(MT), shl(5, count))
+                mstore(BUF1, count)
+                calldatacopy(BUF2, mload(MT), shl(5, count))
                 absorb(shl(5, add(count, 1)))
                 absorb_calldata(mload(MC), shl(5, count))
                 gamma := challenge()
@@ -949,14 +1171,14 @@ contract EpochVerifier {
                     claimed := addmod(mulmod(claimed, gamma, R), cd(vp, i), R)
                 }
                 let open := mload(OPEN)
-                let last := sumcheck(add(mload(PROOF), 0x40), mload(NV), 2, claimed, XP)
+                let last := sumcheck2(add(mload(PROOF), 0x40), mload(NV), claimed, XP)
                 let value := calldataload(sub(open, 0x20))
                 ensure(eq(last, mulmod(value, payout_kernel(gamma), R)))   // a wrong amount, amounts swapped, another index's
                 // HyperKZG of C_P at x with the value P(x)
                 let cp := add(mload(CLAIM), 0x100)
                 absorb_calldata(cp, 0x40)
                 absorb_memory(XP, shl(5, mload(NV)))
-                mstore(add(BUF, 0x20), value)
+                mstore(BUF1, value)
                 absorb(0x20)
                 pop(challenge())
                 calldatacopy(ACC, cp, 0x40)
@@ -1012,26 +1234,27 @@ contract EpochVerifier {
                 // state, ranges or index
                 mstore(BUF, BALANCE_INIT)
                 absorb_calldata(0x04, 0x20)
-                mstore(add(BUF, 0x20), calldataload(0x44))
-                mstore(add(BUF, 0x40), count)
-                calldatacopy(add(BUF, 0x60), mload(MT), shl(6, count))
+                mstore(BUF1, calldataload(0x44))
+                mstore(BUF2, count)
+                calldatacopy(BUF3, mload(MT), shl(6, count))
                 absorb(add(shl(6, count), 0x40))
                 absorb_calldata(0x84, 0x40)
-                mstore(add(BUF, 0x20), n)
-                mstore(add(BUF, 0x40), index)
-                mstore(add(BUF, 0x60), value)
+                mstore(BUF1, n)
+                mstore(BUF2, index)
+                mstore(BUF3, value)
                 absorb(0x60)
                 // HyperKZG of W at the Boolean point bits(index) with the value
                 for { let b := 0 } lt(b, n) { b := add(b, 1) } { mstore(add(XP, shl(5, b)), and(shr(b, index), 1)) }
                 absorb_calldata(0x84, 0x40)
                 absorb_memory(XP, shl(5, n))
-                mstore(add(BUF, 0x20), value)
+                mstore(BUF1, value)
                 absorb(0x20)
                 pop(challenge())
                 calldatacopy(ACC, 0x84, 0x40)
                 kzg_finish(value, mload(OPEN))          // a balance that is not the committed sum's entry
             }
 
+            mstore(RW, R)
             switch shr(224, calldataload(0))
             case {{EPOCH_SELECTOR}} {
                 epoch_read()
@@ -1050,6 +1273,242 @@ contract EpochVerifier {
 """
 
 
+# ---- the generated parts of the template: straight-line code for what the slot map and the claim order fix ----
+
+_INDENT = " " * 12
+
+
+def _claim_sources() -> list:
+    """For each linear claim j of attribution.batch_claims (in order), where its value lies: ("final", stage,
+    i), ("value", i) (v_A, v_S, v_P, v_ε), ("claim", word) (ΣF, ΣP: the claim's words 10, 11) or None (0).
+    Read off batch_claims itself, run on values that name their source."""
+    from types import SimpleNamespace
+
+    shape = EpochShape(1, 1, 1)
+    points = {stage: [0] * shape.rounds(stage) for stage in STAGES}
+    names = {}
+    finals = {}
+    for k, stage in enumerate(STAGES):
+        finals[stage] = {}
+        for i, name in enumerate(FINALS[stage]):
+            tag = 1000 + 100 * k + i
+            names[tag] = ("final", k, i)
+            finals[stage][name] = tag
+    values = tuple(2000 + i for i in range(4))
+    names.update({2000 + i: ("value", i) for i in range(4)})
+    names.update({3010: ("claim", 10), 3011: ("claim", 11)})
+    public = SimpleNamespace(total_fees=3010, total_paid=3011, num_queries=1)
+    claims = batch_claims(shape, public, Taus([0] * shape.n), points, finals, values)
+    return [names[c.value] if c.value else None for c in claims]
+
+
+def _gamma_powers_yul() -> str:
+    """gamma_powers(): GP[j] = γ^j for j < NUM_CLAIMS, straight-line."""
+    lines = ["// GP[j] = gamma^j, j < CLAIMS (straight-line)",
+             "function gamma_powers() {",
+             "    let r := mload(RW)",
+             "    let gamma := mload(GAMMA)",
+             "    let g := gamma",
+             "    mstore(GP, 1)",
+             f"    mstore({hex(FIXED_TABLES['GP'] + 32)}, g)"]
+    for j in range(2, NUM_CLAIMS):
+        lines.append(f"    g := mulmod(g, gamma, r)  mstore({hex(FIXED_TABLES['GP'] + 32 * j)}, g)")
+    lines.append("}")
+    return "\n".join(_INDENT + line for line in lines)
+
+
+def _batched_value_yul() -> str:
+    """batched_value() -> Σ_j γ^j v_j, straight-line over _claim_sources() (the zero claims skipped)."""
+    degree = [DEGREES[stage] for stage in STAGES]
+    lines = ["// sum_j gamma^j v_j: the batching sum-check's claim, its terms in attribution.batch_claims' order (claims",
+             "// whose value is 0 left out); b: the calldata of the values at hand (a stage's finals, the E4 values, the claim)",
+             "function batched_value() -> total {",
+             "    let r := mload(RW)",
+             "    let b := 0"]
+    base = None
+    for j, source in enumerate(_claim_sources()):
+        if source is None:
+            lines.append(f"    // claim {j}: 0")
+            continue
+        kind, *where = source
+        if kind == "final":
+            at = (f"final_of({where[0]}, {degree[where[0]]})", where[1])
+        else:
+            at = ({"value": "mload(VALS)", "claim": "mload(CLAIM)"}[kind], where[0])
+        if at[0] != base:
+            base = at[0]
+            lines.append(f"    b := {base}")
+        lines.append(f"    total := addmod(total, mulmod(mload({hex(FIXED_TABLES['GP'] + 32 * j)}), calldataload(add(b, {hex(32 * at[1])})), r), r)"
+                     f"   // claim {j}: {kind} {', '.join(map(str, where))}")
+    lines.append("}")
+    return "\n".join(_INDENT + line for line in lines)
+
+
+def _limb_weights_yul() -> str:
+    """weights(): W_V = Σ_{i<L} 2^{16i} eq(bits(a+i), y), y = x_{rb..rb+5}, into W_V for each quantity V of the slot
+    map, straight-line.  With eq(bits s, y) = LO[s & 7]·HI[s >> 3]: the limbs in each block of eight slots by
+    Horner in LO (the highest first) times that block's HI, the higher block's part shifted by 2^{16·(its first
+    limb)}."""
+    lines = ["// W_V = sum_{i < L} 2^{16i} eq(bits(a + i), y), y = x_{rb .. rb+5}, into W_V for each quantity V of the slot",
+             "// map (first slot a, L limbs), with eq(bits s, y) = LO[s & 7] HI[s >> 3]: per block of eight slots, Horner",
+             "// in LO over its limbs (the highest first) times its HI, shifted by 2^{16 (its first limb)}; generated",
+             "// from attrib.verifier.attribution.SLOTS.  Horner's sums are left below 2r: only mulmod reads them.",
+             "function weights() {",
+             "    let r := mload(RW)",
+             "    let v := 0",
+             "    let w := 0"]
+    for name, (first, limbs) in SLOTS.items():
+        lines.append(f"    // {name}: slots {first} .. {first + limbs - 1}")
+        slot, block = first, 0
+        while slot < first + limbs:
+            end = min((slot // 8 + 1) * 8, first + limbs)
+            horner = [f"v := mload({hex(FIXED_TABLES['LO'] + 32 * ((end - 1) % 8))})"]
+            horner += [f"v := add(mulmod(v, LIMB_RADIX, r), mload({hex(FIXED_TABLES['LO'] + 32 * (t % 8))}))"
+                       for t in range(end - 2, slot - 1, -1)]
+            term = f"mulmod(v, mload({hex(FIXED_TABLES['HI'] + 32 * (slot // 8))}), r)"
+            if slot > first:
+                term = f"mulmod({term}, {hex(1 << (LIMB_BITS * (slot - first)))}, r)"
+            lines += ["    " + line for line in horner]
+            lines.append(f"    w := {term}" if block == 0 else f"    w := addmod(w, {term}, r)")
+            slot, block = end, block + 1
+        assert block <= 2
+        lines.append(f"    mstore(W_{name}, w)")
+    lines.append("}")
+    return "\n".join(_INDENT + line for line in lines)
+
+
+
+def _tail_full_yul() -> str:
+    """tail_full(tail, r2) -> Σ_i tail_i·r2^i for a clear tail of 2^TAIL_LOG values at calldata tail (Horner), with
+    f̃_ℓ(x_ℓ, …) (x_ℓ … at XP + 32ℓ, x_ℓ folded first) left in TAILV, each value read once and compared with r,
+    straight-line: the values by runs of four from the top, each run into the Horner sum and folded by x_ℓ and
+    x_{ℓ+1} on the stack (into memory BUF1), then the eight results folded by the other three in memory."""
+    assert TAIL_LOG == 5
+    fold = "addmod({a}, mulmod({x}, add({b}, sub(r, {a})), r), r)"          # a + x (b - a), a < r
+    lines = ["// the clear tail (2^TAIL_LOG values at calldata tail), each read once and compared with r (a value >= r is",
+             "// refused): h = sum_i tail_i (r^2)^i (Horner from the top) and, into TAILV, its multilinear value at x_l ...",
+             "// (f[i] <- f[2i] + x (f[2i+1] - f[2i]), x_l first): by runs of four from the top, each run into h and folded",
+             "// by x_l, x_{l+1} on the stack (into BUF1), then the eight results by the other three in memory",
+             "function tail_full(tail, r2) -> h {",
+             "    let r := mload(RW)",
+             "    let x0 := add(XP, shl(5, mload(K_LAYERS)))",
+             "    let x1 := mload(add(x0, 0x20))",
+             "    x0 := mload(x0)",
+             "    let bad := 0",
+             "    let t0 := 0  let t1 := 0  let t2 := 0  let t3 := 0"]
+    for c in range(7, -1, -1):
+        lines += [f"    t3 := calldataload(add(tail, {hex(32 * (4 * c + 3))}))",
+                  f"    t2 := calldataload(add(tail, {hex(32 * (4 * c + 2))}))",
+                  f"    t1 := calldataload(add(tail, {hex(32 * (4 * c + 1))}))",
+                  f"    t0 := calldataload(add(tail, {hex(32 * (4 * c))}))",
+                  "    bad := or(bad, or(or(gt(t0, RM1), gt(t1, RM1)), or(gt(t2, RM1), gt(t3, RM1))))",
+                  "    h := addmod(mulmod(h, r2, r), t3, r)",
+                  "    h := addmod(mulmod(h, r2, r), t2, r)",
+                  "    h := addmod(mulmod(h, r2, r), t1, r)",
+                  "    h := addmod(mulmod(h, r2, r), t0, r)",
+                  f"    t0 := {fold.format(a='t0', b='t1', x='x0')}",
+                  f"    t2 := {fold.format(a='t2', b='t3', x='x0')}",
+                  f"    mstore(add(BUF1, {hex(32 * c)}), {fold.format(a='t0', b='t2', x='x1')})"]
+    lines.append("    if bad { fail() }                                           // a tail value >= r")
+    size = 8
+    for level in (2, 3, 4):
+        lines.append(f"    x0 := mload(add(add(XP, shl(5, mload(K_LAYERS))), {hex(32 * level)}))")
+        size //= 2
+        for i in range(size):
+            lines.append(f"    t0 := mload(add(BUF1, {hex(64 * i)}))")
+            lines.append(f"    mstore(add(BUF1, {hex(32 * i)}), "
+                         f"{fold.format(a='t0', b=f'mload(add(BUF1, {hex(64 * i + 32)}))', x='x0')})")
+    lines += ["    mstore(TAILV, mload(BUF1))", "}"]
+    return "\n".join(_INDENT + line for line in lines)
+
+
+
+# One round of a degree-3 sum-check (sumcheck3), written three times there: an odd first round, then two a turn.
+_ROUND3 = """calldatacopy(BUF1, m, 0x60)
+m := add(m, 0x60)
+mstore(BUF, keccak256(BUF, 0x80))
+mstore(BUF, keccak256(BUF, 0x20))
+let u := mod(mload(BUF), R)
+mstore(pt, u)
+pt := add(pt, 0x20)
+e := mulmod(e, add(mload(tp), mulmod(u, mload(add(tp, 0x20)), R)), R)       // eq(tau_i, u_i) = (1 - tau_i) + u_i (2 tau_i - 1)
+tp := add(tp, 0x40)
+let y0 := mload(BUF1)
+bad := or(bad, or(gt(y0, RM1), or(gt(mload(BUF2), RM1), gt(mload(BUF3), RM1))))
+let y1 := addmod(last, sub(R, y0), R)
+let t := addmod(y1, sub(R, mload(BUF2)), R)                                      // y1 - y2
+// D3/6, then D2/2 + (u - 2) D3/6, then D1 + (u - 1)(...), then y0 + u (...)
+last := addmod(y0, mulmod(u, add(add(y1, sub(R, y0)), mulmod(add(u, RM1),
+    add(mulmod(add(add(mload(BUF2), y0), shl(1, sub(R, y1))), INV2, R),
+        mulmod(add(u, RM2), mulmod(add(add(mload(BUF3), sub(R, y0)), add(t, add(t, t))), INV6, R), R)),
+    R)), R), R)"""
+
+
+def _sumcheck3_yul() -> str:
+    """sumcheck3(m, rounds, claimed, pt, tp) -> last, e: _ROUND3 for an odd first round, then twice a turn."""
+    def block(indent: int) -> list[str]:
+        return [" " * indent + line for line in _ROUND3.split("\n")]
+
+    lines = ["function sumcheck3(m, rounds, claimed, pt, tp) -> last, e {",
+             "    last := claimed",
+             "    e := 1",
+             "    let bad := 0                                                // a message value >= r (tested at the end)",
+             "    rounds := add(m, mul(rounds, 0x60))                         // the end of the messages",
+             "    if and(sub(rounds, m), 0x20) {                             // an odd number of rounds (0x60 = 3 * 0x20)"]
+    lines += block(8) + ["    }", "    for {} lt(m, rounds) {} {", "        {"] + block(12) + ["        }"] + block(8)
+    lines += ["    }",
+              "    // a message value >= r: the rounds computed with it are void (no revert: assembly does not check",
+              "    // overflow), the verdict is false",
+              "    if bad { fail() }",
+              "}"]
+    return "\n".join(_INDENT + line for line in lines)
+
+
+def _fold_constant_offsets(text: str) -> str:
+    """gp(j), lam(i) and cd(p, i) with a literal index as one memory or calldata word at a literal offset (the
+    compiler does not fold the address arithmetic of those small functions)."""
+    text = re.sub(r"\bgp\((\d+)\)", lambda m: f"mload({hex(FIXED_TABLES['GP'] + 32 * int(m.group(1)))})", text)
+    text = re.sub(r"\blam\((\d+)\)", lambda m: f"mload({hex(_LAM + 32 * int(m.group(1)))})", text)
+    return re.sub(r"\bcd\((\w+), (\d+)\)", lambda m: f"calldataload(add({m.group(1)}, {hex(32 * int(m.group(2)))}))", text)
+
+
+# Helpers the compiler keeps as jumps (it does not inline them): written out at each use instead, the same
+# expression (Yul evaluates a call's argument before the body, as the expanded form does).
+_EXPANDED = {"ensure": "if iszero({}) {{ fail() }}", "one_minus": "addmod(1, sub(R, {}), R)", "neg": "sub(R, {})",
+             "zs": "mload(add(ZS, shl(5, {})))"}
+
+
+def _expand_helpers(text: str) -> str:
+    """Each use name(x) of a helper in _EXPANDED as its expression (the helpers' own definitions are kept)."""
+    for name, form in _EXPANDED.items():
+        out, pos = [], 0
+        pattern = re.compile(r"(?<![\w.])" + name + r"\(")
+        while (m := pattern.search(text, pos)) is not None:
+            if text[max(0, m.start() - 9):m.start()] == "function ":
+                out.append(text[pos:m.end()])
+                pos = m.end()
+                continue
+            depth, i = 1, m.end()
+            while depth:
+                depth += {"(": 1, ")": -1}.get(text[i], 0)
+                i += 1
+            out.append(text[pos:m.start()] + form.format(_expand_helpers(text[m.end():i - 1])))
+            pos = i
+        text = "".join(out) + text[pos:]
+    return text
+
+
+_LAM = 0x320                     # the template's LAM: λ^0 … λ^8
+assert f"uint256 internal constant LAM = {hex(_LAM)};" in _TEMPLATE_TEXT
+
+TEMPLATE = _expand_helpers(_fold_constant_offsets(_TEMPLATE_TEXT.replace("@@GAMMA_POWERS@@", _gamma_powers_yul())
+            .replace("@@BATCHED_VALUE@@", _batched_value_yul())
+            .replace("@@LIMB_WEIGHTS@@", _limb_weights_yul())
+            .replace("@@TAIL_FULL@@", _tail_full_yul())
+            .replace("@@SUMCHECK3@@", _sumcheck3_yul())))
+assert "@@" not in TEMPLATE
+
+
 def render(text: str, constants: dict[str, int]) -> str:
     """Replace every {{NAME}} by constants[NAME] (as a hex literal); every name must be given and used."""
     names = set(_PLACEHOLDER.findall(text))
@@ -1064,22 +1523,27 @@ def selector(signature: str) -> bytes:
     return keccak256(signature.encode())[:4]
 
 
-FIXED_WORDS_END = 0x520          # the template's one-word variables end here (K_W = 0x500)
 
 
 def memory_map(max_log_n: int) -> dict[str, int]:
-    """The template's arrays, after its one-word variables: one word per variable (n ≤ max_log_n; ZS
-    has n + 1 entries), the 64-entry slot table, the twenty commitments, then the transcript (last:
-    what it absorbs grows with n and, for verifyPayouts, with the number of indices)."""
+    """The template's arrays, after its one-word variables and small fixed tables (FIXED_TABLES): x (one word per
+    variable, n ≤ max_log_n), the transcript (its state, then what it absorbs: at most 20 commitments or 3l values
+    in verifyEpoch), then the arrays of verifyEpoch alone (ZS, ZT and PE have n + 1 entries, TT and XT two words per
+    variable).  verifyPayouts and verifyBalance use only the words, x and the transcript: what they absorb (it grows
+    with the number of indices or ranges) runs over verifyEpoch's arrays, never over theirs, and their memory ends
+    low."""
     pt = 32 * (max_log_n + 1)
-    tau = FIXED_WORDS_END
+    xp = FIXED_WORDS_END
+    buf = xp + pt
+    tau = buf + 0x20 + max(2 * 32 * len(TABLES), 3 * 32 * max_log_n)
     points = tau + pt
-    xp = points + 6 * pt
-    zs = xp + pt
-    es = zs + pt
-    coms = es + 32 * (1 << SLOT_BITS)
-    return {"PT": pt, "TAU": tau, "POINTS": points, "XP": xp, "ZS": zs, "ES": es, "COMS": coms,
-            "BUF": coms + 2 * 32 * len(TABLES)}
+    zs = points + 6 * pt
+    zt = zs + pt
+    pe = zt + pt
+    tt = pe + pt
+    xt = tt + 2 * pt
+    return {"PT": pt, "XP": xp, "BUF": buf, "BUF1": buf + 0x20, "BUF2": buf + 0x40, "BUF3": buf + 0x60, "TAU": tau,
+            "POINTS": points, "ZS": zs, "ZT": zt, "PE": pe, "TT": tt, "XT": xt, **FIXED_TABLES}
 
 
 def verifier_constants(vk: VerifyingKey) -> dict[str, int]:
@@ -1104,6 +1568,9 @@ def verifier_constants(vk: VerifyingKey) -> dict[str, int]:
         "Q": Q_MODULUS,
         "INV2": inverse(2),
         "INV6": inverse(6),
+        "RM1": R_MODULUS - 1,
+        "RM2": R_MODULUS - 2,
+        "R2P1": 2 * R_MODULUS + 1,
         "EPOCH_INIT": int.from_bytes(keccak256(TRANSCRIPT_DOMAIN + EPOCH_LABEL), "big"),
         "PAYOUT_INIT": int.from_bytes(keccak256(TRANSCRIPT_DOMAIN + PAYOUT_LABEL), "big"),
         "BALANCE_INIT": int.from_bytes(keccak256(TRANSCRIPT_DOMAIN + BALANCE_LABEL), "big"),
@@ -1125,6 +1592,7 @@ def verifier_constants(vk: VerifyingKey) -> dict[str, int]:
         "PI_SPLIT": PI_SPLIT,
         "FEE_SHIFT": FEE_SHIFT,
         "TAIL_LOG": TAIL_LOG,
+        "CLAIMS": NUM_CLAIMS,
         **slots,
         **memory_map(vk.max_log_n),
     }

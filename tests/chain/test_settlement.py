@@ -761,6 +761,25 @@ def test_the_gas_benchmark_runs(deployed):
     assert "C_s (per segment)" in evm.format_table(result) and any("segments of 16" in n for n in result["notes"])
 
 
+def test_the_gas_breakdown_table():
+    """`python -m attrib.bench evm --breakdown` adds, per configuration, the verifier calls' split by precompile
+    (from attrib.chain.evm.precompile_profile) and the Settlement's own part; its table shows each."""
+    from attrib.bench import evm
+
+    def split(mul, pairs, other, settlement):
+        # EIP-1108 prices and the warm call's 100 gas: ecMul 6,000, ecAdd 150, pairing 45,000 + 34,000 a pair
+        return {"execution": 6100 * mul + 250 * mul + 45100 + 34000 * pairs + 1449 + other,
+                "ecmul": {"calls": mul, "gas": 6100 * mul}, "ecadd": {"calls": mul, "gas": 250 * mul},
+                "ecpairing": {"calls": 1, "gas": 45100 + 34000 * pairs}, "ecpairing_pairs": pairs,
+                "modexp": {"calls": 1, "gas": 1449}, "other_gas": other, "settlement": settlement}
+
+    row = {"C": 1024, "T": 1024, "settle": {"calldata_gas": 245_012, "verifier": split(36, 2, 137_145, 41_728)},
+           "withdraw": {"calldata_gas": 29_628, "verifier": split(7, 2, 16_623, 71_557)}}
+    text = evm.format_breakdown({"results": [row]})
+    assert "36: 219,600" in text and "7: 42,700" in text and "2 pairs: 113,100" in text
+    assert "137,145" in text and "71,557" in text and "Settlement exec" in text
+
+
 def test_verifiers_of_two_srs_are_refused(srs, deployed, tmp_path):
     """A Settlement whose registration and epoch verifiers are for different SRSs does not deploy."""
     from attrib.chain.evm import compile_solidity
