@@ -1,3 +1,9 @@
 """Univariate polynomials over Fr as coefficient arrays, lowest degree first (see kernels._mle)."""
 
-from attrib.kernels._mle import divide_linear, evaluate_univariate, powers  # noqa: F401
+from attrib.kernels._mle import (  # noqa: F401
+    divide_linear,
+    divide_linear_inplace,
+    divide_roots_inplace,
+    evaluate_univariate,
+    powers,
+)

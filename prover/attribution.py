@@ -20,7 +20,7 @@ from py_ecc.optimized_bn128 import add
 from attrib.kernels import fr, g1
 from attrib.prover.dataset import Dataset, aggregate_by_contributor, check_fees, limbs_to_int, quantize_queries
 from attrib.prover.epoch import prove_epoch
-from attrib.prover.hyperkzg import commit
+from attrib.prover.hyperkzg import commit, commit_columns
 from attrib.prover.payouts import open_balance, open_payouts
 from attrib.prover.registration import aggregate_table, prove_registration
 from attrib.prover.rows import open_rows
@@ -255,10 +255,7 @@ class Prover:
         log_columns = (num_columns - 1).bit_length()
         powers = self.srs.powers_for(max(n, log_contributors + log_columns))   # names the sizes if too small
         start = time.perf_counter()
-        columns = []
-        for j in range(num_columns):
-            columns.append(commit(powers, np.ascontiguousarray(ds.features[:, j])))
-            self.progress("commit columns", (j + 1) / num_columns)
+        columns = commit_columns(powers, ds.features, lambda done: self.progress("commit columns", done / num_columns))
         scale = commit(powers, ds.scales)
         examples = (INFINITY if ds.example_digests is None
                     else g1.to_ints(commit(powers, fr.from_limbs(ds.example_digests))))

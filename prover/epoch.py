@@ -15,7 +15,7 @@ import numpy as np
 
 from attrib.kernels import fr, g1, mle
 from attrib.prover.claims import constant, element, kernel_table
-from attrib.prover.hyperkzg import commit, open_batch
+from attrib.prover.hyperkzg import commit, open_combined
 from attrib.prover.sumcheck import prove_sumcheck_pairs, prove_sumcheck_terms
 from attrib.verifier.attribution import (
     DEGREES,
@@ -42,7 +42,8 @@ from attrib.verifier.attribution import (
     draw_batching_challenge,
     epoch_shape,
 )
-from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS
+from attrib.verifier.hyperkzg import absorb_opening_claim, challenge_powers
+from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS, evaluate_kernel
 from attrib.verifier.limits import MAGNITUDE_LIMBS
 from attrib.verifier.messages import Manifest
 from attrib.verifier.transcript import Transcript
@@ -100,8 +101,9 @@ def compute_witness(shape: EpochShape, aggregate: np.ndarray, queries: np.ndarra
     sign = np.zeros((cp, tp), dtype=np.int64)
     sign[:c_real, :t_real] = negative
     positive = 1 - sign
-    totals = [[(h << 32) + lo if not neg else -((mh << 32) + ml) for h, lo, neg, mh, ml in zip(*rows)]
-              for rows in zip(a_hi.tolist(), a_lo.tolist(), negative.tolist(), mag_hi.tolist(), mag_lo.tolist())]
+    # A = hi·2^32 + lo (lo in [0, 2^32)), as int64 when |hi| < 2^31 and as Python ints otherwise
+    exact = a_hi.astype(object) if (np.abs(a_hi) >> 31).any() else a_hi
+    totals = ((exact << 32) + a_lo).tolist()
 
     # S_t = Σ_c A⁺[c,t], limb by limb (each limb sum < Cp·2^16 ≤ 2^32)
     limb_sums = [(cells[i] * positive).sum(axis=0).tolist() for i in range(MAGNITUDE_LIMBS)]
@@ -166,6 +168,53 @@ def _reciprocals(alpha: int, values: np.ndarray, shift: int = 0) -> np.ndarray:
     return fr.inv(fr.sub(constant(alpha - shift, values.shape[0]), _fr(values)))
 
 
+@dataclass
+class _Indexed:
+    """A table f[x] = values[idx[x]] of a function of small indices (a limb, the sign bit, a helper
+    1/(α − L)), kept as its index array: combined with others by one gather-add per index array
+    (the functions of one index array combine first, over 2^16 values), and evaluated through the
+    sums of the weights per index, without ever making the table."""
+
+    idx: np.ndarray               # int64, every entry in [0, len(values))
+    values: np.ndarray            # Fr element array
+
+
+def _length(table) -> int:
+    return table.idx.shape[0] if isinstance(table, _Indexed) else table.shape[0]
+
+
+def _combine(parts, size: int) -> np.ndarray:
+    """Σ c·table[:size] over the parts (table, c) — Fr arrays or _Indexed tables — zero-padded
+    to ``size`` entries."""
+    acc = fr.zeros(size)
+    by_index: dict[int, list] = {}
+    for table, c in parts:
+        if isinstance(table, _Indexed):
+            entry = by_index.setdefault(id(table.idx), [table.idx, fr.zeros(table.values.shape[0])])
+            if entry[1].shape[0] < table.values.shape[0]:
+                entry[1] = np.concatenate([entry[1], fr.zeros(table.values.shape[0] - entry[1].shape[0])])
+            mle.axpy(entry[1], element(c), table.values)
+        else:
+            mle.axpy(acc, element(c), table[:size])
+    for idx, values in by_index.values():
+        n = min(idx.shape[0], size)
+        mle.gather_add(acc[:n], values, idx[:n])
+    return acc
+
+
+def _is_bits(values: np.ndarray) -> bool:
+    return bool(((values == 0) | (values == 1)).all())
+
+
+def _magnitude(limbs: np.ndarray) -> np.ndarray:
+    """M = Σ_i 2^(16i)·L_i < 2^80 for 16-bit limbs (5, n), as Fr elements from its two low words."""
+    u = limbs.astype(np.uint64)
+    words = np.zeros((limbs.shape[1], 4), dtype=np.uint64)
+    words[:, 0] = u[0] | (u[1] << np.uint64(16)) | (u[2] << np.uint64(32)) | (u[3] << np.uint64(48))
+    words[:, 1] = u[4]
+    return fr.from_limbs(words)
+
+
 class _LookedUp:
     """A table whose entries are looked up in [0, 2^16) (after adding ``shift``), committed through
     its bucket sums: B_v = Σ_{i : entry_i + shift = v} [τ^i]_1.  Its own commitment is then
@@ -198,7 +247,13 @@ class _LookedUp:
         again, so large epochs need not keep it)."""
         if not self.in_range:
             return _reciprocals(alpha, self.values, self.shift)
-        return np.ascontiguousarray(reciprocals[self.values + self.shift])
+        return mle.gather(reciprocals, self.values + self.shift if self.shift else self.values)
+
+    def indexed(self, values: np.ndarray) -> _Indexed | None:
+        """The table v(entry + shift) for a table ``values`` of v over [0, 2^16), unmade (None out of range)."""
+        if not self.in_range:
+            return None
+        return _Indexed(self.values + self.shift if self.shift else self.values, values)
 
 
 def _evaluate(table: np.ndarray, point: list[int]) -> int:
@@ -276,13 +331,25 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     step("phase 2", 1.0)
 
     # E4: v_A = Ã(τ_cell), v_S = S̃(τ_t), v_P = P̃(τ_c), v_ε = ε̃(τ_c) → λ
-    # (the cell tables are made here and dropped by the cells sum-check as it folds them; the
-    # batching step makes the committed ones again from the witness: a large epoch never holds both)
-    magnitude = fr.zeros(tp * cp)
-    for i in range(MAGNITUDE_LIMBS):
-        fr.add(magnitude, fr.scale(element(1 << (LIMB_BITS * i)), _fr(wit.limbs[i])), out=magnitude)
-    sign = _fr(wit.sign)
-    signed = fr.sub(magnitude, fr.scale(element(2), fr.mul(sign, magnitude)))          # A = (1 − 2B)·M
+    # (eq(τ) and M are made here and dropped by the cells sum-check as it folds them; an honest
+    # witness's limbs are 16-bit and its sign bits 0 or 1, so every other cell table is a rule over
+    # 2^16 or 2 values, for the sum-check as for the batching step; any other witness takes the
+    # direct way, with the same bytes)
+    limbs_in_range = all(t.in_range for t in looked_up[:MAGNITUDE_LIMBS])
+    sign_is_bits = _is_bits(wit.sign)
+    if limbs_in_range:
+        magnitude = _magnitude(wit.limbs)
+    else:
+        magnitude = fr.zeros(tp * cp)
+        for i in range(MAGNITUDE_LIMBS):
+            fr.add(magnitude, fr.scale(element(1 << (LIMB_BITS * i)), _fr(wit.limbs[i])), out=magnitude)
+    if sign_is_bits:
+        sign = None                                                                     # (a rule below)
+        signed = fr.neg(magnitude)                                                      # A = (1 − 2B)·M
+        np.copyto(signed, magnitude, where=(wit.sign == 0)[:, None])
+    else:
+        sign = _fr(wit.sign)
+        signed = fr.sub(magnitude, fr.scale(element(2), fr.mul(sign, magnitude)))
     eq_cell = mle.eq_table(fr.from_ints(taus.cell(shape)))
     v_a = fr.to_ints(fr.inner(signed, eq_cell))
     del signed
@@ -310,18 +377,28 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
         points[stage] = point
         step(f"{stage} sum-check", 1.0)
 
-    # cells: I1 (A = (1 − 2B)·M), I4, I5, B boolean, the five helpers
-    eq_t = np.tile(mle.eq_table(fr.from_ints(taus.t(shape))), (cp, 1))
-    eq_c = np.repeat(mle.eq_table(fr.from_ints(taus.c(shape))), tp, axis=0)
-    pi_cells = np.tile(_fr([(hi << PI_SPLIT) + lo for lo, hi in zip(wit.per_t["PI_LO"], wit.per_t["PI_HI"])]),
-                       (cp, 1))
-    # the summands in product form, each product once: (1 − 2B), (1 − B) and α − L_i as tables
+    # cells: I1 (A = (1 − 2B)·M), I4, I5, B boolean, the five helpers.  Every table but eq(τ) and M
+    # is a rule over a short table of values (mle.Rule: eq(τ_t) tiled, eq(τ_c) repeated, π tiled,
+    # B, 1 − B, 1 − 2B by the sign bits, 1/(α − L_i) and α − L_i by the limbs), which the first
+    # round reads by chunks: only its folds, of half the size, are ever made
     size = tp * cp
-    not_b = fr.sub(constant(1, size), sign)
-    signed = fr.sub(not_b, sign)
+    eq_t = mle.Tiled(mle.eq_table(fr.from_ints(taus.t(shape))), size)
+    eq_c = mle.Repeated(mle.eq_table(fr.from_ints(taus.c(shape))), tp)
+    pi_cells = mle.Tiled(_fr([(hi << PI_SPLIT) + lo for lo, hi in zip(wit.per_t["PI_LO"], wit.per_t["PI_HI"])]),
+                         size)
+    # the summands in product form, each product once: (1 − 2B), (1 − B) and α − L_i as tables
+    if sign_is_bits:
+        sign, not_b, signed = (mle.Gathered(fr.from_ints([a % R, b % R]), wit.sign)
+                               for a, b in ((0, 1), (1, 0), (1, -1)))
+    else:
+        not_b = fr.sub(constant(1, size), sign)
+        signed = fr.sub(not_b, sign)
     tables = [eq_cell, eq_t, eq_c, pi_cells, magnitude, sign, not_b, signed]
-    tables += [looked_up[i].helper(alpha, reciprocals) for i in range(MAGNITUDE_LIMBS)]
-    tables += [fr.sub(constant(alpha, size), _fr(wit.limbs[i])) for i in range(MAGNITUDE_LIMBS)]
+    tables += [mle.Gathered(reciprocals, wit.limbs[i]) if looked_up[i].in_range
+               else looked_up[i].helper(alpha, reciprocals) for i in range(MAGNITUDE_LIMBS)]
+    alpha_minus = fr.sub(constant(alpha, 1 << LOOKUP_BITS), _fr(iota))               # α − v, v < 2^16
+    tables += [mle.Gathered(alpha_minus, wit.limbs[i]) if looked_up[i].in_range
+               else fr.sub(constant(alpha, size), _fr(wit.limbs[i])) for i in range(MAGNITUDE_LIMBS)]
     del eq_cell, eq_t, eq_c, pi_cells, magnitude, sign, not_b, signed
     EQ, EQT, EQC, PI, M, B, NB, SB = range(8)
     H = list(range(8, 8 + MAGNITUDE_LIMBS))
@@ -378,33 +455,38 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     claims = batch_claims(shape, claim, taus, points, _finals_by_stage(finals), values)
     gamma = draw_batching_challenge(transcript)
     g_table = _fr(_aggregate_layout(aggregate, shape))
-    limbs = [_fr(wit.limbs[i]) for i in range(MAGNITUDE_LIMBS)]
-    helpers = [looked_up[i].helper(alpha, reciprocals) for i in range(MAGNITUDE_LIMBS)]
-    committed = limbs + [_fr(wit.sign), x_table, mu] + helpers + [h_x, h_q, g_t, q_fr, f_table, p_table, g_table]
+    # the eleven cell tables as their index arrays (limbs and helpers over the limbs, B over the
+    # sign bits): combined and evaluated below without being made
+    iota_fr = _fr(iota)
+    limbs = [looked_up[i].indexed(iota_fr) or _fr(wit.limbs[i]) for i in range(MAGNITUDE_LIMBS)]
+    helpers = [looked_up[i].indexed(reciprocals) or looked_up[i].helper(alpha, reciprocals)
+               for i in range(MAGNITUDE_LIMBS)]
+    sign_table = _Indexed(wit.sign, fr.from_ints([0, 1])) if sign_is_bits else _fr(wit.sign)
+    committed = limbs + [sign_table, x_table, mu] + helpers + [h_x, h_q, g_t, q_fr, f_table, p_table, g_table]
     del limbs, helpers
     # Σ_j γ^j Σ_parts c·⟨f, κ⟩ grouped by kernel: one pair (Σ_f γ^j·c·f, κ) per distinct kernel, so the
-    # eleven cell tables, whose claims share eq(u, ·) (and ones), cost two pairs, not eleven
-    groups: dict = {}
+    # eleven cell tables, whose claims share eq(u, ·) (and ones), cost two pairs, not eleven.  A pair
+    # is kept at the size of its tables: a table of ones is not made, and K_hi (a degree kernel, zero
+    # on its tables' own 2^m entries) enters through its head and its multilinear extension beyond
+    parts: dict = {}
     power = 1
     for c in claims:
         for index, kernel, coefficient in c.parts:
-            size = 1 << (shape.n if kernel.kind == "degree" else kernel.bits)
-            acc = groups.setdefault(kernel, fr.zeros(size))
-            table = committed[index][:size]        # beyond a kernel's own size it is zero (zero-extended)
-            head = acc[: table.shape[0]]
-            fr.add(head, fr.scale(element(power * coefficient), table), out=head)
+            parts.setdefault(kernel, []).append((committed[index], power * coefficient % R))
         power = power * gamma % R
-    pairs = [(acc, kernel_table(kernel, acc.shape[0].bit_length() - 1)) for kernel, acc in groups.items()]
-    groups = acc = None
+    pairs = [_batching_pair(kernel, kernel_parts, shape.n) for kernel, kernel_parts in parts.items()]
+    parts = None
     batch_messages, x = prove_sumcheck_pairs(pairs, shape.n, transcript)
     del pairs
     evaluations = _evaluate_extended(committed, x)
     step("batching sum-check", 1.0)
     commitments = [*phase1, *phase2, claim.queries_commitment, claim.fees_commitment, claim.payouts_commitment,
                    manifest.aggregate_point()]
-    # (open_batch empties ``committed`` once it has combined the tables: the large ones go then)
-    _, opening = open_batch(powers, committed, commitments, x, transcript, values=evaluations, progress=step,
-                            release=True)
+    # open_batch's combination, made here from the index arrays: Σ_k ρ^k·f_k, then the opening
+    rho = absorb_opening_claim(transcript, commitments, x, evaluations)
+    combined = _combine(list(zip(committed, challenge_powers(rho, len(committed)))), 1 << shape.n)
+    committed = None
+    opening = open_combined(powers, combined, x, transcript, step)
     proof = Proof(phase1, phase2, values, tuple(rounds), tuple(finals), tuple(map(tuple, batch_messages)),
                        tuple(evaluations), opening)
     c, t_count = manifest.num_contributors, t_real
@@ -425,15 +507,44 @@ def _aggregate_layout(aggregate: np.ndarray, shape: EpochShape) -> np.ndarray:
     return table.reshape(-1)
 
 
-def _evaluate_extended(tables: list[np.ndarray], x: list[int]) -> list[int]:
-    """Each zero-padded table's MLE at x: f̃(x_{<m})·Π_{i ≥ m}(1 − x_i), one eq table per length."""
+def _batching_pair(kernel, parts, n: int) -> tuple:
+    """The batching sum-check's pair for one kernel: (Σ c·f, κ) at the size of its tables (see
+    attrib.prover.sumcheck.prove_sumcheck_pairs: None for ones, a tail for a degree kernel)."""
+    if kernel.kind != "degree":
+        size = 1 << kernel.bits                # beyond a kernel's own size it is zero (zero-extended)
+        return (_combine(parts, size), None if kernel.kind == "ones" else kernel_table(kernel, kernel.bits))
+    # K_hi(ξ, ·) of 2^n entries against tables of 2^m ≤ 2^n (zero beyond): the pair is the tables' 2^m
+    # entries and K_hi's head there (zero when 2^m is the kernel's own size), then K̃_hi itself
+    longest = max(_length(t) for t, _ in parts)
+    bits = min(n, max(0, (longest - 1).bit_length()))
+    head = fr.zeros(1 << bits) if bits <= kernel.bits else kernel_table(kernel, n)[: 1 << bits]
+
+    def tail(prefix, bit):
+        return evaluate_kernel(kernel, [*prefix, bit] + [0] * (n - len(prefix) - 1))
+    return _combine(parts, 1 << bits), head, tail
+
+
+def _evaluate_extended(tables: list, x: list[int]) -> list[int]:
+    """Each zero-padded table's MLE at x: f̃(x_{<m})·Π_{i ≥ m}(1 − x_i), one eq table per length.
+    An _Indexed table's is ⟨values, w⟩ with w the sums of eq per index, one w per index array."""
     eqs: dict[int, np.ndarray] = {}
+    weights: dict[int, np.ndarray] = {}
+    bins = {}
+    for table in tables:
+        if isinstance(table, _Indexed):
+            bins[id(table.idx)] = max(bins.get(id(table.idx), 1), table.values.shape[0])
     values = []
     for table in tables:
-        m = table.shape[0].bit_length() - 1
+        m = _length(table).bit_length() - 1
         if m not in eqs:
             eqs[m] = mle.eq_table(fr.from_ints(x[:m]))
-        value = fr.to_ints(fr.inner(table, eqs[m]))
+        if isinstance(table, _Indexed):
+            key = id(table.idx)
+            if key not in weights:
+                weights[key] = mle.scatter_add(table.idx, bins[key], eqs[m])
+            value = fr.to_ints(fr.inner(table.values, weights[key][: table.values.shape[0]]))
+        else:
+            value = fr.to_ints(fr.inner(table, eqs[m]))
         for v in x[m:]:
             value = value * (1 - v) % R
         values.append(value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from attrib.kernels import fr, g1, mle, upoly
+from attrib.kernels import fr, g1, max_threads, mle, upoly
 from attrib.prover.claims import element, padded
 from attrib.prover.storage import read_block
 from attrib.verifier.hyperkzg import (
@@ -34,6 +34,9 @@ from attrib.verifier.hyperkzg import (
 from attrib.verifier.transcript import Transcript
 
 
+EVALUATION_BLOCK = 1 << 16       # powers per block when the opening evaluates the folds at r, −r, r²
+
+
 def commit(powers: np.ndarray, table: np.ndarray, block: int | None = None) -> np.ndarray:
     """Σ_i table[i]·[τ^i]_1 for an Fr element array or a signed integer array.
 
@@ -52,6 +55,33 @@ def commit(powers: np.ndarray, table: np.ndarray, block: int | None = None) -> n
         part = g1.msm(read_block(powers, lo, hi), table[lo:hi], check=False)
         acc = g1.add(acc, part[None], check=False)
     return acc[0]
+
+
+def commit_columns(powers: np.ndarray, features: np.ndarray, progress=None, chunk: int = 8) -> list[np.ndarray]:
+    """commit(powers, features[:, j]) for every column j of an int16 matrix (N × k), as a list of
+    points: the columns of a chunk run side by side, one per thread (``g1.msm_columns``).
+    ``progress(columns done)`` is called after each chunk."""
+    n, k = features.shape
+    if n > powers.shape[0]:
+        raise ValueError(f"a table of {n} entries needs {n} SRS powers, the SRS has {powers.shape[0]}")
+    if features.dtype != np.int16:
+        out = []
+        for j in range(k):
+            out.append(commit(powers, np.ascontiguousarray(features[:, j])))
+            if progress:
+                progress(j + 1)
+        return out
+    out = []
+    threads = max_threads()
+    for lo in range(0, k, chunk):
+        hi = min(lo + chunk, k)
+        if hi - lo >= threads:
+            out.extend(g1.msm_columns(powers[:n], features[:, lo:hi], check=False))
+        else:                                    # too few columns to share out: one parallel MSM each
+            out.extend(commit(powers, np.ascontiguousarray(features[:, j])) for j in range(lo, hi))
+        if progress:
+            progress(hi)
+    return out
 
 
 def evaluate_powers(table: np.ndarray, x: int, pw: np.ndarray | None = None) -> int:
@@ -97,8 +127,7 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
 
     combined = padded(tables[0], size)
     for rho_k, t in zip(challenge_powers(rho, len(tables))[1:], tables[1:]):
-        head = combined[: t.shape[0]]
-        fr.add(head, fr.scale(element(rho_k), t), out=head)
+        mle.axpy(combined, element(rho_k), t)
     if release:
         tables.clear()
         t = None
@@ -112,9 +141,9 @@ def open_combined(powers: np.ndarray, combined: np.ndarray, point: list[int], tr
     evaluations at r, −r, r², W and W'.  ``open_batch`` is this after combining; a caller that builds
     the combination itself (by row blocks, attrib.prover.streaming) calls it directly.
 
-    ``combined`` is consumed (it becomes B, then L, in place).  What is held at once: the table and
-    its folds (two tables' worth), then B, h and one quotient (three), plus the MSM scratch, which
-    ``block`` bounds."""
+    ``combined`` is consumed (it becomes B, then L, then W's quotient, in place).  What is held at
+    once: the table and its folds (two tables' worth), then B and h (two), plus the MSM scratch,
+    which ``block`` bounds."""
     n = len(point)
     size = 1 << n
     if combined.shape[0] != size:
@@ -138,27 +167,26 @@ def open_combined(powers: np.ndarray, combined: np.ndarray, point: list[int], tr
 
     xs = opening_points(r)
     evals = []
-    for x in xs:
-        pw = upoly.powers(element(x), size if block is None else min(block, size))
+    for x in xs:                                         # by blocks of powers: no table of 2^n powers
+        pw = upoly.powers(element(x), min(size, EVALUATION_BLOCK if block is None else block))
         evals.append(tuple(evaluate_powers(f, x, pw) for f in folds))
     pw = None
     q = absorb_evaluations(transcript, evals)
 
     batched = folds[0]                                   # B = Σ_i q^i·f_i, in place of the combined table
     for q_k, f in zip(challenge_powers(q, len(folds))[1:], folds[1:]):
-        head = batched[: f.shape[0]]
-        fr.add(head, fr.scale(element(q_k), f), out=head)
-    folds = f = head = None
+        mle.axpy(batched, element(q_k), f)
+    folds = f = None
     interpolant = interpolant_coefficients(xs, batch_evaluations(evals, q))
 
-    # W = [(B − I)/Z_S]: subtract the quadratic interpolant, then divide out each root exactly
+    # W = [(B − I)/Z_S]: subtract the quadratic interpolant, then divide by Z_S exactly (in place,
+    # one pass for the three roots: the quotient is h's last coefficients)
     h = fr.zeros(max(size, 3))
     h[:size] = batched
     fr.sub(h[:3], fr.from_ints(interpolant), out=h[:3])
-    for x in xs:
-        h, remainder = upoly.divide_linear(h, element(x))
-        if fr.to_ints(remainder) != 0:
-            raise ArithmeticError("B − I does not vanish on S: the opening values are inconsistent")
+    h, remainder = upoly.divide_roots_inplace(h, xs)
+    if any(fr.to_ints(remainder)):
+        raise ArithmeticError("B − I does not vanish on S: the opening values are inconsistent")
     w = commit(powers, h, block)
     step("witness commitments", 0.5)
     w_point = g1.to_py_ecc(w)
@@ -172,7 +200,7 @@ def open_combined(powers: np.ndarray, combined: np.ndarray, point: list[int], tr
     fr.sub(low[:m], fr.scale(z_s, h, out=h), out=low[:m])
     h = None
     fr.sub(low[:1], element(i_z), out=low[:1])
-    quotient, remainder = upoly.divide_linear(low, element(z))
+    quotient, remainder = upoly.divide_linear_inplace(low, element(z))
     low = batched = None
     if fr.to_ints(remainder) != 0:
         raise ArithmeticError("L does not vanish at z")

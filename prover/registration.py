@@ -35,6 +35,11 @@ def aggregate_table(aggregate: np.ndarray, log_columns: int, log_contributors: i
 
 
 
+def _sized(table: np.ndarray, size: int) -> np.ndarray:
+    """The table itself when it has ``size`` entries, else a zero-padded copy (claims.padded)."""
+    return table if table.shape[0] == size else padded(table, size)
+
+
 def prove_registration(powers: np.ndarray, manifest: Manifest, features: np.ndarray, scales: np.ndarray,
                        aggregate: np.ndarray, progress=None) -> RegistrationProof:
     """The registration proof for ``manifest`` (one segment) whose rows are ``features`` (N × k int16,
@@ -48,13 +53,15 @@ def prove_registration(powers: np.ndarray, manifest: Manifest, features: np.ndar
     ch = draw_registration_challenges(transcript, manifest)
 
     weights = fr.from_ints(column_weights(ch.r_j, manifest.num_columns))
-    s = padded(linalg.matvec_small_int(np.asarray(features), weights), size)
-    sigma = padded(fr.from_int64(np.asarray(scales, dtype=np.int64)), size)
+    s = _sized(linalg.matvec_small_int(np.asarray(features), weights), size)
+    sigma = _sized(fr.from_int64(np.asarray(scales, dtype=np.int64)), size)
     eq_c = mle.eq_table(fr.from_ints(ch.r_c))
-    w = padded(np.repeat(eq_c[np.asarray(manifest.owners, dtype=np.int64)], np.diff(manifest.offsets), axis=0), size)
+    w = _sized(np.repeat(eq_c[np.asarray(manifest.owners, dtype=np.int64)], np.diff(manifest.offsets), axis=0), size)
     g = padded(fr.from_int64(aggregate_table(aggregate, mk, mc)), size)
-    kernel = kernel_table(eq_kernel(ch.r_j + ch.r_c), n)
-    fr.add(kernel, fr.scale(fr.from_ints([ch.lam]), kernel_table(degree_kernel(ch.xi, mk + mc), n)), out=kernel)
+    kernel = kernel_table(degree_kernel(ch.xi, mk + mc), n)                 # E + λ·K_hi, K_hi scaled in place
+    fr.scale(fr.from_ints([ch.lam]), kernel, out=kernel)
+    eq = kernel_table(eq_kernel(ch.r_j + ch.r_c), mk + mc)                  # E: zero beyond its 2^(mk+mc) entries
+    fr.add(kernel[: eq.shape[0]], eq, out=kernel[: eq.shape[0]])
     step("registration tables", 1.0)
 
     terms = [(1, [0, 1, 2]), (fr.MODULUS - 1, [3, 4])]          # w·σ·s − G·(E + λ·K_hi)

@@ -11,6 +11,7 @@
 #define ATTRIB_MATVEC_H
 
 #include "bn254.h"
+#include <stdlib.h>
 #include "parallel.h"
 
 #define MATVEC_MAX_COLUMNS (1 << 15)
@@ -55,7 +56,7 @@ ATTRIB_INLINE void matvec_redc(uint64_t *out, const uint64_t *v) {
     for (int i = 0; i < 4; i++) out[i] = (t[4 + i] & keep) | (d[i] & ~keep);
 }
 
-static void matvec_small(uint64_t *out, const int16_t *phi, const uint64_t *c, int64_t rows, int64_t k) {
+static void matvec_small_split(uint64_t *out, const int16_t *phi, const uint64_t *c, int64_t rows, int64_t k) {
     ATTRIB_PARALLEL_FOR(rows)
     for (int64_t i = 0; i < rows; i++) {
         uint64_t pos[5] = {0, 0, 0, 0, 0}, neg[5] = {0, 0, 0, 0, 0}, a[4], b[4];
@@ -69,6 +70,54 @@ static void matvec_small(uint64_t *out, const int16_t *phi, const uint64_t *c, i
         matvec_redc(b, neg);
         fr_sub(a, a, b);
         fr_mul(out + 4 * i, a, FR_PARAMS.r2);
+    }
+}
+
+static void matvec_small(uint64_t *out, const int16_t *phi, const uint64_t *c, int64_t rows, int64_t k) {
+    /* A negative entry x adds |x|·(r − c_j) instead of subtracting |x|·c_j: one sum, no branch.
+     * Each product < 2^16·r < 2^270 and a row of k ≤ 2^15 of them < 2^285 < r·2^256 (5 limbs). */
+    uint64_t *neg = malloc((k ? k : 1) * 32);
+    if (!neg) {                              /* (a few hundred bytes; kept as the two-sum loop) */
+        matvec_small_split(out, phi, c, rows, k);
+        return;
+    }
+    for (int64_t j = 0; j < k; j++) fr_neg(neg + 4 * j, c + 4 * j);
+    ATTRIB_PARALLEL_FOR(rows)
+    for (int64_t i = 0; i < rows; i++) {
+        uint64_t acc[5] = {0, 0, 0, 0, 0}, a[4];
+        const int16_t *row = phi + i * k;
+        for (int64_t j = 0; j < k; j++) {
+            const int32_t x = row[j];
+            const uint64_t m = (uint64_t)(x < 0 ? -x : x);
+            matvec_mac(acc, m, (x < 0 ? neg : c) + 4 * j);
+        }
+        matvec_redc(a, acc);
+        fr_mul(out + 4 * i, a, FR_PARAMS.r2);
+    }
+    free(neg);
+}
+
+/* The scaled row sums of groups of rows: out[g][j] = sum over the rows i of group g of
+ * scales[i] * phi[i][j], modulo 2^64 (numpy's wrapping int64 arithmetic), with numpy's
+ * add.reduceat grouping: group g is rows [starts[g], starts[g + 1]) (the last one runs to
+ * `rows`), or row starts[g] alone when starts[g + 1] <= starts[g].  Every start must lie in
+ * [0, rows) (the caller checks).  The groups are independent tasks. */
+static void matvec_group_sums(int64_t *out, const int16_t *phi, const int64_t *scales, const int64_t *starts,
+                              int64_t groups, int64_t rows, int64_t k) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 16) if (rows >= ATTRIB_PAR_MIN)
+#endif
+    for (int64_t g = 0; g < groups; g++) {
+        uint64_t *acc = (uint64_t *)(out + g * k);
+        const int64_t lo = starts[g];
+        int64_t hi = g + 1 < groups ? starts[g + 1] : rows;
+        if (hi <= lo) hi = lo + 1;
+        for (int64_t j = 0; j < k; j++) acc[j] = 0;
+        for (int64_t i = lo; i < hi; i++) {
+            const uint64_t sigma = (uint64_t)scales[i];
+            const int16_t *row = phi + i * k;
+            for (int64_t j = 0; j < k; j++) acc[j] += sigma * (uint64_t)(int64_t)row[j];
+        }
     }
 }
 

@@ -363,14 +363,13 @@ static int64_t msm_blocks(int64_t n, int W, int threads) {
  * additions are vectorised in both, and measurements put the ratio near 1 : 2.
  * The blocks matter for few windows (small scalars): one 16-bit window split
  * into four blocks reduces 2^15 buckets four times. */
-static int msm_choose_window(int64_t n, int bits) {
+static int msm_choose_window_for(int64_t n, int bits, int threads) {
 #if ATTRIB_HAVE_IFMA
     const int ifma = attrib_use_ifma();
 #else
     const int ifma = 0;
 #endif
     const double per_point = ifma ? 1.0 : 7.0, per_bucket = ifma ? 2.0 : 27.0;
-    const int threads = n >= ATTRIB_PAR_MIN ? attrib_max_threads() : 1;
     int best = 1;
     double best_cost = 0;
     for (int c = 2; c <= MSM_MAX_WINDOW; c++) {
@@ -382,6 +381,90 @@ static int msm_choose_window(int64_t n, int bits) {
     return best;
 }
 
+static int msm_choose_window(int64_t n, int bits) {
+    return msm_choose_window_for(n, bits, n >= ATTRIB_PAR_MIN ? attrib_max_threads() : 1);
+}
+
+/* The working memory of the last MSM, kept for the next one: an MSM of 2^20 points needs
+ * about 60 MB per thread, and the MSMs of a proof come in series (the fold commitments, W,
+ * W'), so reusing it saves mapping and faulting in fresh pages every call.  One MSM at a
+ * time uses it (a try-lock: a concurrent MSM allocates its own); it grows to the largest
+ * (points, window, threads) seen and msm_release_cache() frees it. */
+static int msm_cache_lock;
+static msm_scratch_t *msm_cache;
+static int msm_cache_threads, msm_cache_c;
+static int64_t msm_cache_cap;
+
+static void msm_cache_free(void) {
+    for (int t = 0; msm_cache && t < msm_cache_threads; t++) msm_scratch_free(&msm_cache[t]);
+    free(msm_cache);
+    msm_cache = NULL;
+    msm_cache_threads = msm_cache_c = 0;
+    msm_cache_cap = 0;
+}
+
+/* Scratch for `threads` threads, blocks of up to `cap` points and window c: the cache when
+ * it is free (grown if needed, *cached = 1), else fresh memory; NULL when memory ran out. */
+static msm_scratch_t *msm_scratch_get(int threads, int64_t cap, int c, int *cached) {
+    *cached = !__atomic_test_and_set(&msm_cache_lock, __ATOMIC_ACQUIRE);
+    if (*cached) {
+        if (!msm_cache || msm_cache_threads < threads || msm_cache_cap < cap || msm_cache_c < c) {
+            const int nt = threads > msm_cache_threads ? threads : msm_cache_threads;
+            const int64_t ncap = cap > msm_cache_cap ? cap : msm_cache_cap;
+            const int nc = c > msm_cache_c ? c : msm_cache_c;
+            msm_cache_free();
+            msm_scratch_t *fresh = calloc(nt, sizeof *fresh);
+            int ok = fresh != NULL;
+            for (int t = 0; ok && t < nt; t++) {
+                ok = msm_scratch_alloc(&fresh[t], ncap, nc);
+                if (ok) msm_batch_init(fresh[t].batch);
+            }
+            if (!ok) {
+                for (int t = 0; fresh && t < nt; t++) msm_scratch_free(&fresh[t]);
+                free(fresh);
+                __atomic_clear(&msm_cache_lock, __ATOMIC_RELEASE);
+                *cached = 0;
+                return NULL;
+            }
+            msm_cache = fresh;
+            msm_cache_threads = nt;
+            msm_cache_cap = ncap;
+            msm_cache_c = nc;
+        }
+        for (int t = 0; t < threads; t++) msm_cache[t].nb = (int64_t)1 << (c - 1);   /* this call's buckets */
+        return msm_cache;
+    }
+    msm_scratch_t *scratch = calloc(threads, sizeof *scratch);
+    int ok = scratch != NULL;
+    for (int t = 0; ok && t < threads; t++) {
+        ok = msm_scratch_alloc(&scratch[t], cap, c);
+        if (ok) msm_batch_init(scratch[t].batch);
+    }
+    if (!ok) {
+        for (int t = 0; scratch && t < threads; t++) msm_scratch_free(&scratch[t]);
+        free(scratch);
+        return NULL;
+    }
+    return scratch;
+}
+
+static void msm_scratch_put(msm_scratch_t *scratch, int threads, int cached) {
+    if (cached) {
+        __atomic_clear(&msm_cache_lock, __ATOMIC_RELEASE);
+        return;
+    }
+    for (int t = 0; scratch && t < threads; t++) msm_scratch_free(&scratch[t]);
+    free(scratch);
+}
+
+/* Free the kept working memory (when no MSM is running: returns 0 if one is). */
+static int msm_release_cache(void) {
+    if (__atomic_test_and_set(&msm_cache_lock, __ATOMIC_ACQUIRE)) return 0;
+    msm_cache_free();
+    __atomic_clear(&msm_cache_lock, __ATOMIC_RELEASE);
+    return 1;
+}
+
 /* out = sum_i d(i) P_i with digits laid out as digits[w * n + i]; 0 on
  * success, -1 when memory ran out. */
 static int msm_run(g1_affine_t *out, const g1_affine_t *points, const int32_t *digits, int64_t n, int c, int W) {
@@ -389,7 +472,6 @@ static int msm_run(g1_affine_t *out, const g1_affine_t *points, const int32_t *d
     const int64_t blocks = msm_blocks(n, W, threads);
     const int64_t ntasks = (int64_t)W * blocks, cap = (n + blocks - 1) / blocks;
     g1_jac_t *partial = malloc(ntasks * sizeof *partial);
-    msm_scratch_t *scratch = calloc(threads, sizeof *scratch);
     /* Every window reads the points in random order: a point that straddles
      * two cache lines costs two misses, so misaligned input is copied once. */
     g1_affine_t *aligned = NULL;
@@ -401,11 +483,9 @@ static int msm_run(g1_affine_t *out, const g1_affine_t *points, const int32_t *d
             points = aligned;
         }
     }
-    int ok = partial && scratch;
-    for (int t = 0; ok && t < threads; t++) {
-        ok = msm_scratch_alloc(&scratch[t], cap, c);
-        if (ok) msm_batch_init(scratch[t].batch);
-    }
+    int cached = 0;
+    msm_scratch_t *scratch = partial ? msm_scratch_get(threads, cap, c, &cached) : NULL;
+    const int ok = partial && scratch;
     if (ok) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
@@ -424,8 +504,7 @@ static int msm_run(g1_affine_t *out, const g1_affine_t *points, const int32_t *d
         }
         g1_jac_to_affine(out, &acc);
     }
-    for (int t = 0; scratch && t < threads; t++) msm_scratch_free(&scratch[t]);
-    free(scratch);
+    if (scratch) msm_scratch_put(scratch, threads, cached);
     free(partial);
     free(aligned);
     return ok ? 0 : -1;
@@ -479,6 +558,109 @@ static int msm_buckets(g1_affine_t *out, const g1_affine_t *points, const int64_
     free(scratch);
     free(first);
     free(digits);
+    return ok ? 0 : -1;
+}
+
+/* The commitments of the k columns of a row-major int16 matrix (n x k) to the same n
+ * points: out[j] = sum_i m[i][j] P_i.  The columns are the tasks, spread over the
+ * threads; each runs as one thread's MSM (every window in one block), so a column costs
+ * one bucket reduction per window instead of one per window and block.  0 on success,
+ * -1 when memory ran out. */
+static int msm_columns_int16(g1_affine_t *out, const g1_affine_t *points, const int16_t *m, int64_t n, int64_t k) {
+    if (n == 0 || k == 0) {
+        memset(out, 0, (size_t)k * sizeof *out);
+        return 0;
+    }
+    int threads = n >= ATTRIB_PAR_MIN ? attrib_max_threads() : 1;
+    if (threads > k) threads = (int)k;
+    /* each column's window (by its largest magnitude), and the largest for the scratch */
+    int *window = malloc(k * sizeof *window), *bits = malloc(k * sizeof *bits);
+    int16_t *cols = malloc((size_t)n * k * sizeof *cols);         /* the matrix by columns */
+    int cmax = 2;
+    if (window && bits && cols) {
+        int32_t *top = calloc(k, sizeof *top);
+        if (!top) {
+            free(cols);
+            cols = NULL;
+        } else {
+            const int64_t rb = 256;
+            ATTRIB_PARALLEL_FOR(n)
+            for (int64_t blk = 0; blk < (n + rb - 1) / rb; blk++) {
+                const int64_t lo = blk * rb, hi = lo + rb < n ? lo + rb : n;
+                for (int64_t j = 0; j < k; j++)
+                    for (int64_t i = lo; i < hi; i++) cols[j * n + i] = m[i * k + j];
+            }
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t j = 0; j < k; j++) {
+                    const int32_t x = m[i * k + j];
+                    top[j] |= x < 0 ? -x : x;
+                }
+            for (int64_t j = 0; j < k; j++) {
+                int b = 1;
+                while (b < 17 && (top[j] >> b)) b++;
+                bits[j] = b;
+                window[j] = msm_choose_window_for(n, b, 1);
+                if (window[j] > cmax) cmax = window[j];
+            }
+            free(top);
+        }
+    }
+    int wmax = 1;
+    for (int64_t j = 0; window && bits && cols && j < k; j++) {
+        const int W = (bits[j] + 1 + window[j] - 1) / window[j];
+        if (W > wmax) wmax = W;
+    }
+    msm_scratch_t *scratch = calloc(threads, sizeof *scratch);
+    int32_t *digits = malloc((size_t)threads * wmax * n * sizeof *digits);
+    g1_affine_t *aligned = NULL;
+    if ((uintptr_t)points % 64) {
+        aligned = msm_alloc_aligned(n * sizeof *aligned);
+        if (aligned) {
+            ATTRIB_PARALLEL_FOR(n)
+            for (int64_t i = 0; i < n; i++) aligned[i] = points[i];
+            points = aligned;
+        }
+    }
+    int ok = window && bits && cols && scratch && digits;
+    for (int t = 0; ok && t < threads; t++) {
+        ok = msm_scratch_alloc(&scratch[t], n, cmax);
+        if (ok) msm_batch_init(scratch[t].batch);
+    }
+    if (ok) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+        for (int64_t j = 0; j < k; j++) {
+            const int id = attrib_thread_id();
+            msm_scratch_t *s = &scratch[id];
+            const int c = window[j], W = (bits[j] + 1 + c - 1) / c;
+            int32_t *d = digits + (size_t)id * wmax * n;
+            const int16_t *col = cols + j * n;
+            for (int64_t i = 0; i < n; i++) {
+                const int64_t x = col[i];
+                const uint64_t mag = x < 0 ? (uint64_t)(-x) : (uint64_t)x;
+                msm_recode(d + i, n, &mag, 1, c, W);
+                if (x < 0)
+                    for (int w = 0; w < W; w++) d[w * n + i] = -d[w * n + i];
+            }
+            s->nb = (int64_t)1 << (c - 1);
+            g1_jac_t acc, part;
+            g1_jac_set_inf(&acc);
+            for (int w = W - 1; w >= 0; w--) {
+                for (int q = 0; q < c; q++) g1_jac_double_call(&acc, &acc);
+                msm_window_block(&part, points, d + (int64_t)w * n, n, s);
+                g1_jac_add_call(&acc, &acc, &part);
+            }
+            g1_jac_to_affine(&out[j], &acc);
+        }
+    }
+    for (int t = 0; scratch && t < threads; t++) msm_scratch_free(&scratch[t]);
+    free(scratch);
+    free(digits);
+    free(aligned);
+    free(window);
+    free(bits);
+    free(cols);
     return ok ? 0 : -1;
 }
 

@@ -335,3 +335,55 @@ def test_read_only_inputs_are_accepted():
     assert np.array_equal(g1.msm(pts, full), expected_full)
     assert np.array_equal(g1.add(pts, pts), g1.double(pts))
     assert fr.to_ints(fr.inner(full, full)) == sum(x * x for x in fr.to_ints(full)) % fr.MODULUS
+
+
+# ---- the columns of a matrix, side by side ------------------------------------------
+
+@pytest.mark.parametrize("n, k", [(1, 3), (9, 2), (256, 5)])
+def test_msm_columns_against_py_ecc(base, n, k):
+    """msm_columns(P, M)[j] = Σ_i M[i, j]·P_i for int16 columns (the extremes, zeros, one sign)."""
+    logs, points = base
+    rng = np.random.default_rng(n + k)
+    m = rng.integers(-(2**15), 2**15, size=(n, k)).astype(np.int16)
+    m[0, 0] = -(2**15)
+    if k > 2:
+        m[:, 1] = 0
+        m[:, 2] = np.abs(m[:, 2]) % 7
+    got = g1.msm_columns(points[:n], m)
+    assert got.shape == (k, 8)
+    refs = g1.to_py_ecc(points[:n])
+    for j in range(k):
+        assert same(got[j], naive_msm(refs, [int(x) for x in m[:, j]]))
+
+
+def test_msm_columns_agrees_with_msm():
+    """5000 points (the columns spread over the threads, windows chosen per column)."""
+    points = g1.random(5000, 41)
+    rng = np.random.default_rng(42)
+    m = rng.integers(-(2**15), 2**15, size=(5000, 6)).astype(np.int16)
+    m[:, 1] = rng.integers(-3, 4, size=5000)
+    m[:, 2] = 0
+    got = g1.msm_columns(points, m)
+    for j in range(6):
+        assert np.array_equal(got[j], g1.msm(points, np.ascontiguousarray(m[:, j])))
+    assert np.array_equal(g1.msm_columns(points[:0], m[:0]), np.zeros((6, 8), dtype=np.uint64))
+    with pytest.raises(TypeError, match="int16"):
+        g1.msm_columns(points, m.astype(np.int32))
+    with pytest.raises(ValueError, match="differ"):
+        g1.msm_columns(points[:10], m)
+
+
+def test_msm_kept_scratch_gives_the_same_points():
+    """msm keeps its working memory for the next call (grown to the largest seen, used with fewer
+    points or a smaller window after): a series of MSMs of mixed sizes and windows gives the points
+    each gives on fresh memory, and release_scratch() frees it."""
+    points = g1.random(6000, 51)
+    scalars = fr.random(6000, 52)
+    calls = [(6000, None), (100, None), (6000, 5), (3000, 12), (17, 3), (6000, 16), (4096, None)]
+    kept = [g1.msm(points[:n], scalars[:n], window=w) for n, w in calls]
+    fresh = []
+    for n, w in calls:
+        assert g1.release_scratch()
+        fresh.append(g1.msm(points[:n], scalars[:n], window=w))
+    assert all(np.array_equal(a, b) for a, b in zip(kept, fresh))
+    assert same(kept[4], naive_msm(g1.to_py_ecc(points[:17]), fr.to_ints(scalars[:17])))

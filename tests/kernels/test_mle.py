@@ -124,3 +124,132 @@ def test_ifma_matches_portable(tmp_path):
                        cwd=root, check=True, capture_output=True)
         outputs.append(np.load(out))
     assert np.array_equal(outputs[0], outputs[1])
+
+
+# ---- the fused fold + next round, and tables given by rules --------------------------
+
+def fold_ints(values: list[int], u: int) -> list[int]:
+    return [(values[2 * i] + u * (values[2 * i + 1] - values[2 * i])) % R for i in range(len(values) // 2)]
+
+
+@pytest.mark.parametrize("m", [4, 8, 16, 32, 64, 256, 1 << 12])
+@pytest.mark.parametrize("degree", [1, 2, 3, 5])
+def test_fold_round_terms_against_integers(m, degree):
+    """fold_round_terms = every table folded at u, and round_terms of the folded tables."""
+    rng = random.Random(m * 7 + degree)
+    tables = [table(m, rng) for _ in range(5)]
+    terms = [[0, 1, 2], [3], [4, 0, 1, 3], [2, 2], [4]]
+    u = rng.choice([0, 1, R - 1, rng.randrange(R)])
+    folded, sums = mle.fold_round_terms([fr.from_ints(t) for t in tables], fr.from_ints([u]), terms, degree)
+    expected = [fold_ints(t, u) for t in tables]
+    assert [fr.to_ints(f) for f in folded] == expected
+    assert [[fr.to_ints(sums[k])[d] for d in range(degree)] for k in range(len(terms))] == \
+        expected_sums(expected, terms, degree)
+
+
+def test_fold_round_terms_into_buffers():
+    """Folds go into the heads of the buffers given; a buffer overlapping an input is refused."""
+    rng = np.random.default_rng(3)
+    tables = [fr.random(64, rng) for _ in range(3)]
+    u = fr.random(1, rng)
+    bufs = [np.zeros((40, 4), dtype=np.uint64) for _ in tables]
+    folded, sums = mle.fold_round_terms(tables, u, [[0, 1], [2]], 2, out=bufs)
+    for f, b, t in zip(folded, bufs, tables):
+        assert np.shares_memory(f, b) and np.array_equal(f, mle.fold(t, u))
+        assert not b[32:].any()
+    assert np.array_equal(sums, mle.round_terms([mle.fold(t, u) for t in tables], [[0, 1], [2]], 2))
+    with pytest.raises(ValueError, match="overlaps"):
+        mle.fold_round_terms(tables, u, [[0]], 1, out=[tables[0][:0:-1].copy(), tables[0], bufs[2]])
+    with pytest.raises(ValueError, match="at least 32"):
+        mle.fold_round_terms(tables, u, [[0]], 1, out=[np.zeros((8, 4), dtype=np.uint64)] * 3)
+    with pytest.raises(ValueError, match=">= 4"):
+        mle.fold_round_terms([t[:2] for t in tables], u, [[0]], 1)
+
+
+@pytest.mark.parametrize("m", [2, 4, 16, 64, 1 << 12])
+def test_rules_against_integers(m):
+    """Gathered, Tiled and Repeated tables read by round_terms and fold_round_terms as the tables
+    they describe (checked against Python integers)."""
+    rng = random.Random(m)
+    values = table(97, rng)
+    idx = [rng.randrange(97) for _ in range(m)]
+    period = min(m, 4)
+    small = table(period, rng)
+    count = max(1, m // 8)
+    rep = table(m // count, rng)
+    rules = [mle.Gathered(fr.from_ints(values), np.array(idx)), mle.Tiled(fr.from_ints(small), m),
+             mle.Repeated(fr.from_ints(rep), count), fr.from_ints(table(m, rng))]
+    ints = [[values[i] for i in idx], [small[x % period] for x in range(m)], [rep[x // count] for x in range(m)],
+            fr.to_ints(rules[3])]
+    assert [fr.to_ints(r.table()) for r in rules[:3]] == ints[:3]
+    terms = [[0, 1, 2], [3], [0, 3], [2, 2, 1], [1]]
+    for degree in (1, 3):
+        got = mle.round_terms(rules, terms, degree)
+        assert [[fr.to_ints(got[k])[d] for d in range(degree)] for k in range(len(terms))] == \
+            expected_sums(ints, terms, degree)
+        if m >= 4:
+            u = rng.randrange(R)
+            folded, sums = mle.fold_round_terms(rules, fr.from_ints([u]), terms, degree)
+            expected = [fold_ints(t, u) for t in ints]
+            assert [fr.to_ints(f) for f in folded] == expected
+            assert [[fr.to_ints(sums[k])[d] for d in range(degree)] for k in range(len(terms))] == \
+                expected_sums(expected, terms, degree)
+
+
+def test_rules_reject_bad_indices():
+    values = fr.random(3, 1)
+    for idx in ([0, 3, 1, 2], [0, 1, -1, 2]):
+        with pytest.raises(IndexError):
+            mle.round_terms([mle.Gathered(values, np.array(idx)), fr.random(4, 2)], [[0, 1]], 2)
+        with pytest.raises(IndexError):
+            mle.fold_round_terms([mle.Gathered(values, np.array(idx)), fr.random(4, 2)], fr.random(1, 3),
+                                 [[0, 1]], 2)
+    with pytest.raises(ValueError, match="multiple"):
+        mle.Tiled(values, 4)
+
+
+# ---- lookups: gather, gather_add, scatter_add; axpy ---------------------------------
+
+@pytest.mark.parametrize("n", [0, 1, 7, 100, 5000])
+def test_lookup_kernels_against_integers(n):
+    rng = random.Random(n)
+    values = table(300, rng)
+    idx = np.array([rng.randrange(300) for _ in range(n)], dtype=np.int64)
+    v = fr.from_ints(values)
+    assert fr.to_ints(mle.gather(v, idx)) == [values[i] for i in idx]
+    acc_ints = table(n, rng)
+    acc = fr.from_ints(acc_ints)
+    assert mle.gather_add(acc, v, idx) is acc
+    assert fr.to_ints(acc) == [(a + values[i]) % R for a, i in zip(acc_ints, idx)]
+    weights = table(n, rng)
+    bins = [0] * 300
+    counts = [0] * 300
+    for i, w in zip(idx, weights):
+        bins[i] = (bins[i] + w) % R
+        counts[i] += 1
+    assert fr.to_ints(mle.scatter_add(idx, 300, fr.from_ints(weights))) == bins
+    assert fr.to_ints(mle.scatter_add(idx, 300)) == counts
+    c = rng.randrange(R)
+    t_ints = table(n, rng)
+    acc = fr.from_ints(acc_ints + [5, 6])
+    mle.axpy(acc, c, fr.from_ints(t_ints))
+    assert fr.to_ints(acc) == [(a + c * t) % R for a, t in zip(acc_ints, t_ints)] + [5, 6]
+
+
+def test_lookup_kernels_reject_bad_input():
+    v = fr.random(10, 1)
+    for bad in ([0, 10], [-1, 2]):
+        with pytest.raises(IndexError, match=r"idx\[\d\]"):
+            mle.gather(v, np.array(bad))
+        with pytest.raises(IndexError):
+            mle.gather_add(fr.random(2, 2), v, np.array(bad))
+        with pytest.raises(IndexError):
+            mle.scatter_add(np.array(bad), 10)
+    with pytest.raises(ValueError, match="expected 3 indices"):
+        mle.gather_add(fr.random(3, 2), v, np.array([1, 2]))
+    with pytest.raises(TypeError):
+        mle.gather(v, np.array([0.5]))
+    with pytest.raises(ValueError, match="acc only"):
+        mle.axpy(fr.random(2, 1), 3, fr.random(3, 2))
+    with pytest.raises(TypeError, match="writable"):
+        mle.axpy(np.asarray(fr.random(8, 1))[::2], 3, fr.random(3, 2))
