@@ -36,8 +36,7 @@ class BackendUnavailable(RuntimeError):
 def native_available() -> bool:
     """Whether the native backend's kernels (MSM and pairing) import."""
     try:
-        import attrib.kernels._g1  # noqa: F401
-        import attrib.kernels._pairing  # noqa: F401
+        import attrib.verifier.native  # noqa: F401  (it imports the kernels' _g1 and _pairing)
     except ImportError:
         return False
     return True
