@@ -34,7 +34,8 @@ from attrib.verifier.hyperkzg import (
 from attrib.verifier.transcript import Transcript
 
 
-EVALUATION_BLOCK = 1 << 16       # powers per block when the opening evaluates the folds at r, −r, r²
+EVALUATION_BLOCK = 65_536        # powers per block when the opening evaluates the folds at r, −r, r² (a
+                                 # working size for speed, not a bound on any input)
 
 
 def commit(powers: np.ndarray, table: np.ndarray, block: int | None = None) -> np.ndarray:

@@ -146,7 +146,7 @@ def test_serve_defaults_are_the_configs():
             continue
         assert value == expected, name
         compared += 1
-    assert compared == 20          # every option that has a ServiceConfig field
+    assert compared == 21          # every option that has a ServiceConfig field
 
 
 def test_serve_reads_the_token_from_a_file(start_server, tmp_path, monkeypatch):
