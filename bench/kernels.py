@@ -105,6 +105,19 @@ def run_path_child(impl: str, module: str, argv: list[str], timeout: float | Non
     return report
 
 
+def launch_path_child(impl, module, args, skipped, unavailable) -> dict | None:
+    """:func:`run_path_child`, or None when the child could not run (then ``impl`` is recorded as
+    skipped, with the reason, and marked unavailable)."""
+    try:
+        return run_path_child(impl, module, args)
+    except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
+        reason = f"{impl}: skipped, {exc}"
+        log(reason)
+        skipped.append({"impl": impl, "reason": reason})
+        unavailable.add(impl)
+        return None
+
+
 def path_mismatch(impl: str, report: dict) -> str | None:
     """Why a child's backends are not the path ``impl`` names, or None when they are."""
     want = PATHS[impl]
@@ -289,13 +302,8 @@ def run(args) -> dict:
 def _path_rows(impl, tmp, n, repeat, idx, want_mul, want_inner, skipped, unavailable, notes) -> list[dict]:
     """The rows of one path child at size n (none when the child did not run the named path)."""
     log(f"kernels: {fmt_n(n):>5} {impl}: child process ({PATHS[impl]['what']})")
-    try:
-        report = run_path_child(impl, "attrib.bench.kernels", [tmp, str(repeat)])
-    except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
-        reason = f"{impl}: skipped, {exc}"
-        log(reason)
-        skipped.append({"impl": impl, "reason": reason})
-        unavailable.add(impl)
+    report = launch_path_child(impl, "attrib.bench.kernels", [tmp, str(repeat)], skipped, unavailable)
+    if report is None:
         return []
     reason = path_mismatch(impl, report)
     if reason:

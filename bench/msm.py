@@ -35,7 +35,15 @@ from pathlib import Path
 
 import numpy as np
 
-from attrib.bench.kernels import PATHS, backend_of, child_row, fmt_backend, path_mismatch, run_path_child, this_backend
+from attrib.bench.kernels import (
+    PATHS,
+    backend_of,
+    child_row,
+    fmt_backend,
+    launch_path_child,
+    path_mismatch,
+    this_backend,
+)
 from attrib.bench.report import add_peer_ratios, fmt_n, fmt_num, log, table
 from attrib.bench.timing import measure, ns_per_element
 
@@ -187,13 +195,8 @@ def _path_rows(paths, n, points, scalars, references, mcl_cases, repeat, skipped
             np.save(f"{tmp}/ref-{kind}.npy", references[kind])
         for impl in paths:
             log(f"msm: {fmt_n(n):>5} {impl}: child process ({PATHS[impl]['what']})")
-            try:
-                report = run_path_child(impl, "attrib.bench.msm", [tmp, str(repeat)])
-            except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
-                reason = f"{impl}: skipped, {exc}"
-                log(reason)
-                skipped.append({"impl": impl, "reason": reason})
-                unavailable.add(impl)
+            report = launch_path_child(impl, "attrib.bench.msm", [tmp, str(repeat)], skipped, unavailable)
+            if report is None:
                 continue
             reason = path_mismatch(impl, report)
             if reason:
