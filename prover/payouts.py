@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from attrib.kernels import fr, g1, mle
+from attrib.prover.entry import open_entry
 from attrib.prover.hyperkzg import commit, open_batch
 from attrib.prover.sumcheck import prove_sumcheck_pairs
 from attrib.verifier.attribution import Claim
@@ -80,6 +81,5 @@ def open_balance(powers: np.ndarray, manifest: Manifest, epoch: int, excluded, p
     value = totals[index]
     transcript = Transcript(BALANCE_LABEL)
     absorb_balance(transcript, ident, epoch, ranges, commitment, n, index, value)
-    point = [(index >> b) & 1 for b in range(n)]
-    _, opening = open_batch(powers, [table], [commitment], point, transcript, values=[value])
+    _, opening = open_entry(powers, table, commitment, n, index, transcript)
     return value, commitment, BalanceOpening(n, opening)

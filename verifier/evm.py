@@ -85,6 +85,7 @@ from attrib.verifier.attribution import (
     batch_claims,
 )
 from attrib.verifier.encoding import Q_MODULUS, R_MODULUS, encode_g2, g1_affine
+from attrib.verifier.entry import ENTRY_TAIL_LOG, RADIX_LOG, root_of_unity
 from attrib.verifier.hyperkzg import NUM_POINTS, TAIL_LOG, VerifyingKey
 from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS
 from attrib.verifier.limits import MAGNITUDE_LIMBS, MAX_COLUMNS, MAX_CONTRIBUTORS, MAX_SEQ
@@ -116,6 +117,7 @@ assert [FINALS[s] for s in STAGES[2:]] == [("x", "hx"), ("q", "hq"), ("mu", "gt"
 assert TABLES == PHASE1 + PHASE2 + PUBLIC == ("L0", "L1", "L2", "L3", "L4", "B", "X", "MU", "H0", "H1", "H2", "H3",
                                               "H4", "HX", "HQ", "GT", "Q", "F", "P", "G")
 assert MAGNITUDE_LIMBS == 5 and SLOT_BITS == 6 and LIMB_BITS == 16 and len(PHASE1) == len(PHASE2) == 8
+assert RADIX_LOG == 3 and ENTRY_TAIL_LOG >= RADIX_LOG - 1      # the entry opening's tables of 8 words; m >= 0
 
 
 def _batch_claim_count() -> int:
@@ -205,6 +207,9 @@ contract EpochVerifier {
     uint256 internal constant PI_SPLIT = {{PI_SPLIT}};                  // pi = 2^112 pi_hi + pi_lo
     uint256 internal constant FEE_SHIFT = {{FEE_SHIFT}};                // pi = floor(2^128 F / S)
     uint256 internal constant TAIL_LOG = {{TAIL_LOG}};                  // HyperKZG's clear tail: 2^5 values
+    uint256 internal constant RADIX_LOG = {{RADIX_LOG}};                // the entry opening folds 3 bits at a time
+    uint256 internal constant ENTRY_TAIL_LOG = {{ENTRY_TAIL_LOG}};      // and keeps a clear tail of <= 2^4 values
+    uint256 internal constant ZETA8 = {{ZETA8}};        // a primitive 8th root of unity mod r
     // The slot map of X (first slot, limbs): attribution.SLOTS.
     uint256 internal constant SLOT_F = {{SLOT_F}};
     uint256 internal constant LIMBS_F = {{LIMBS_F}};
@@ -283,6 +288,17 @@ contract EpochVerifier {
     uint256 internal constant BUF1 = {{BUF1}};              // BUF + 0x20, BUF + 0x40, BUF + 0x60 (one PUSH each)
     uint256 internal constant BUF2 = {{BUF2}};
     uint256 internal constant BUF3 = {{BUF3}};
+    // verifyBalance's scratch (verifyEpoch's arrays, free once its transcript is done): the entry opening's tables
+    uint256 internal constant ENT_D = {{ENT_D}};            // d_i, then 1/d_i (i < N), 1/(rho^N - rho), 1/r
+    uint256 internal constant ENT_P = {{ENT_P}};            // the prefix products of the batch inversion
+    uint256 internal constant ENT_Y = {{ENT_Y}};            // y_i = B(x_i)
+    uint256 internal constant ENT_Z = {{ENT_Z}};            // zeta_8^i, i < 8
+    uint256 internal constant ENT_R = {{ENT_R}};            // the challenges r, q, z; rho = r^N, z - rho, y_rho
+    uint256 internal constant ENT_Q = {{ENT_Q}};
+    uint256 internal constant ENT_ZC = {{ENT_ZC}};
+    uint256 internal constant ENT_RHO = {{ENT_RHO}};
+    uint256 internal constant ENT_ZR = {{ENT_ZR}};
+    uint256 internal constant ENT_YRHO = {{ENT_YRHO}};
 
     /// Whether `proof` shows that `claim` follows the fee rule on the data of the manifest whose
     /// stored fields are (manifestDigest, logContributors, logColumns, aggregate).
@@ -1219,7 +1235,7 @@ contract EpochVerifier {
                 ensure(lt(index, shl(n, 1)))                                // an n too small for the index
                 ensure(iszero(gt(n, MAX_LOG_N)))                            // a table too large for this SRS
                 mstore(NV, n)
-                read_opening(add(p, 0x40), add(p, len))
+                entry_read(add(p, 0x40), add(p, len), n)
                 mstore(MT, xp)
                 mstore(MK, count)
                 mstore(OPEN, add(p, 0x40))
@@ -1243,15 +1259,176 @@ contract EpochVerifier {
                 mstore(BUF2, index)
                 mstore(BUF3, value)
                 absorb(0x60)
-                // HyperKZG of W at the Boolean point bits(index) with the value
-                for { let b := 0 } lt(b, n) { b := add(b, 1) } { mstore(add(XP, shl(5, b)), and(shr(b, index), 1)) }
-                absorb_calldata(0x84, 0x40)
-                absorb_memory(XP, shl(5, n))
-                mstore(BUF1, value)
-                absorb(0x20)
-                pop(challenge())
+                // the entry opening of W at the index with the value
                 calldatacopy(ACC, 0x84, 0x40)
-                kzg_finish(value, mload(OPEN))          // a balance that is not the committed sum's entry
+                entry_finish(n, index, value, mload(OPEN))  // a balance that is not the committed sum's entry
+            }
+
+            // ---- the entry opening (verifier.entry) ------------------------------------------------------
+            // (K, L, m) = entry_shape(n): L folds of K bits, a clear tail of 2^m values (n = K L + m)
+            function entry_shape(n) -> k, layers, m {
+                k := n
+                layers := 1
+                if gt(n, RADIX_LOG) {
+                    k := RADIX_LOG
+                    if gt(n, ENTRY_TAIL_LOG) { layers := div(add(sub(n, ENTRY_TAIL_LOG), sub(RADIX_LOG, 1)), RADIX_LOG) }
+                    m := sub(n, mul(RADIX_LOG, layers))
+                }
+            }
+            // the layout at calldata open: F_1 .. F_{L-1} (64 bytes each), the tail (2^m words), the L N values
+            // f_j(zeta^i r) (fold by fold), f_0(rho), W_q, W'; its length, points and scalars checked
+            function entry_read(open, end, n) {
+                let k, layers, m := entry_shape(n)
+                let tail := add(open, shl(6, sub(layers, 1)))
+                let evals := add(tail, shl(add(m, 5), 1))
+                let w := add(evals, shl(5, add(shl(k, layers), 1)))
+                mstore(K_TAIL, tail)
+                mstore(K_EVALS, evals)
+                mstore(K_W, w)
+                ensure(eq(add(w, 0x80), end))                               // an opening of another size
+                check_points(open, sub(layers, 1))                          // a fold commitment off the curve
+                check_points(w, 2)                                          // W_q or W' off the curve
+                check_scalars(tail, w)                                      // a tail value or a value >= r
+            }
+            // With ACC = W: absorb (W, n, index, value), the folds and tail -> r, the values -> q, W_q -> z; then
+            // the folds (1) and the multi-point opening (2) of verifier.entry.  Scratch, written after every absorb:
+            // ENT_D the d_i and the other inverses, ENT_P their prefix products, ENT_Y the y_i, ENT_Z zeta_8^i.
+            function entry_finish(n, index, value, open) {
+                entry_challenges(n, index, value, open)
+                let k, layers, m := entry_shape(n)
+                entry_inverses(k, mload(ENT_R), mload(ENT_ZC))
+                entry_folds(k, layers, index, value)
+                let iz, vanishing := entry_interpolant(k)
+                pairing_check(mload(ENT_Q), mload(ENT_ZC), iz, vanishing, open)
+            }
+            // r, q, z to ENT_R, ENT_Q, ENT_ZC
+            function entry_challenges(n, index, value, open) {
+                let tail := mload(K_TAIL)
+                let evals := mload(K_EVALS)
+                absorb_calldata(0x84, 0x40)
+                mstore(BUF1, n)
+                mstore(BUF2, index)
+                mstore(BUF3, value)
+                absorb(0x60)
+                absorb_calldata(open, sub(tail, open))
+                absorb_calldata(tail, sub(evals, tail))
+                mstore(ENT_R, challenge())
+                absorb_calldata(evals, sub(mload(K_W), evals))
+                mstore(ENT_Q, challenge())
+                absorb_calldata(mload(K_W), 0x40)
+                mstore(ENT_ZC, challenge())
+            }
+            // ENT_Z; rho = r^N; one inversion for d_i = (x_i - rho)(z - x_i), x_i = zeta^i r = ENT_Z[i << (3 - K)] r (i < N),
+            // then rho^N - rho and r (ENT_D[N], ENT_D[N + 1]); z - rho joins the product only to be tested: it is zero
+            // iff r = 0, rho is some x_i, or z is in S.  ENT_Y zeroed; rho and z - rho to ENT_RHO and ENT_ZR.
+            function entry_inverses(k, r, z) {
+                let pr := mload(RW)
+                {
+                    let zeta := 1
+                    for { let p := ENT_Z } lt(p, add(ENT_Z, 0x100)) { p := add(p, 0x20) } {
+                        mstore(p, zeta)
+                        zeta := mulmod(zeta, ZETA8, pr)
+                    }
+                }
+                let rho := r
+                for { let i := 0 } lt(i, k) { i := add(i, 1) } { rho := mulmod(rho, rho, pr) }
+                mstore(ENT_RHO, rho)
+                let acc := 1
+                let end := shl(5, shl(k, 1))                                // 32 N
+                for { let o := 0 } lt(o, end) { o := add(o, 0x20) } {
+                    let x := mulmod(mload(add(ENT_Z, shl(sub(RADIX_LOG, k), o))), r, pr)
+                    let d := mulmod(addmod(x, sub(pr, rho), pr), addmod(z, sub(pr, x), pr), pr)
+                    mstore(add(ENT_D, o), d)
+                    mstore(add(ENT_P, o), acc)
+                    acc := mulmod(acc, d, pr)
+                    mstore(add(ENT_Y, o), 0)
+                }
+                let e := rho
+                for { let i := 0 } lt(i, k) { i := add(i, 1) } { e := mulmod(e, e, pr) }
+                e := addmod(e, sub(pr, rho), pr)
+                mstore(add(ENT_D, end), e)
+                mstore(add(ENT_P, end), acc)
+                acc := mulmod(acc, e, pr)
+                mstore(add(ENT_D, add(end, 0x20)), r)
+                mstore(add(ENT_P, add(end, 0x20)), acc)
+                acc := mulmod(acc, r, pr)
+                let zr := addmod(z, sub(pr, rho), pr)
+                mstore(ENT_ZR, zr)
+                ensure(mulmod(acc, zr, pr))                                 // points of S that coincide, or z in S
+                let inv := mulmod(inverse(mulmod(acc, zr, pr)), zr, pr)    // 1/acc
+                for { let o := add(end, 0x40) } gt(o, 0) {} {               // ENT_D[i] <- 1/ENT_D[i], from the last
+                    o := sub(o, 0x20)
+                    let d := mload(add(ENT_D, o))
+                    mstore(add(ENT_D, o), mulmod(inv, mload(add(ENT_P, o)), pr))
+                    inv := mulmod(inv, d, pr)
+                }
+            }
+            // sum_i zeta^(-i s) f(x_i) for the N values at calldata row; ENT_Y[i] += q^j f(x_i)
+            function entry_row(row, k, s, qj) -> sum {
+                let pr := mload(RW)
+                let mask := sub(shl(k, 1), 1)
+                let shift := sub(RADIX_LOG, k)
+                for { let i := 0 } lt(i, shl(k, 1)) { i := add(i, 1) } {
+                    let f := calldataload(add(row, shl(5, i)))
+                    sum := addmod(sum, mulmod(mload(add(ENT_Z, shl(5, shl(shift, and(sub(0, mul(i, s)), mask))))), f, pr), pr)
+                    let y := add(ENT_Y, shl(5, i))
+                    mstore(y, addmod(mload(y), mulmod(qj, f, pr), pr))
+                }
+            }
+            // the folds: v_0 = f_0(rho), v_{j+1} = (1/N) r^(-s_j) sum_i zeta^(-i s_j) f_j(x_i), and v_L must be the tail's
+            // value at rho, the tail's entry index >> KL the value; y_i = sum_j q^j f_j(x_i) (ENT_Y), y_rho = sum_{j<L} q^j v_j
+            // (to ENT_YRHO)
+            function entry_folds(k, layers, index, value) {
+                let pr := mload(RW)
+                let q := mload(ENT_Q)
+                let rinv := mload(add(ENT_D, shl(5, add(shl(k, 1), 1))))
+                let v := calldataload(sub(mload(K_W), 0x20))
+                let yrho := v
+                let qj := 1
+                for { let j := 0 } lt(j, layers) { j := add(j, 1) } {
+                    let s := and(shr(mul(k, j), index), sub(shl(k, 1), 1))
+                    v := entry_row(add(mload(K_EVALS), shl(add(k, 5), j)), k, s, qj)
+                    for { let i := 0 } lt(i, k) { i := add(i, 1) } { v := mulmod(v, INV2, pr) }
+                    for { let i := 0 } lt(i, s) { i := add(i, 1) } { v := mulmod(v, rinv, pr) }
+                    qj := mulmod(qj, q, pr)
+                    if lt(add(j, 1), layers) { yrho := addmod(yrho, mulmod(qj, v, pr), pr) }
+                }
+                mstore(ENT_YRHO, yrho)
+                let rho := mload(ENT_RHO)
+                let tail := mload(K_TAIL)
+                let t := 0                                                  // the tail at rho (Horner from the top)
+                for { let p := mload(K_EVALS) } gt(p, tail) {} {
+                    p := sub(p, 0x20)
+                    t := addmod(mulmod(t, rho, pr), calldataload(p), pr)
+                }
+                ensure(eq(v, t))                                            // a tail that is not the last fold's
+                ensure(eq(calldataload(add(tail, shl(5, shr(mul(k, layers), index)))), value))   // another entry
+            }
+            // I(z) = (z^N - rho) [(z - rho)/(N rho) sum_i y_i x_i / d_i + y_rho / (rho^N - rho)]; Z_S(z) = (z^N - rho)(z - rho)
+            function entry_interpolant(k) -> iz, vanishing {
+                let pr := mload(RW)
+                let end := shl(5, shl(k, 1))
+                let sum := 0
+                {
+                    let r := mload(ENT_R)
+                    for { let o := 0 } lt(o, end) { o := add(o, 0x20) } {
+                        sum := addmod(sum, mulmod(mulmod(mload(add(ENT_Y, o)), mulmod(mload(add(ENT_Z, shl(sub(RADIX_LOG, k), o))),
+                                                                                     r, pr), pr), mload(add(ENT_D, o)), pr), pr)
+                    }
+                }
+                // (z - rho)/(N rho) = (z - rho) (1/2)^K (1/r)^N
+                let scale := mload(ENT_ZR)
+                let rinv := mload(add(ENT_D, add(end, 0x20)))
+                let zn := mload(ENT_ZC)
+                for { let i := 0 } lt(i, k) { i := add(i, 1) } {
+                    scale := mulmod(scale, INV2, pr)
+                    rinv := mulmod(rinv, rinv, pr)
+                    zn := mulmod(zn, zn, pr)
+                }
+                zn := addmod(zn, sub(pr, mload(ENT_RHO)), pr)
+                iz := mulmod(zn, addmod(mulmod(mulmod(sum, scale, pr), rinv, pr),
+                                        mulmod(mload(ENT_YRHO), mload(add(ENT_D, end)), pr), pr), pr)
+                vanishing := mulmod(zn, mload(ENT_ZR), pr)
             }
 
             mstore(RW, R)
@@ -1543,6 +1720,9 @@ def memory_map(max_log_n: int) -> dict[str, int]:
     tt = pe + pt
     xt = tt + 2 * pt
     return {"PT": pt, "XP": xp, "BUF": buf, "BUF1": buf + 0x20, "BUF2": buf + 0x40, "BUF3": buf + 0x60, "TAU": tau,
+            "ENT_D": tau, "ENT_P": tau + 0x140, "ENT_Y": tau + 0x280, "ENT_Z": tau + 0x380, "ENT_R": tau + 0x480,
+            "ENT_Q": tau + 0x4a0, "ENT_ZC": tau + 0x4c0, "ENT_RHO": tau + 0x4e0, "ENT_ZR": tau + 0x500,
+            "ENT_YRHO": tau + 0x520,
             "POINTS": points, "ZS": zs, "ZT": zt, "PE": pe, "TT": tt, "XT": xt, **FIXED_TABLES}
 
 
@@ -1592,6 +1772,9 @@ def verifier_constants(vk: VerifyingKey) -> dict[str, int]:
         "PI_SPLIT": PI_SPLIT,
         "FEE_SHIFT": FEE_SHIFT,
         "TAIL_LOG": TAIL_LOG,
+        "RADIX_LOG": RADIX_LOG,
+        "ENTRY_TAIL_LOG": ENTRY_TAIL_LOG,
+        "ZETA8": root_of_unity(1 << RADIX_LOG),
         "CLAIMS": NUM_CLAIMS,
         **slots,
         **memory_map(vk.max_log_n),

@@ -274,7 +274,12 @@ def check_batched_kzg(vk: VerifyingKey, opened: list, fold_commitments: list, ev
     z_s = vanishing_at(xs, z)
     terms = list(opened) + list(zip(fold_commitments, q_pows[1:]))
     terms += [(vk.g1, -i_z), (w, -z_s), (w_z, z)]
-    lhs = linear_combination(terms)
+    return kzg_pairing_check(vk, linear_combination(terms), w_z)
+
+
+def kzg_pairing_check(vk: VerifyingKey, lhs, w_z) -> bool:
+    """e(lhs, [1]_2)·e(−W', [τ]_2) = 1: equation (2) once its left side is formed (the entry opening,
+    attrib.verifier.entry, ends in the same check)."""
     if backend.current() == "native":
         # The same check with the kernels' pairing (attrib.verifier.native).
         from attrib.verifier import native

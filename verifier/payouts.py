@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from attrib.verifier.backend import selectable
 from attrib.verifier.attribution import Claim
 from attrib.verifier.encoding import EncodingError
+from attrib.verifier.entry import EntryOpening, verify_entry
 from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
 from attrib.verifier.limits import MAX_ENCODING_VERSION, MAX_SEQ
 from attrib.verifier.messages import Manifest, Reader, decode_as, trusted_digest, word
@@ -137,15 +138,16 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
 # ---- balances: a contributor's cumulative payout, for withdrawals on chain ------------------------
 
 BALANCE_LABEL = b"balance"
-BALANCE_VERSION = 1
+BALANCE_VERSION = 2                 # 1 opened by HyperKZG; 2 by an entry opening (attrib.verifier.entry)
 
 
 @dataclass(frozen=True)
 class BalanceOpening:
-    """One HyperKZG opening of a sum of epochs' payout commitments at one contributor's index."""
+    """One entry opening (attrib.verifier.entry) of a sum of epochs' payout commitments at one contributor's
+    index."""
 
     variables: int                  # n: the opening is of an n-variable table (mC of the version it was made at)
-    opening: HyperKZGProof
+    opening: EntryOpening
     version: int = BALANCE_VERSION
 
     def to_bytes(self) -> bytes:
@@ -160,7 +162,7 @@ class BalanceOpening:
         n = rd.uint(64, "variables")
         if n < 1:
             raise EncodingError("balance opening: at least one variable")
-        opening = HyperKZGProof.from_bytes(rd.take(HyperKZGProof.size(n)), n)
+        opening = EntryOpening.from_bytes(rd.take(EntryOpening.size(n)), n)
         rd.finish()
         return cls(n, opening, version)
 
@@ -264,12 +266,12 @@ def verify_balance(manifest, epoch: int, ranges, commitment, index: int, value: 
     which is right only for segment 0).  ``ranges``: (first, last) pairs, canonical as
     :func:`check_ranges` says (``excluded_ranges`` turns a set of epochs into them).
 
-    The opening is one HyperKZG evaluation at the Boolean point bits(index) of an n-variable table, n
-    being the opening's own: the mC of the version it was made at, which may be older than the current
+    The opening is one entry opening (attrib.verifier.entry: the coefficient at ``index``, three bits of it
+    folded at a time) of an n-variable table, n being the opening's own: the mC of the version it was made at, which may be older than the current
     one (any n with index < 2^n ≤ 2^(current mC) is taken).  Every epoch proves that its C_P has no
     coefficient at or past the C of the version it settled under (its degree and I5 claims), versions
     only grow, so W is a table below the C of the version of its last included epoch: an opening made at
-    that version or any later one is sound, and one with a smaller n cannot be made (HyperKZG's n folds
+    that version or any later one is sound, and one with a smaller n cannot be made (the opening's folds
     end in a clear 2^m-value tail: a W of higher degree fails the last fold check).  The value is an
     integer (each payout < 2^112, at most 2^64 epochs).  Leaving epochs out is what keeps one withheld
     payout sidecar from locking every later withdrawal (PROTOCOL-V2 §11.9): the epochs left out are not
@@ -279,7 +281,7 @@ def verify_balance(manifest, epoch: int, ranges, commitment, index: int, value: 
 
     | a cheating withdrawer tries | stopped by |
     |---|---|
-    | a larger cumulative value | the HyperKZG evaluation at bits(index) |
+    | a larger cumulative value | the entry opening at index (attrib.verifier.entry) |
     | another contributor's value | the index is absorbed and fixes the point |
     | an n too small for the index (bits(c) cut to another contributor's) | index < 2^n is required |
     | an n too small for W (an opening of a truncated table) | the folds cannot end in a 2^m tail: the last fold check |
@@ -316,11 +318,10 @@ def verify_balance(manifest, epoch: int, ranges, commitment, index: int, value: 
         n = opening.variables
         if not (isinstance(n, int) and 1 <= n <= manifest.log_contributors and index < 1 << n):
             return False
-        if not isinstance(opening.opening, HyperKZGProof):
+        if not isinstance(opening.opening, EntryOpening):
             return False
         transcript = Transcript(BALANCE_LABEL)
         absorb_balance(transcript, ident, epoch, ranges, commitment, n, index, value)
-        point = [(index >> b) & 1 for b in range(n)]
-        return verify_hyperkzg(manifest.verifying_key, [commitment], point, [value], opening.opening, transcript)
+        return verify_entry(manifest.verifying_key, commitment, n, index, value, opening.opening, transcript)
     except (EncodingError, TypeError, ValueError):
         return False
