@@ -61,11 +61,18 @@ from attrib.verifier.terms import Terms, payee_path, pool_fees
 from eth_abi import encode
 from eth_utils import keccak
 
+BLOCK_LIMIT = 2_000_000_000
 log_c, log_t, log_n, k, seed, breakdown = map(int, sys.argv[1:7])
+backend = sys.argv[7]
 C, T, N = 1 << log_c, 1 << log_t, 1 << log_n
 srs = SRS.dev(required_log_n(N, k, C, T), seed=seed)
 art = contracts(srs.verifying_key)
-chain = Chain()
+if backend == "anvil":
+    from attrib.chain.rpc import Anvil, RpcChain
+    node = Anvil(gas_limit=BLOCK_LIMIT).__enter__()
+    chain = RpcChain(node.url)
+else:
+    chain = Chain()
 accounts = [chain.account(i) for i in range(8)]
 reg_v = chain.deploy(art["RegistrationVerifier"])
 epoch_v = chain.deploy(art["EpochVerifier"])
@@ -118,18 +125,25 @@ assert r.success, r.reason
 out["withdraw"] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
                    "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
 if breakdown:
+    # the verifier calls alone, on pyrevm (its step trace); a verifier reads no storage, so its gas is the same
+    # on any chain (it is called here as the transaction's target, warm, as Settlement's call pays the cold access)
     from attrib.chain.evm import precompile_profile
     from attrib.verifier.evm import balance_calldata, epoch_calldata
 
+    traced = Chain()
+    traced_v = traced.deploy(art["EpochVerifier"])
     for name, data in (("settle", epoch_calldata(reg.manifest, last_epoch.claim, last_epoch.proof)),
                        ("withdraw", balance_calldata(reg.manifest, 1, [], state, index, value, opening))):
-        call = chain.call(epoch_v, data)
+        call = traced.call(traced_v, data)
         assert call.success and call.output[-1] == 1, name
-        profile = precompile_profile(chain, epoch_v, data)
+        profile = precompile_profile(traced, traced_v, data)
         out[name]["verifier"] = {"execution": call.execution_gas, **profile,
                                  "settlement": out[name]["execution"] - call.execution_gas}
 out["sizes"] = {name: a.deployed_size for name, a in art.items()}
 out["srs_log_n"] = srs.max_log_n
+out["chain"] = backend
+if backend == "anvil":
+    node.__exit__(None, None, None)
 print(json.dumps(out))
 """
 
@@ -188,6 +202,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--segments", action="append", metavar="LOGCS,LOGC",
                         help="registration in segments of 2^LOGCS new contributors up to C = 2^LOGC (repeatable), "
                              "e.g. 12,16")
+    parser.add_argument("--chain", choices=("anvil", "pyrevm"), default="anvil",
+                        help="where the transactions run: anvil (default; a real node, so every transaction starts "
+                             "with cold storage, as on a chain) or pyrevm (faster; it keeps storage warm from one "
+                             "call to the next, so it under-counts storage reads and writes)")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--breakdown", action="store_true",
                         help="also split the verifier calls' gas by precompile (a traced re-run: about a minute a settle)")
@@ -251,7 +269,8 @@ def run(args) -> dict:
     for log_c, log_t, log_n in configs:
         log(f"evm: C = 2^{log_c}, T = 2^{log_t}, N = 2^{log_n}, k = {K}")
         done = subprocess.run([sys.executable, "-P", "-c", CHILD, str(log_c), str(log_t), str(log_n), str(K),
-                               str(args.seed), str(int(getattr(args, "breakdown", False)))],
+                               str(args.seed), str(int(getattr(args, "breakdown", False))),
+                               getattr(args, "chain", "anvil")],
                               capture_output=True, text=True, check=False)
         if done.returncode:
             raise RuntimeError(f"C = 2^{log_c}, T = 2^{log_t} failed:\n{done.stderr[-3000:]}")

@@ -43,9 +43,10 @@ class Anvil:
     """An anvil node on 127.0.0.1 for the life of a ``with`` block: ``url`` and ``keys`` (its ten
     funded development accounts' private keys, read from its --config-out file)."""
 
-    def __init__(self, port: int | None = None, accounts: int = 10) -> None:
+    def __init__(self, port: int | None = None, accounts: int = 10, gas_limit: int = GAS_LIMIT) -> None:
         self.port = port or free_port()
         self.accounts = accounts
+        self.gas_limit = gas_limit
         self.process: subprocess.Popen | None = None
         self.keys: list[str] = []
         self._dir = tempfile.TemporaryDirectory(prefix="attrib-anvil-")
@@ -59,7 +60,7 @@ class Anvil:
         self._log = log = open(Path(self._dir.name) / "anvil.log", "w")  # closed in __exit__
         self.process = subprocess.Popen(
             [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(self.port), "--accounts", str(self.accounts),
-             "--gas-limit", str(GAS_LIMIT), "--config-out", str(config), "--hardfork", "cancun"],
+             "--gas-limit", str(self.gas_limit), "--config-out", str(config), "--hardfork", "cancun"],
             stdout=log, stderr=subprocess.STDOUT, cwd=self._dir.name)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -148,6 +149,68 @@ class RpcClient:
     def events(self, address: str, abi: list, name: str, receipt) -> list[dict]:
         event = getattr(self.contract(address, abi).events, name)()
         return [dict(e["args"]) for e in event.process_receipt(receipt)]
+
+
+class RpcChain:
+    """attrib.chain.evm.Chain's interface (account, deploy, call -> CallResult) on a JSON-RPC development node
+    that impersonates accounts (anvil): every call is a mined transaction, its gas the receipt's.
+
+    Gas measured here is what a chain charges: each transaction starts with cold accounts and storage slots
+    (EIP-2929) and prices SSTORE by the slot's value at its start (EIP-2200/3529).  pyrevm's Chain keeps one
+    journal across its calls, so slots a previous call touched stay warm there and later calls are charged
+    less; the gas benchmark (attrib.bench.evm) measures here for that reason."""
+
+    DEPLOYER = "0x" + "d0" * 20
+
+    def __init__(self, url: str) -> None:
+        from web3 import Web3
+
+        self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 600}))
+        if not self.w3.is_connected():
+            raise ChainError(f"no JSON-RPC node answers at {url}")
+        self.account(None, 10**30, address=self.DEPLOYER)
+
+    def _rpc(self, method: str, *params):
+        reply = self.w3.provider.make_request(method, list(params))
+        if "error" in reply:
+            raise ChainError(f"{method}: {reply['error']}")
+        return reply.get("result")
+
+    def account(self, index: int | None, balance: int = 10**24, address: str | None = None) -> str:
+        """Chain.account's address 0xA000 + index (or ``address``), funded and impersonated."""
+        address = address or "0x" + (0xA000 + index).to_bytes(20, "big").hex()
+        self._rpc("anvil_setBalance", address, hex(balance))
+        self._rpc("anvil_impersonateAccount", address)
+        return address
+
+    def _send(self, tx: dict):
+        tx = {"from": self.w3.to_checksum_address(tx.pop("from")), **tx}
+        tx_hash = self.w3.eth.send_transaction(tx)
+        return self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=600)
+
+    def deploy(self, artifact: Artifact, constructor_args: bytes = b"") -> str:
+        receipt = self._send({"from": self.DEPLOYER, "data": "0x" + (artifact.bytecode + constructor_args).hex(),
+                              "gas": 30_000_000})
+        if receipt.status != 1:
+            raise ChainError(f"deploying {artifact.name} reverted")
+        return receipt.contractAddress
+
+    def call(self, to: str, data: bytes, caller: str | None = None, value: int = 0, gas: int = 30_000_000):
+        """Mine one transaction; its CallResult (the output is an eth_call's on the state before it)."""
+        from attrib.chain.evm import TX_BASE_GAS, CallResult, calldata_gas
+
+        tx = {"from": caller or self.DEPLOYER, "to": self.w3.to_checksum_address(to), "data": "0x" + bytes(data).hex(),
+              "value": value, "gas": gas}
+        reason = ""
+        try:
+            output = bytes(self.w3.eth.call(dict(tx, **{"from": self.w3.to_checksum_address(tx["from"])})))
+        except Exception as exc:  # noqa: BLE001 - the node's revert, whatever its class
+            output, reason = b"", _reason(exc)
+        receipt = self._send(dict(tx))
+        success = receipt.status == 1
+        intrinsic = TX_BASE_GAS + calldata_gas(data)
+        return CallResult(success, output, receipt.gasUsed, receipt.gasUsed - intrinsic, len(data),
+                          "" if success else (reason or "reverted"))
 
 
 def _reason(exc: Exception, abi: list | None = None) -> str:

@@ -15,7 +15,8 @@ import numpy as np
 
 from attrib.kernels import fr, g1, mle
 from attrib.prover.claims import constant, element, kernel_table
-from attrib.prover.hyperkzg import commit, open_combined
+from attrib.prover.hyperkzg import commit
+from attrib.prover.radix import open_radix_combined
 from attrib.prover.sumcheck import prove_sumcheck_pairs, prove_sumcheck_terms
 from attrib.verifier.attribution import (
     DEGREES,
@@ -486,7 +487,7 @@ def prove_epoch(powers: np.ndarray, manifest: Manifest, aggregate: np.ndarray, q
     rho = absorb_opening_claim(transcript, commitments, x, evaluations)
     combined = _combine(list(zip(committed, challenge_powers(rho, len(committed)))), 1 << shape.n)
     committed = None
-    opening = open_combined(powers, combined, x, transcript, step)
+    opening = open_radix_combined(powers, combined, x, transcript, step)
     proof = Proof(phase1, phase2, values, tuple(rounds), tuple(finals), tuple(map(tuple, batch_messages)),
                        tuple(evaluations), opening)
     c, t_count = manifest.num_contributors, t_real

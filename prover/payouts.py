@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from attrib.kernels import fr, g1, mle
-from attrib.prover.entry import open_entry
-from attrib.prover.hyperkzg import commit, open_batch
+from attrib.prover.hyperkzg import commit
+from attrib.prover.radix import open_radix_batch
 from attrib.prover.sumcheck import prove_sumcheck_pairs
 from attrib.verifier.attribution import Claim
 from attrib.verifier.messages import Manifest
@@ -40,7 +40,7 @@ def open_payouts(powers: np.ndarray, claim: Claim, payouts: list[int], log_contr
         power = power * gamma % fr.MODULUS
     messages, x = prove_sumcheck_pairs([(table, kernel)], log_contributors, transcript)
     value = fr.to_ints(fr.inner(table, mle.eq_table(fr.from_ints(x))))
-    _, opening = open_batch(powers, [table], [claim.payouts_commitment], x, transcript, values=[value])
+    _, opening = open_radix_batch(powers, [table], [claim.payouts_commitment], x, transcript, values=[value])
     return values, PayoutOpening(tuple(map(tuple, messages)), value, opening)
 
 
@@ -81,5 +81,6 @@ def open_balance(powers: np.ndarray, manifest: Manifest, epoch: int, excluded, p
     value = totals[index]
     transcript = Transcript(BALANCE_LABEL)
     absorb_balance(transcript, ident, epoch, ranges, commitment, n, index, value)
-    _, opening = open_entry(powers, table, commitment, n, index, transcript)
+    point = [(index >> b) & 1 for b in range(n)]
+    _, opening = open_radix_batch(powers, [table], [commitment], point, transcript, values=[value])
     return value, commitment, BalanceOpening(n, opening)

@@ -189,7 +189,7 @@ def balance_opening(srs, dataset_id: bytes, epoch: int, ranges, totals, n: int, 
     an n-variable opening of it at bits(``index``), bound to (dataset_id, epoch, ranges), as a version of
     C <= 2^n opens it; its transcript absorbs ``absorbed_index`` (default ``index``: the honest opening)."""
     from attrib.kernels import fr, g1
-    from attrib.prover.entry import open_entry
+    from attrib.prover.radix import open_radix_batch
     from attrib.prover.hyperkzg import commit
     from attrib.verifier.payouts import BALANCE_LABEL, BalanceOpening, absorb_balance
     from attrib.verifier.transcript import Transcript
@@ -203,6 +203,6 @@ def balance_opening(srs, dataset_id: bytes, epoch: int, ranges, totals, n: int, 
     transcript = Transcript(BALANCE_LABEL)
     absorb_balance(transcript, dataset_id, epoch, ranges, commitment, n,
                    index if absorbed_index is None else absorbed_index, value)
-    index %= 1 << n
-    _, opening = open_entry(powers, values, commitment, n, index, transcript)
+    _, opening = open_radix_batch(powers, [values], [commitment], [(index >> b) & 1 for b in range(n)], transcript,
+                                  values=[value])
     return commitment, value, BalanceOpening(n, opening)

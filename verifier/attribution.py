@@ -68,7 +68,7 @@ from dataclasses import dataclass
 
 from attrib.verifier.backend import selectable
 from attrib.verifier.encoding import EncodingError, encode_g1, encode_scalar, g1_affine, g1_from_affine
-from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
+from attrib.verifier.radix import RadixProof, verify_radix
 from attrib.verifier.kernels import (
     LIMB_BITS,
     SLOT_BITS,
@@ -96,7 +96,7 @@ from attrib.verifier.transcript import Transcript
 
 EPOCH_LABEL = b"epoch"
 CLAIM_VERSION = 1
-PROOF_VERSION = 1
+PROOF_VERSION = 2                   # 1 ended in a HyperKZG opening; 2 in a radix-8 one (attrib.verifier.radix)
 LOOKUP_BITS = 16                              # the range table is [0, 2^16)
 QUERY_SHIFT = QUERY_LIMIT                   # Q + 2^15 is looked up: −2^15 ≤ q < 2^15
 MAX_LOG_INFERENCES = MAX_QUERIES.bit_length() - 1          # T ≤ 2^16 (P < 2^112 in seven limbs)
@@ -288,7 +288,7 @@ class Proof:
     finals: tuple                   # per stage: its FINALS
     batch_rounds: tuple             # n × 2
     evaluations: tuple              # the twenty tables at the batching point (TABLES order)
-    opening: HyperKZGProof
+    opening: RadixProof
     version: int = PROOF_VERSION
 
     def to_bytes(self) -> bytes:
@@ -341,7 +341,7 @@ class Proof:
             finals.append(tuple(rd.scalar() for _ in FINALS[stage]))
         batch = tuple(tuple(rd.scalar() for _ in range(2)) for _ in range(n))
         evaluations = tuple(rd.scalar() for _ in TABLES)
-        opening = HyperKZGProof.from_bytes(rd.take(HyperKZGProof.size(n)), n)
+        opening = RadixProof.from_bytes(rd.take(RadixProof.size(n)), n)
         rd.finish()
         return cls(phase1, phase2, values, tuple(rounds), tuple(finals), batch, evaluations, opening, version)
 
@@ -369,8 +369,8 @@ class Proof:
         scalars += [v for m in self.batch_rounds for v in m]
         if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < R for v in scalars):
             raise EncodingError("epoch proof: a scalar is not an integer in [0, r)")
-        if not isinstance(self.opening, HyperKZGProof):
-            raise EncodingError("epoch proof: the opening is not a HyperKZGProof")
+        if not isinstance(self.opening, RadixProof):
+            raise EncodingError("epoch proof: the opening is not a RadixProof")
 
 
 # ---- the transcript steps (the prover calls these too) ----------------------------------------
@@ -616,7 +616,7 @@ def verify_attribution_impl(manifest: Manifest, claim_: Claim, proof: Proof, tru
         return False
     commitments = [*proof.phase1, *proof.phase2, claim_.queries_commitment, claim_.fees_commitment,
                    claim_.payouts_commitment, manifest.aggregate_point()]
-    return verify_hyperkzg(manifest.verifying_key, commitments, x, list(proof.evaluations), proof.opening,
+    return verify_radix(manifest.verifying_key, commitments, x, list(proof.evaluations), proof.opening,
                            transcript)
 
 

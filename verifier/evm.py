@@ -36,21 +36,21 @@ those of the Python functions, in another order where that is cheaper:
 - every sum-check round is one straight loop body (copy the message, two keccaks, the Newton form with
   sums left unreduced below 5r), and a degree-3 stage's eq(τ_{<rounds}, u) is multiplied in as its u are
   drawn, from τ stored as the pairs (1 − τ_i, 2τ_i − 1) (eq(a, b) = (1 − a) + b(2a − 1));
-- a message value, a clear-tail value or a fold value ≥ r is refused where the rounds or the opening's
-  checks read it (one flag, one branch), the other scalars by ranges, and every point as it is read: all
-  before a true, so the verdict is the same;
+- a message value ≥ r is refused where the rounds read it (one flag, one branch), the other scalars by
+  ranges, and every point as it is read: all before a true, so the verdict is the same;
 - the batching check weighs claim j by γ^j from one table, groups the kernels by the point they evaluate
   at, takes the degree kernels as PE[n] − PE[m]·ZT[m]·ZS[m] from prefix and suffix products, and the slot
   part of a limb kernel from two 8-entry eq tables (the 6 slot bits split 3 + 3);
 - straight-line code is generated where the protocol's constants fix the shape (the γ powers, the batched
-  value in batch_claims' order, the limb weights from SLOTS, a clear tail of 2^TAIL_LOG values), the small
-  tables live at fixed addresses, and verifyPayouts and verifyBalance touch only memory below the
-  transcript buffer.
+  value in batch_claims' order, the limb weights from SLOTS), the small tables live at fixed addresses, and
+  verifyPayouts and verifyBalance touch only memory below the transcript buffer and the openings' scratch;
+- every opening is radix-8 HyperKZG (attrib.verifier.radix): a third of HyperKZG's fold commitments, its
+  8 + 1 points' inverses in one modexp, the fold weights from one table of x_i^(−2^b) − 1.
 
 Each such choice is checked against the Python specification at import time (the claim order is read
 off batch_claims itself) and by the differential tests (tests/chain).  The precompile work is what the
-protocol needs: at n = 20, 19 + 17 ecMul (the ρ-combination of the 20 opened commitments; 14 fold
-commitments, [1]_1, W, W′), 36 ecAdd, one 2-pair pairing and one modexp (the inverse in I(z)).
+protocol needs: at n = 20, 19 + 7 ecMul (the ρ-combination of the 20 opened commitments; 4 fold
+commitments, [1]_1, W, W′), 26 ecAdd, one 2-pair pairing and one modexp (the inverses of (2)).
 
 This module only writes text and bytes; compiling and executing are attrib.chain.evm's business.
 """
@@ -85,8 +85,8 @@ from attrib.verifier.attribution import (
     batch_claims,
 )
 from attrib.verifier.encoding import Q_MODULUS, R_MODULUS, encode_g2, g1_affine
-from attrib.verifier.entry import ENTRY_TAIL_LOG, RADIX_LOG, root_of_unity
-from attrib.verifier.hyperkzg import NUM_POINTS, TAIL_LOG, VerifyingKey
+from attrib.verifier.radix import RADIX_LOG, RADIX_TAIL_LOG, root_of_unity
+from attrib.verifier.hyperkzg import VerifyingKey
 from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS
 from attrib.verifier.limits import MAGNITUDE_LIMBS, MAX_COLUMNS, MAX_CONTRIBUTORS, MAX_SEQ
 from attrib.verifier.messages import Manifest
@@ -107,9 +107,9 @@ VERIFY_BALANCE_SIGNATURE = "verifyBalance(bytes32,uint256,uint256,uint256[2][],u
 
 # The template hard-codes what these name: the order of the stages, of their final values, of the
 # committed tables and of the linear claims of attribution.batch_claims; degree-2 and -3 messages;
-# openings at r, −r, r².  A change to any of them must be made in the template too.
+# radix-8 openings.  A change to any of them must be made in the template too.
 assert STAGES == ("cells", "inferences", "slots", "queries", "lookup", "gq")
-assert [DEGREES[s] for s in STAGES] == [3, 3, 3, 3, 3, 2] and NUM_POINTS == 3
+assert [DEGREES[s] for s in STAGES] == [3, 3, 3, 3, 3, 2]
 assert FINALS["cells"] == ("l0", "l1", "l2", "l3", "l4", "b", "h0", "h1", "h2", "h3", "h4", "pi_lo", "pi_hi")
 assert FINALS["inferences"] == ("f", "s", "pi_lo", "pi_hi", "e", "d", "kappa", "z")
 assert PER_INFERENCE == ("F", "S", "PI_LO", "PI_HI", "E", "D", "KAPPA", "Z")
@@ -117,7 +117,7 @@ assert [FINALS[s] for s in STAGES[2:]] == [("x", "hx"), ("q", "hq"), ("mu", "gt"
 assert TABLES == PHASE1 + PHASE2 + PUBLIC == ("L0", "L1", "L2", "L3", "L4", "B", "X", "MU", "H0", "H1", "H2", "H3",
                                               "H4", "HX", "HQ", "GT", "Q", "F", "P", "G")
 assert MAGNITUDE_LIMBS == 5 and SLOT_BITS == 6 and LIMB_BITS == 16 and len(PHASE1) == len(PHASE2) == 8
-assert RADIX_LOG == 3 and ENTRY_TAIL_LOG >= RADIX_LOG - 1      # the entry opening's tables of 8 words; m >= 0
+assert RADIX_LOG == 3 and RADIX_TAIL_LOG >= RADIX_LOG - 1      # the openings' tables of 8 words; m >= 0
 
 
 def _batch_claim_count() -> int:
@@ -206,9 +206,8 @@ contract EpochVerifier {
     uint256 internal constant QUERY_SHIFT = {{QUERY_SHIFT}};            // Q + 2^15 is looked up
     uint256 internal constant PI_SPLIT = {{PI_SPLIT}};                  // pi = 2^112 pi_hi + pi_lo
     uint256 internal constant FEE_SHIFT = {{FEE_SHIFT}};                // pi = floor(2^128 F / S)
-    uint256 internal constant TAIL_LOG = {{TAIL_LOG}};                  // HyperKZG's clear tail: 2^5 values
-    uint256 internal constant RADIX_LOG = {{RADIX_LOG}};                // the entry opening folds 3 bits at a time
-    uint256 internal constant ENTRY_TAIL_LOG = {{ENTRY_TAIL_LOG}};      // and keeps a clear tail of <= 2^4 values
+    uint256 internal constant RADIX_LOG = {{RADIX_LOG}};                // the openings fold 3 variables at a time
+    uint256 internal constant RADIX_TAIL_LOG = {{RADIX_TAIL_LOG}};      // and keep a clear tail of <= 2^5 values
     uint256 internal constant ZETA8 = {{ZETA8}};        // a primitive 8th root of unity mod r
     // The slot map of X (first slot, limbs): attribution.SLOTS.
     uint256 internal constant SLOT_F = {{SLOT_F}};
@@ -247,11 +246,11 @@ contract EpochVerifier {
     uint256 internal constant PROOF = 0x1c0;          // calldata: the proof's (the payout opening's) first word
     uint256 internal constant VALS = 0x1e0;           // calldata: v_A, v_S, v_P, v_eps
     uint256 internal constant EVS = 0x200;            // calldata: the twenty evaluations at the batching point
-    uint256 internal constant OPEN = 0x220;           // calldata: the HyperKZG opening
+    uint256 internal constant OPEN = 0x220;           // calldata: the opening (verifier.radix)
     uint256 internal constant BATCH = 0x240;          // calldata: the batching sum-check's messages
     uint256 internal constant STAGE = 0x260;          // calldata: each stage's round-count word (6 words)
     uint256 internal constant LAM = 0x320;            // lambda^0 .. lambda^8 (9 words)
-    uint256 internal constant TAILV = 0x460;          // a full clear tail's multilinear value (tail_full)
+    uint256 internal constant K_RADIX = 0x460;        // the opening: K (variables per fold)
     uint256 internal constant RW = 0x440;             // r, as a word: code that mloads it keeps r on the stack
                                                       // (DUP) rather than pushing the 32-byte constant each time
     uint256 internal constant K_M = 0x480;            // the opening: m (tail variables)
@@ -288,7 +287,7 @@ contract EpochVerifier {
     uint256 internal constant BUF1 = {{BUF1}};              // BUF + 0x20, BUF + 0x40, BUF + 0x60 (one PUSH each)
     uint256 internal constant BUF2 = {{BUF2}};
     uint256 internal constant BUF3 = {{BUF3}};
-    // verifyBalance's scratch (verifyEpoch's arrays, free once its transcript is done): the entry opening's tables
+    // the openings' scratch (verifier.radix), after every array: its tables and words
     uint256 internal constant ENT_D = {{ENT_D}};            // d_i, then 1/d_i (i < N), 1/(rho^N - rho), 1/r
     uint256 internal constant ENT_P = {{ENT_P}};            // the prefix products of the batch inversion
     uint256 internal constant ENT_Y = {{ENT_Y}};            // y_i = B(x_i)
@@ -299,6 +298,7 @@ contract EpochVerifier {
     uint256 internal constant ENT_RHO = {{ENT_RHO}};
     uint256 internal constant ENT_ZR = {{ENT_ZR}};
     uint256 internal constant ENT_YRHO = {{ENT_YRHO}};
+    uint256 internal constant ENT_A = {{ENT_A}};            // x_i^(-2^b) - 1, i < N, b < K
 
     /// Whether `proof` shows that `claim` follows the fee rule on the data of the manifest whose
     /// stored fields are (manifestDigest, logContributors, logColumns, aggregate).
@@ -532,16 +532,25 @@ contract EpochVerifier {
                 mstore(CLAIM, p)
             }
 
-            // ---- HyperKZG (verifier.hyperkzg) --------------------------------------------------------
-            // the opening's layout for n variables; its length, scalars and points checked
+            // ---- radix-8 HyperKZG (verifier.radix) ---------------------------------------------------
+            // (K, L, m) = radix_shape(n): L folds of K variables, a clear tail of 2^m values (n = K L + m)
+            function radix_shape(n) -> k, layers, m {
+                k := n
+                layers := 1
+                if gt(n, RADIX_LOG) {
+                    k := RADIX_LOG
+                    if gt(n, RADIX_TAIL_LOG) { layers := div(add(sub(n, RADIX_TAIL_LOG), sub(RADIX_LOG, 1)), RADIX_LOG) }
+                    m := sub(n, mul(RADIX_LOG, layers))
+                }
+            }
+            // the opening's layout for n variables at calldata open: F_1 .. F_{L-1} (64 bytes each), the tail (2^m
+            // words), the L N values f_j(x_i) (fold by fold), f_0(rho), W, W'; its length, points and scalars checked
             function read_opening(open, end) {
-                let n := mload(NV)
-                let m := sub(n, 1)
-                if gt(m, TAIL_LOG) { m := TAIL_LOG }
-                let layers := sub(n, m)
+                let k, layers, m := radix_shape(mload(NV))
                 let tail := add(open, shl(6, sub(layers, 1)))
                 let evals := add(tail, shl(add(m, 5), 1))
-                let w := add(evals, mul(0x60, layers))
+                let w := add(evals, shl(5, add(shl(k, layers), 1)))
+                mstore(K_RADIX, k)
                 mstore(K_M, m)
                 mstore(K_LAYERS, layers)
                 mstore(K_TAIL, tail)
@@ -550,78 +559,176 @@ contract EpochVerifier {
                 ensure(eq(add(w, 0x80), end))                               // an opening (or a proof) of another size
                 check_points(open, sub(layers, 1))                          // a fold commitment off the curve
                 check_points(w, 2)                                          // W or W' off the curve
-                // (a tail or fold value >= r: refused where kzg_finish reads them all, in tail_at and batch_values)
+                check_scalars(tail, w)                                      // a tail value or a value >= r
             }
-            // After the opened commitments, x and the values are absorbed, with ACC = sum_m rho^m C^(m) and
-            // value = sum_m rho^m v^(m): the folds and tail -> r; the 3l values -> q; W -> z; the checks.
+            // After the opened commitments, x (at XP) and the values are absorbed, with ACC = sum_m rho^m C^(m) and
+            // value = sum_m rho^m v^(m): the folds and tail -> r; the values -> q; W -> z; the folds (1) and the
+            // multi-point opening (2) of verifier.radix.  Scratch, written after every absorb: ENT_D the d_i and the
+            // other inverses, ENT_P their prefix products, ENT_Y the y_i, ENT_Z zeta_8^i, ENT_A x_i^(-2^b) - 1.
             function kzg_finish(value, open) {
                 let tail := mload(K_TAIL)
-                absorb_calldata(open, sub(tail, open))
-                absorb_calldata(tail, shl(add(mload(K_M), 5), 1))
-                let r := challenge()
-                ensure(and(gt(r, 1), lt(r, sub(R, 1))))                    // r in {0, 1, -1}: S would not be three points
-                absorb_calldata(mload(K_EVALS), mul(0x60, mload(K_LAYERS)))
-                let q := challenge()
-                absorb_calldata(mload(K_W), 0x40)
-                let z := challenge()
-                check_folds(r)
-                ensure(eq(tail_value(), value))                             // an opening of other values
-                let y0, y1, y2 := batch_values(q)
-                let iz := interpolant_at(r, z, y0, y1, y2)
-                pairing_check(q, z, iz, mulmod(mulmod(addmod(z, neg(r), R), addmod(z, r, R), R), addmod(z, neg(mulmod(r, r, R)), R), R), open)
-            }
-            // check_fold_consistency: for i < l, 2r f_{i+1}(r^2) = r(1 - u_i)(f_i(r) + f_i(-r)) + u_i(f_i(r) - f_i(-r)),
-            // f_l(r^2) from the clear tail (Horner); every layer's equation tested (the flags and-ed), one branch.  The
-            // values f_i(r), f_i(-r), f_i(r^2) at calldata pos, pos + 32 l, pos + 64 l (compared with r in batch_values,
-            // which runs later: with a value >= r this check computes garbage, reverts never, and the verdict is false)
-            function check_folds(r) {
-                let step := shl(5, mload(K_LAYERS))
-                let next := tail_at(mulmod(r, r, R))
-                let ok := 1
                 let evals := mload(K_EVALS)
-                for { let pos := add(evals, step) } gt(pos, evals) {} {
-                    pos := sub(pos, 0x20)
-                    let a := calldataload(pos)
-                    let b := calldataload(add(pos, step))
-                    let u := mload(add(XP, sub(pos, evals)))
-                    ok := and(ok, eq(mulmod(add(r, r), next, R), addmod(mulmod(mulmod(r, add(1, sub(R, u)), R), add(a, b), R),
-                                                                       mulmod(u, add(a, sub(R, b)), R), R)))
-                    next := calldataload(add(pos, shl(1, step)))
-                }
-                ensure(ok)                                                  // a fold that is not the fold of the one before
+                absorb_calldata(open, sub(tail, open))
+                absorb_calldata(tail, sub(evals, tail))
+                mstore(ENT_R, challenge())
+                absorb_calldata(evals, sub(mload(K_W), evals))
+                mstore(ENT_Q, challenge())
+                absorb_calldata(mload(K_W), 0x40)
+                mstore(ENT_ZC, challenge())
+                let k := mload(K_RADIX)
+                radix_inverses(k, mload(ENT_R), mload(ENT_ZC))
+                radix_folds(k, mload(K_LAYERS))
+                ensure(eq(tail_value(), value))                             // an opening of other values
+                let iz, vanishing := radix_interpolant(k)
+                pairing_check(mload(ENT_Q), mload(ENT_ZC), iz, vanishing, open)
             }
-            // f_l(r^2) = sum_i tail_i (r^2)^i (Horner from the top)
-            // (every tail value is compared with r here: a value >= r is refused)
-            function tail_at(r2) -> v {
-                let tail := mload(K_TAIL)
-                let p := mload(K_EVALS)
-                if eq(mload(K_M), TAIL_LOG) {
-                    v := tail_full(tail, r2)
+            // ENT_Z; rho = r^N; one inversion for d_i = (x_i - rho)(z - x_i), x_i = zeta^i r = ENT_Z[i << (3 - K)] r (i < N),
+            // then rho^N - rho and r (ENT_D[N], ENT_D[N + 1]); z - rho joins the product only to be tested: it is zero
+            // iff r = 0, rho is some x_i, or z is in S.  ENT_Y zeroed; rho and z - rho to ENT_RHO and ENT_ZR; ENT_A.
+            function radix_inverses(k, r, z) {
+                let pr := mload(RW)
+                {
+                    let zeta := 1
+                    for { let p := ENT_Z } lt(p, add(ENT_Z, 0x100)) { p := add(p, 0x20) } {
+                        mstore(p, zeta)
+                        zeta := mulmod(zeta, ZETA8, pr)
+                    }
+                }
+                let rho := r
+                for { let i := 0 } lt(i, k) { i := add(i, 1) } { rho := mulmod(rho, rho, pr) }
+                mstore(ENT_RHO, rho)
+                let acc := 1
+                let end := shl(5, shl(k, 1))                                // 32 N
+                for { let o := 0 } lt(o, end) { o := add(o, 0x20) } {
+                    let x := mulmod(mload(add(ENT_Z, shl(sub(RADIX_LOG, k), o))), r, pr)
+                    let d := mulmod(addmod(x, sub(pr, rho), pr), addmod(z, sub(pr, x), pr), pr)
+                    mstore(add(ENT_D, o), d)
+                    mstore(add(ENT_P, o), acc)
+                    acc := mulmod(acc, d, pr)
+                    mstore(add(ENT_Y, o), 0)
+                }
+                let e := rho
+                for { let i := 0 } lt(i, k) { i := add(i, 1) } { e := mulmod(e, e, pr) }
+                e := addmod(e, sub(pr, rho), pr)
+                mstore(add(ENT_D, end), e)
+                mstore(add(ENT_P, end), acc)
+                acc := mulmod(acc, e, pr)
+                mstore(add(ENT_D, add(end, 0x20)), r)
+                mstore(add(ENT_P, add(end, 0x20)), acc)
+                acc := mulmod(acc, r, pr)
+                let zr := addmod(z, sub(pr, rho), pr)
+                mstore(ENT_ZR, zr)
+                ensure(mulmod(acc, zr, pr))                                 // points of S that coincide, or z in S
+                let inv := mulmod(inverse(mulmod(acc, zr, pr)), zr, pr)    // 1/acc
+                for { let o := add(end, 0x40) } gt(o, 0) {} {               // ENT_D[i] <- 1/ENT_D[i], from the last
+                    o := sub(o, 0x20)
+                    let d := mload(add(ENT_D, o))
+                    mstore(add(ENT_D, o), mulmod(inv, mload(add(ENT_P, o)), pr))
+                    inv := mulmod(inv, d, pr)
+                }
+                // ENT_A[K i + b] = x_i^(-2^b) - 1, x_i^(-1) = zeta^(-i) / r
+                let rinv := mload(add(ENT_D, add(end, 0x20)))
+                let a := ENT_A
+                for { let o := 0 } lt(o, end) { o := add(o, 0x20) } {
+                    let y := mulmod(mload(add(ENT_Z, and(sub(0, shl(sub(RADIX_LOG, k), o)), 0xff))), rinv, pr)
+                    mstore(a, addmod(y, sub(pr, 1), pr))
+                    a := add(a, 0x20)
+                    for { let b := 1 } lt(b, k) { b := add(b, 1) } {
+                        y := mulmod(y, y, pr)
+                        mstore(a, addmod(y, sub(pr, 1), pr))
+                        a := add(a, 0x20)
+                    }
+                }
+            }
+            // sum_i w_i f(x_i) for the N values at calldata row, w_i = prod_b (1 + u_b (x_i^(-2^b) - 1)), u = the fold's
+            // K variables at memory u; ENT_Y[i] += q^j f(x_i).  K = 3 (every fold of more than 3 variables) straight.
+            function radix_row(row, k, u, qj) -> sum {
+                let pr := mload(RW)
+                let a := ENT_A
+                if eq(k, 3) {
+                    let u0 := mload(u)
+                    let u1 := mload(add(u, 0x20))
+                    let u2 := mload(add(u, 0x40))
+                    for { let o := 0 } lt(o, 0x100) { o := add(o, 0x20) } {
+                        let f := calldataload(add(row, o))
+                        sum := addmod(sum, mulmod(mulmod(mulmod(add(1, mulmod(u0, mload(a), pr)),
+                                                                add(1, mulmod(u1, mload(add(a, 0x20)), pr)), pr),
+                                                         add(1, mulmod(u2, mload(add(a, 0x40)), pr)), pr), f, pr), pr)
+                        a := add(a, 0x60)
+                        let y := add(ENT_Y, o)
+                        mstore(y, addmod(mload(y), mulmod(qj, f, pr), pr))
+                    }
                     leave
                 }
-                let bad := 0
-                for {} gt(p, tail) {} {
-                    p := sub(p, 0x20)
-                    let t := calldataload(p)
-                    bad := or(bad, gt(t, RM1))
-                    v := addmod(mulmod(v, r2, R), t, R)
+                for { let o := 0 } lt(o, shl(5, shl(k, 1))) { o := add(o, 0x20) } {
+                    let f := calldataload(add(row, o))
+                    let w := 1
+                    for { let b := 0 } lt(b, shl(5, k)) { b := add(b, 0x20) } {
+                        w := mulmod(w, add(1, mulmod(mload(add(u, b)), mload(a), pr)), pr)
+                        a := add(a, 0x20)
+                    }
+                    sum := addmod(sum, mulmod(w, f, pr), pr)
+                    let y := add(ENT_Y, o)
+                    mstore(y, addmod(mload(y), mulmod(qj, f, pr), pr))
                 }
-                if bad { fail() }                                           // a tail value >= r
             }
-@@TAIL_FULL@@
-            // evaluate_multilinear(tail, x_l ...): fold x_l first, f[i] <- f[2i] + x (f[2i+1] - f[2i]), at BUF + 0x20; a tail
-            // of 2^TAIL_LOG values straight-line (its first fold read from calldata), a shorter one in place by loops
-            // (entry i is written after entries 2i and 2i + 1 >= i are read)
+            // the folds: v_0 = f_0(rho), v_{j+1} = (1/N) sum_i w_i f_j(x_i) (1), and v_L must be the tail's value at rho;
+            // y_i = sum_j q^j f_j(x_i) (ENT_Y), y_rho = sum_{j<L} q^j v_j (to ENT_YRHO)
+            function radix_folds(k, layers) {
+                let pr := mload(RW)
+                let q := mload(ENT_Q)
+                let v := calldataload(sub(mload(K_W), 0x20))
+                let yrho := v
+                let qj := 1
+                for { let j := 0 } lt(j, layers) { j := add(j, 1) } {
+                    v := radix_row(add(mload(K_EVALS), shl(add(k, 5), j)), k, add(XP, shl(5, mul(k, j))), qj)
+                    for { let i := 0 } lt(i, k) { i := add(i, 1) } { v := mulmod(v, INV2, pr) }
+                    qj := mulmod(qj, q, pr)
+                    if lt(add(j, 1), layers) { yrho := addmod(yrho, mulmod(qj, v, pr), pr) }
+                }
+                mstore(ENT_YRHO, yrho)
+                let rho := mload(ENT_RHO)
+                let tail := mload(K_TAIL)
+                let t := 0                                                  // the tail at rho (Horner from the top)
+                for { let p := mload(K_EVALS) } gt(p, tail) {} {
+                    p := sub(p, 0x20)
+                    t := addmod(mulmod(t, rho, pr), calldataload(p), pr)
+                }
+                ensure(eq(v, t))                                            // a tail that is not the last fold's
+            }
+            // I(z) = (z^N - rho) [(z - rho)/(N rho) sum_i y_i x_i / d_i + y_rho / (rho^N - rho)]; Z_S(z) = (z^N - rho)(z - rho)
+            function radix_interpolant(k) -> iz, vanishing {
+                let pr := mload(RW)
+                let end := shl(5, shl(k, 1))
+                let sum := 0
+                {
+                    let r := mload(ENT_R)
+                    for { let o := 0 } lt(o, end) { o := add(o, 0x20) } {
+                        sum := addmod(sum, mulmod(mulmod(mload(add(ENT_Y, o)), mulmod(mload(add(ENT_Z, shl(sub(RADIX_LOG, k), o))),
+                                                                                     r, pr), pr), mload(add(ENT_D, o)), pr), pr)
+                    }
+                }
+                // (z - rho)/(N rho) = (z - rho) (1/2)^K (1/r)^N
+                let scale := mload(ENT_ZR)
+                let rinv := mload(add(ENT_D, add(end, 0x20)))
+                let zn := mload(ENT_ZC)
+                for { let i := 0 } lt(i, k) { i := add(i, 1) } {
+                    scale := mulmod(scale, INV2, pr)
+                    rinv := mulmod(rinv, rinv, pr)
+                    zn := mulmod(zn, zn, pr)
+                }
+                zn := addmod(zn, sub(pr, mload(ENT_RHO)), pr)
+                iz := mulmod(zn, addmod(mulmod(mulmod(sum, scale, pr), rinv, pr),
+                                        mulmod(mload(ENT_YRHO), mload(add(ENT_D, end)), pr), pr), pr)
+                vanishing := mulmod(zn, mload(ENT_ZR), pr)
+            }
+            // evaluate_multilinear(tail, x_{KL} ...): fold x_{KL} first, f[i] <- f[2i] + x (f[2i+1] - f[2i]), in place at
+            // BUF1 (entry i is written after entries 2i and 2i + 1 >= i are read)
             function tail_value() -> v {
                 let f := BUF1
-                let xp := add(XP, shl(5, mload(K_LAYERS)))
-                let tail := mload(K_TAIL)
-                if eq(mload(K_M), TAIL_LOG) {
-                    v := mload(TAILV)                                       // tail_full's, from check_folds
-                    leave
-                }
+                let xp := add(XP, shl(5, mul(mload(K_RADIX), mload(K_LAYERS))))
                 let size := shl(add(mload(K_M), 5), 1)
-                calldatacopy(f, tail, size)
+                calldatacopy(f, mload(K_TAIL), size)
                 for {} gt(size, 0x20) { xp := add(xp, 0x20) } {
                     let x := mload(xp)
                     size := shr(1, size)
@@ -633,37 +740,6 @@ contract EpochVerifier {
                     }
                 }
                 v := mload(f)
-            }
-            // y_j = sum_i q^i f_i(x_j) for x = (r, -r, r^2) (Horner in q)
-            // (every fold value is compared with r here: a value >= r is refused; check_folds, which runs first, computes
-            // with them unchecked: no revert, and its verdict is void then)
-            function batch_values(q) -> y0, y1, y2 {
-                let evals := mload(K_EVALS)
-                let step := shl(5, mload(K_LAYERS))
-                let bad := 0
-                for { let p := add(evals, step) } gt(p, evals) {} {
-                    p := sub(p, 0x20)
-                    let a := calldataload(p)
-                    let b := calldataload(add(p, step))
-                    let c := calldataload(add(p, shl(1, step)))
-                    bad := or(bad, or(gt(a, RM1), or(gt(b, RM1), gt(c, RM1))))
-                    y0 := addmod(mulmod(y0, q, R), a, R)
-                    y1 := addmod(mulmod(y1, q, R), b, R)
-                    y2 := addmod(mulmod(y2, q, R), c, R)
-                }
-                if bad { fail() }                                           // a fold value >= r
-            }
-            // I(z) for the quadratic through (r, y0), (-r, y1), (r^2, y2): with D = 2r^2(1 - r^2) the
-            // Lagrange denominators are D/(1 + r), D/(1 - r) and -D/2
-            function interpolant_at(r, z, y0, y1, y2) -> iz {
-                let r2 := mulmod(r, r, R)
-                let zmr := addmod(z, neg(r), R)
-                let zpr := addmod(z, r, R)
-                let zmr2 := addmod(z, neg(r2), R)
-                y0 := mulmod(mulmod(y0, mulmod(zpr, zmr2, R), R), addmod(1, r, R), R)
-                y1 := mulmod(mulmod(y1, mulmod(zmr, zmr2, R), R), one_minus(r), R)
-                y2 := mulmod(mulmod(y2, mulmod(zmr, zpr, R), R), 2, R)
-                iz := mulmod(addmod(addmod(y0, y1, R), neg(y2), R), inverse(mulmod(addmod(r2, r2, R), one_minus(r2), R)), R)
             }
             // e(ACC + sum_{i >= 1} q^i C_i - I(z) [1]_1 - Z_S(z) W + z W', [1]_2) e(-W', [tau]_2) = 1
             function pairing_check(q, z, iz, vanishing, open) {
@@ -1079,7 +1155,7 @@ contract EpochVerifier {
                 let last := sumcheck2(mload(BATCH), mload(NV), claimed, XP)
                 ensure(eq(last, batched_kernels()))     // a final or E4 value, a sum, a range or degree claim the tables break
             }
-            // HyperKZG of the twenty commitments at x: the commitments, x, the evaluations -> rho.  The commitments in
+            // radix-8 HyperKZG of the twenty commitments at x: the commitments, x, the evaluations -> rho.  The commitments in
             // TABLES order: the proof's sixteen, the claim's C_Q, C_F, C_P, then C_G (calldata 0x64); ACC <- sum_m rho^m C^(m)
             // and value <- sum_m rho^m v^(m) (rho^0 = 1: the first commitment copied)
             function epoch_opening() {
@@ -1190,7 +1266,7 @@ contract EpochVerifier {
                 let last := sumcheck2(add(mload(PROOF), 0x40), mload(NV), claimed, XP)
                 let value := calldataload(sub(open, 0x20))
                 ensure(eq(last, mulmod(value, payout_kernel(gamma), R)))   // a wrong amount, amounts swapped, another index's
-                // HyperKZG of C_P at x with the value P(x)
+                // radix-8 HyperKZG of C_P at x with the value P(x)
                 let cp := add(mload(CLAIM), 0x100)
                 absorb_calldata(cp, 0x40)
                 absorb_memory(XP, shl(5, mload(NV)))
@@ -1235,7 +1311,7 @@ contract EpochVerifier {
                 ensure(lt(index, shl(n, 1)))                                // an n too small for the index
                 ensure(iszero(gt(n, MAX_LOG_N)))                            // a table too large for this SRS
                 mstore(NV, n)
-                entry_read(add(p, 0x40), add(p, len), n)
+                read_opening(add(p, 0x40), add(p, len))
                 mstore(MT, xp)
                 mstore(MK, count)
                 mstore(OPEN, add(p, 0x40))
@@ -1259,176 +1335,15 @@ contract EpochVerifier {
                 mstore(BUF2, index)
                 mstore(BUF3, value)
                 absorb(0x60)
-                // the entry opening of W at the index with the value
-                calldatacopy(ACC, 0x84, 0x40)
-                entry_finish(n, index, value, mload(OPEN))  // a balance that is not the committed sum's entry
-            }
-
-            // ---- the entry opening (verifier.entry) ------------------------------------------------------
-            // (K, L, m) = entry_shape(n): L folds of K bits, a clear tail of 2^m values (n = K L + m)
-            function entry_shape(n) -> k, layers, m {
-                k := n
-                layers := 1
-                if gt(n, RADIX_LOG) {
-                    k := RADIX_LOG
-                    if gt(n, ENTRY_TAIL_LOG) { layers := div(add(sub(n, ENTRY_TAIL_LOG), sub(RADIX_LOG, 1)), RADIX_LOG) }
-                    m := sub(n, mul(RADIX_LOG, layers))
-                }
-            }
-            // the layout at calldata open: F_1 .. F_{L-1} (64 bytes each), the tail (2^m words), the L N values
-            // f_j(zeta^i r) (fold by fold), f_0(rho), W_q, W'; its length, points and scalars checked
-            function entry_read(open, end, n) {
-                let k, layers, m := entry_shape(n)
-                let tail := add(open, shl(6, sub(layers, 1)))
-                let evals := add(tail, shl(add(m, 5), 1))
-                let w := add(evals, shl(5, add(shl(k, layers), 1)))
-                mstore(K_TAIL, tail)
-                mstore(K_EVALS, evals)
-                mstore(K_W, w)
-                ensure(eq(add(w, 0x80), end))                               // an opening of another size
-                check_points(open, sub(layers, 1))                          // a fold commitment off the curve
-                check_points(w, 2)                                          // W_q or W' off the curve
-                check_scalars(tail, w)                                      // a tail value or a value >= r
-            }
-            // With ACC = W: absorb (W, n, index, value), the folds and tail -> r, the values -> q, W_q -> z; then
-            // the folds (1) and the multi-point opening (2) of verifier.entry.  Scratch, written after every absorb:
-            // ENT_D the d_i and the other inverses, ENT_P their prefix products, ENT_Y the y_i, ENT_Z zeta_8^i.
-            function entry_finish(n, index, value, open) {
-                entry_challenges(n, index, value, open)
-                let k, layers, m := entry_shape(n)
-                entry_inverses(k, mload(ENT_R), mload(ENT_ZC))
-                entry_folds(k, layers, index, value)
-                let iz, vanishing := entry_interpolant(k)
-                pairing_check(mload(ENT_Q), mload(ENT_ZC), iz, vanishing, open)
-            }
-            // r, q, z to ENT_R, ENT_Q, ENT_ZC
-            function entry_challenges(n, index, value, open) {
-                let tail := mload(K_TAIL)
-                let evals := mload(K_EVALS)
+                // radix-8 HyperKZG of W at the Boolean point bits(index) with the value
+                for { let b := 0 } lt(b, n) { b := add(b, 1) } { mstore(add(XP, shl(5, b)), and(shr(b, index), 1)) }
                 absorb_calldata(0x84, 0x40)
-                mstore(BUF1, n)
-                mstore(BUF2, index)
-                mstore(BUF3, value)
-                absorb(0x60)
-                absorb_calldata(open, sub(tail, open))
-                absorb_calldata(tail, sub(evals, tail))
-                mstore(ENT_R, challenge())
-                absorb_calldata(evals, sub(mload(K_W), evals))
-                mstore(ENT_Q, challenge())
-                absorb_calldata(mload(K_W), 0x40)
-                mstore(ENT_ZC, challenge())
-            }
-            // ENT_Z; rho = r^N; one inversion for d_i = (x_i - rho)(z - x_i), x_i = zeta^i r = ENT_Z[i << (3 - K)] r (i < N),
-            // then rho^N - rho and r (ENT_D[N], ENT_D[N + 1]); z - rho joins the product only to be tested: it is zero
-            // iff r = 0, rho is some x_i, or z is in S.  ENT_Y zeroed; rho and z - rho to ENT_RHO and ENT_ZR.
-            function entry_inverses(k, r, z) {
-                let pr := mload(RW)
-                {
-                    let zeta := 1
-                    for { let p := ENT_Z } lt(p, add(ENT_Z, 0x100)) { p := add(p, 0x20) } {
-                        mstore(p, zeta)
-                        zeta := mulmod(zeta, ZETA8, pr)
-                    }
-                }
-                let rho := r
-                for { let i := 0 } lt(i, k) { i := add(i, 1) } { rho := mulmod(rho, rho, pr) }
-                mstore(ENT_RHO, rho)
-                let acc := 1
-                let end := shl(5, shl(k, 1))                                // 32 N
-                for { let o := 0 } lt(o, end) { o := add(o, 0x20) } {
-                    let x := mulmod(mload(add(ENT_Z, shl(sub(RADIX_LOG, k), o))), r, pr)
-                    let d := mulmod(addmod(x, sub(pr, rho), pr), addmod(z, sub(pr, x), pr), pr)
-                    mstore(add(ENT_D, o), d)
-                    mstore(add(ENT_P, o), acc)
-                    acc := mulmod(acc, d, pr)
-                    mstore(add(ENT_Y, o), 0)
-                }
-                let e := rho
-                for { let i := 0 } lt(i, k) { i := add(i, 1) } { e := mulmod(e, e, pr) }
-                e := addmod(e, sub(pr, rho), pr)
-                mstore(add(ENT_D, end), e)
-                mstore(add(ENT_P, end), acc)
-                acc := mulmod(acc, e, pr)
-                mstore(add(ENT_D, add(end, 0x20)), r)
-                mstore(add(ENT_P, add(end, 0x20)), acc)
-                acc := mulmod(acc, r, pr)
-                let zr := addmod(z, sub(pr, rho), pr)
-                mstore(ENT_ZR, zr)
-                ensure(mulmod(acc, zr, pr))                                 // points of S that coincide, or z in S
-                let inv := mulmod(inverse(mulmod(acc, zr, pr)), zr, pr)    // 1/acc
-                for { let o := add(end, 0x40) } gt(o, 0) {} {               // ENT_D[i] <- 1/ENT_D[i], from the last
-                    o := sub(o, 0x20)
-                    let d := mload(add(ENT_D, o))
-                    mstore(add(ENT_D, o), mulmod(inv, mload(add(ENT_P, o)), pr))
-                    inv := mulmod(inv, d, pr)
-                }
-            }
-            // sum_i zeta^(-i s) f(x_i) for the N values at calldata row; ENT_Y[i] += q^j f(x_i)
-            function entry_row(row, k, s, qj) -> sum {
-                let pr := mload(RW)
-                let mask := sub(shl(k, 1), 1)
-                let shift := sub(RADIX_LOG, k)
-                for { let i := 0 } lt(i, shl(k, 1)) { i := add(i, 1) } {
-                    let f := calldataload(add(row, shl(5, i)))
-                    sum := addmod(sum, mulmod(mload(add(ENT_Z, shl(5, shl(shift, and(sub(0, mul(i, s)), mask))))), f, pr), pr)
-                    let y := add(ENT_Y, shl(5, i))
-                    mstore(y, addmod(mload(y), mulmod(qj, f, pr), pr))
-                }
-            }
-            // the folds: v_0 = f_0(rho), v_{j+1} = (1/N) r^(-s_j) sum_i zeta^(-i s_j) f_j(x_i), and v_L must be the tail's
-            // value at rho, the tail's entry index >> KL the value; y_i = sum_j q^j f_j(x_i) (ENT_Y), y_rho = sum_{j<L} q^j v_j
-            // (to ENT_YRHO)
-            function entry_folds(k, layers, index, value) {
-                let pr := mload(RW)
-                let q := mload(ENT_Q)
-                let rinv := mload(add(ENT_D, shl(5, add(shl(k, 1), 1))))
-                let v := calldataload(sub(mload(K_W), 0x20))
-                let yrho := v
-                let qj := 1
-                for { let j := 0 } lt(j, layers) { j := add(j, 1) } {
-                    let s := and(shr(mul(k, j), index), sub(shl(k, 1), 1))
-                    v := entry_row(add(mload(K_EVALS), shl(add(k, 5), j)), k, s, qj)
-                    for { let i := 0 } lt(i, k) { i := add(i, 1) } { v := mulmod(v, INV2, pr) }
-                    for { let i := 0 } lt(i, s) { i := add(i, 1) } { v := mulmod(v, rinv, pr) }
-                    qj := mulmod(qj, q, pr)
-                    if lt(add(j, 1), layers) { yrho := addmod(yrho, mulmod(qj, v, pr), pr) }
-                }
-                mstore(ENT_YRHO, yrho)
-                let rho := mload(ENT_RHO)
-                let tail := mload(K_TAIL)
-                let t := 0                                                  // the tail at rho (Horner from the top)
-                for { let p := mload(K_EVALS) } gt(p, tail) {} {
-                    p := sub(p, 0x20)
-                    t := addmod(mulmod(t, rho, pr), calldataload(p), pr)
-                }
-                ensure(eq(v, t))                                            // a tail that is not the last fold's
-                ensure(eq(calldataload(add(tail, shl(5, shr(mul(k, layers), index)))), value))   // another entry
-            }
-            // I(z) = (z^N - rho) [(z - rho)/(N rho) sum_i y_i x_i / d_i + y_rho / (rho^N - rho)]; Z_S(z) = (z^N - rho)(z - rho)
-            function entry_interpolant(k) -> iz, vanishing {
-                let pr := mload(RW)
-                let end := shl(5, shl(k, 1))
-                let sum := 0
-                {
-                    let r := mload(ENT_R)
-                    for { let o := 0 } lt(o, end) { o := add(o, 0x20) } {
-                        sum := addmod(sum, mulmod(mulmod(mload(add(ENT_Y, o)), mulmod(mload(add(ENT_Z, shl(sub(RADIX_LOG, k), o))),
-                                                                                     r, pr), pr), mload(add(ENT_D, o)), pr), pr)
-                    }
-                }
-                // (z - rho)/(N rho) = (z - rho) (1/2)^K (1/r)^N
-                let scale := mload(ENT_ZR)
-                let rinv := mload(add(ENT_D, add(end, 0x20)))
-                let zn := mload(ENT_ZC)
-                for { let i := 0 } lt(i, k) { i := add(i, 1) } {
-                    scale := mulmod(scale, INV2, pr)
-                    rinv := mulmod(rinv, rinv, pr)
-                    zn := mulmod(zn, zn, pr)
-                }
-                zn := addmod(zn, sub(pr, mload(ENT_RHO)), pr)
-                iz := mulmod(zn, addmod(mulmod(mulmod(sum, scale, pr), rinv, pr),
-                                        mulmod(mload(ENT_YRHO), mload(add(ENT_D, end)), pr), pr), pr)
-                vanishing := mulmod(zn, mload(ENT_ZR), pr)
+                absorb_memory(XP, shl(5, n))
+                mstore(BUF1, value)
+                absorb(0x20)
+                pop(challenge())
+                calldatacopy(ACC, 0x84, 0x40)
+                kzg_finish(value, mload(OPEN))          // a balance that is not the committed sum's entry
             }
 
             mstore(RW, R)
@@ -1555,51 +1470,6 @@ def _limb_weights_yul() -> str:
 
 
 
-def _tail_full_yul() -> str:
-    """tail_full(tail, r2) -> Σ_i tail_i·r2^i for a clear tail of 2^TAIL_LOG values at calldata tail (Horner), with
-    f̃_ℓ(x_ℓ, …) (x_ℓ … at XP + 32ℓ, x_ℓ folded first) left in TAILV, each value read once and compared with r,
-    straight-line: the values by runs of four from the top, each run into the Horner sum and folded by x_ℓ and
-    x_{ℓ+1} on the stack (into memory BUF1), then the eight results folded by the other three in memory."""
-    assert TAIL_LOG == 5
-    fold = "addmod({a}, mulmod({x}, add({b}, sub(r, {a})), r), r)"          # a + x (b - a), a < r
-    lines = ["// the clear tail (2^TAIL_LOG values at calldata tail), each read once and compared with r (a value >= r is",
-             "// refused): h = sum_i tail_i (r^2)^i (Horner from the top) and, into TAILV, its multilinear value at x_l ...",
-             "// (f[i] <- f[2i] + x (f[2i+1] - f[2i]), x_l first): by runs of four from the top, each run into h and folded",
-             "// by x_l, x_{l+1} on the stack (into BUF1), then the eight results by the other three in memory",
-             "function tail_full(tail, r2) -> h {",
-             "    let r := mload(RW)",
-             "    let x0 := add(XP, shl(5, mload(K_LAYERS)))",
-             "    let x1 := mload(add(x0, 0x20))",
-             "    x0 := mload(x0)",
-             "    let bad := 0",
-             "    let t0 := 0  let t1 := 0  let t2 := 0  let t3 := 0"]
-    for c in range(7, -1, -1):
-        lines += [f"    t3 := calldataload(add(tail, {hex(32 * (4 * c + 3))}))",
-                  f"    t2 := calldataload(add(tail, {hex(32 * (4 * c + 2))}))",
-                  f"    t1 := calldataload(add(tail, {hex(32 * (4 * c + 1))}))",
-                  f"    t0 := calldataload(add(tail, {hex(32 * (4 * c))}))",
-                  "    bad := or(bad, or(or(gt(t0, RM1), gt(t1, RM1)), or(gt(t2, RM1), gt(t3, RM1))))",
-                  "    h := addmod(mulmod(h, r2, r), t3, r)",
-                  "    h := addmod(mulmod(h, r2, r), t2, r)",
-                  "    h := addmod(mulmod(h, r2, r), t1, r)",
-                  "    h := addmod(mulmod(h, r2, r), t0, r)",
-                  f"    t0 := {fold.format(a='t0', b='t1', x='x0')}",
-                  f"    t2 := {fold.format(a='t2', b='t3', x='x0')}",
-                  f"    mstore(add(BUF1, {hex(32 * c)}), {fold.format(a='t0', b='t2', x='x1')})"]
-    lines.append("    if bad { fail() }                                           // a tail value >= r")
-    size = 8
-    for level in (2, 3, 4):
-        lines.append(f"    x0 := mload(add(add(XP, shl(5, mload(K_LAYERS))), {hex(32 * level)}))")
-        size //= 2
-        for i in range(size):
-            lines.append(f"    t0 := mload(add(BUF1, {hex(64 * i)}))")
-            lines.append(f"    mstore(add(BUF1, {hex(32 * i)}), "
-                         f"{fold.format(a='t0', b=f'mload(add(BUF1, {hex(64 * i + 32)}))', x='x0')})")
-    lines += ["    mstore(TAILV, mload(BUF1))", "}"]
-    return "\n".join(_INDENT + line for line in lines)
-
-
-
 # One round of a degree-3 sum-check (sumcheck3), written three times there: an odd first round, then two a turn.
 _ROUND3 = """calldatacopy(BUF1, m, 0x60)
 m := add(m, 0x60)
@@ -1681,7 +1551,6 @@ assert f"uint256 internal constant LAM = {hex(_LAM)};" in _TEMPLATE_TEXT
 TEMPLATE = _expand_helpers(_fold_constant_offsets(_TEMPLATE_TEXT.replace("@@GAMMA_POWERS@@", _gamma_powers_yul())
             .replace("@@BATCHED_VALUE@@", _batched_value_yul())
             .replace("@@LIMB_WEIGHTS@@", _limb_weights_yul())
-            .replace("@@TAIL_FULL@@", _tail_full_yul())
             .replace("@@SUMCHECK3@@", _sumcheck3_yul())))
 assert "@@" not in TEMPLATE
 
@@ -1719,10 +1588,11 @@ def memory_map(max_log_n: int) -> dict[str, int]:
     pe = zt + pt
     tt = pe + pt
     xt = tt + 2 * pt
+    ent = xt + 2 * pt                   # the openings' scratch (attrib.verifier.radix): 66 words
     return {"PT": pt, "XP": xp, "BUF": buf, "BUF1": buf + 0x20, "BUF2": buf + 0x40, "BUF3": buf + 0x60, "TAU": tau,
-            "ENT_D": tau, "ENT_P": tau + 0x140, "ENT_Y": tau + 0x280, "ENT_Z": tau + 0x380, "ENT_R": tau + 0x480,
-            "ENT_Q": tau + 0x4a0, "ENT_ZC": tau + 0x4c0, "ENT_RHO": tau + 0x4e0, "ENT_ZR": tau + 0x500,
-            "ENT_YRHO": tau + 0x520,
+            "ENT_D": ent, "ENT_P": ent + 0x140, "ENT_Y": ent + 0x280, "ENT_Z": ent + 0x380, "ENT_R": ent + 0x480,
+            "ENT_Q": ent + 0x4a0, "ENT_ZC": ent + 0x4c0, "ENT_RHO": ent + 0x4e0, "ENT_ZR": ent + 0x500,
+            "ENT_YRHO": ent + 0x520, "ENT_A": ent + 0x540,
             "POINTS": points, "ZS": zs, "ZT": zt, "PE": pe, "TT": tt, "XT": xt, **FIXED_TABLES}
 
 
@@ -1771,9 +1641,8 @@ def verifier_constants(vk: VerifyingKey) -> dict[str, int]:
         "QUERY_SHIFT": QUERY_SHIFT,
         "PI_SPLIT": PI_SPLIT,
         "FEE_SHIFT": FEE_SHIFT,
-        "TAIL_LOG": TAIL_LOG,
         "RADIX_LOG": RADIX_LOG,
-        "ENTRY_TAIL_LOG": ENTRY_TAIL_LOG,
+        "RADIX_TAIL_LOG": RADIX_TAIL_LOG,
         "ZETA8": root_of_unity(1 << RADIX_LOG),
         "CLAIMS": NUM_CLAIMS,
         **slots,

@@ -21,14 +21,15 @@ def as_integer(x):
     return x
 
 
-def encode_reduced(version: int, messages, value: int, opening: HyperKZGProof) -> bytes:
+def encode_reduced(version: int, messages, value: int, opening) -> bytes:
     parts = [word(version), word(len(messages))]
     parts += [encode_scalar(v) for msg in messages for v in msg]
     return b"".join(parts) + encode_scalar(value) + opening.to_bytes()
 
 
-def decode_reduced(data, what: str, version_expected: int) -> tuple[tuple, int, HyperKZGProof, int]:
-    """(messages, value, opening, version) of ``what`` (EncodingError names it)."""
+def decode_reduced(data, what: str, version_expected: int, proof_class=HyperKZGProof) -> tuple[tuple, int, object, int]:
+    """(messages, value, opening, version) of ``what`` (EncodingError names it); the opening a ``proof_class``
+    (HyperKZGProof, or attrib.verifier.radix.RadixProof)."""
     rd = Reader(data, what)
     version = rd.uint(MAX_ENCODING_VERSION, "version")
     if version != version_expected:
@@ -38,12 +39,13 @@ def decode_reduced(data, what: str, version_expected: int) -> tuple[tuple, int, 
         raise EncodingError(f"{what}: at least one round")
     messages = tuple(tuple(rd.scalar() for _ in range(2)) for _ in range(n))
     value = rd.scalar()
-    opening = HyperKZGProof.from_bytes(rd.take(HyperKZGProof.size(n)), n)
+    opening = proof_class.from_bytes(rd.take(proof_class.size(n)), n)
     rd.finish()
     return messages, value, opening, version
 
 
-def check_reduced(what: str, version: int, version_expected: int, messages, value, opening, rounds: int) -> None:
+def check_reduced(what: str, version: int, version_expected: int, messages, value, opening, rounds: int,
+                  proof_class=HyperKZGProof) -> None:
     """The version, ``rounds`` messages of two scalars in [0, r), a value in [0, r), an opening (EncodingError)."""
     if version != version_expected:
         raise EncodingError(f"{what} version {version!r} is not supported")
@@ -53,5 +55,5 @@ def check_reduced(what: str, version: int, version_expected: int, messages, valu
     if len(values) != 2 * rounds or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < R
                                             for v in (*values, value)):
         raise EncodingError(f"{what}: a message or value is malformed")
-    if not isinstance(opening, HyperKZGProof):
-        raise EncodingError(f"{what}: the opening is not a HyperKZGProof")
+    if not isinstance(opening, proof_class):
+        raise EncodingError(f"{what}: the opening is not a {proof_class.__name__}")

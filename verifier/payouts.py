@@ -6,8 +6,8 @@ indices and the values v_c, one degree-2 sum-check over mC variables proves
 
     Σ_x P(x)·κ(x) = Σ_{c ∈ I} γ^{#c}·v_c,   κ = Σ_{c ∈ I} γ^{#c}·eq(bits c, ·)
 
-(#c the position of c in I), reducing it to P̃(x) at a random point, which one HyperKZG
-opening of C_P checks.  κ̃(x) costs the verifier O(|I|·mC); the proof is mC rounds plus one
+(#c the position of c in I), reducing it to P̃(x) at a random point, which one radix-8
+opening (attrib.verifier.radix) of C_P checks.  κ̃(x) costs the verifier O(|I|·mC); the proof is mC rounds plus one
 opening whatever |I|.
 
 | a cheating prover tries | stopped by |
@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from attrib.verifier.backend import selectable
 from attrib.verifier.attribution import Claim
 from attrib.verifier.encoding import EncodingError
-from attrib.verifier.entry import EntryOpening, verify_entry
-from attrib.verifier.hyperkzg import HyperKZGProof, verify_hyperkzg
+from attrib.verifier.radix import RadixProof, verify_radix
 from attrib.verifier.limits import MAX_ENCODING_VERSION, MAX_SEQ
 from attrib.verifier.messages import Manifest, Reader, decode_as, trusted_digest, word
 from attrib.verifier.openings import as_integer, check_reduced, decode_reduced, encode_reduced
@@ -36,16 +35,16 @@ from attrib.verifier.sumcheck import SumcheckParams, verify_sumcheck
 from attrib.verifier.transcript import Transcript
 
 PAYOUT_LABEL = b"payout"
-OPENING_VERSION = 1
+OPENING_VERSION = 2                 # 1 ended in a HyperKZG opening; 2 in a radix-8 one
 
 
 @dataclass(frozen=True)
 class PayoutOpening:
-    """Sum-check messages (mC rounds × 2), P̃(x), and its HyperKZG opening."""
+    """Sum-check messages (mC rounds × 2), P̃(x), and its radix-8 opening (attrib.verifier.radix)."""
 
     sumcheck: tuple
     value_at_x: int
-    opening: HyperKZGProof
+    opening: RadixProof
     version: int = OPENING_VERSION
 
     def to_bytes(self) -> bytes:
@@ -53,11 +52,11 @@ class PayoutOpening:
 
     @classmethod
     def from_bytes(cls, data) -> PayoutOpening:
-        return cls(*decode_reduced(data, "payout opening", OPENING_VERSION))
+        return cls(*decode_reduced(data, "payout opening", OPENING_VERSION, RadixProof))
 
     def validate(self, rounds: int) -> None:
         check_reduced("payout opening", self.version, OPENING_VERSION, self.sumcheck, self.value_at_x, self.opening,
-                      rounds)
+                      rounds, RadixProof)
 
 
 def draw_payout_challenge(transcript: Transcript, claim: Claim, indices: list[int], values: list[int]) -> int:
@@ -129,7 +128,7 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
         x, last = result
         if last != opening.value_at_x * payout_kernel_at(indices, gamma, x) % R:
             return False
-        return verify_hyperkzg(manifest.verifying_key, [claim.payouts_commitment], x, [opening.value_at_x],
+        return verify_radix(manifest.verifying_key, [claim.payouts_commitment], x, [opening.value_at_x],
                                opening.opening, transcript)
     except (EncodingError, TypeError):           # TypeError: indices or values that are not sequences
         return False
@@ -138,16 +137,16 @@ def verify_payouts(manifest, claim, indices, values, opening, *, trusted_srs_dig
 # ---- balances: a contributor's cumulative payout, for withdrawals on chain ------------------------
 
 BALANCE_LABEL = b"balance"
-BALANCE_VERSION = 2                 # 1 opened by HyperKZG; 2 by an entry opening (attrib.verifier.entry)
+BALANCE_VERSION = 2                 # 1 opened by HyperKZG; 2 by a radix-8 opening (attrib.verifier.radix)
 
 
 @dataclass(frozen=True)
 class BalanceOpening:
-    """One entry opening (attrib.verifier.entry) of a sum of epochs' payout commitments at one contributor's
-    index."""
+    """One radix-8 opening (attrib.verifier.radix) of a sum of epochs' payout commitments at one contributor's
+    index (the Boolean point of its bits)."""
 
     variables: int                  # n: the opening is of an n-variable table (mC of the version it was made at)
-    opening: EntryOpening
+    opening: RadixProof
     version: int = BALANCE_VERSION
 
     def to_bytes(self) -> bytes:
@@ -162,7 +161,7 @@ class BalanceOpening:
         n = rd.uint(64, "variables")
         if n < 1:
             raise EncodingError("balance opening: at least one variable")
-        opening = EntryOpening.from_bytes(rd.take(EntryOpening.size(n)), n)
+        opening = RadixProof.from_bytes(rd.take(RadixProof.size(n)), n)
         rd.finish()
         return cls(n, opening, version)
 
@@ -266,8 +265,8 @@ def verify_balance(manifest, epoch: int, ranges, commitment, index: int, value: 
     which is right only for segment 0).  ``ranges``: (first, last) pairs, canonical as
     :func:`check_ranges` says (``excluded_ranges`` turns a set of epochs into them).
 
-    The opening is one entry opening (attrib.verifier.entry: the coefficient at ``index``, three bits of it
-    folded at a time) of an n-variable table, n being the opening's own: the mC of the version it was made at, which may be older than the current
+    The opening is one radix-8 opening (attrib.verifier.radix) at the Boolean point bits(index) of an
+    n-variable table (its coefficient at ``index``), n being the opening's own: the mC of the version it was made at, which may be older than the current
     one (any n with index < 2^n ≤ 2^(current mC) is taken).  Every epoch proves that its C_P has no
     coefficient at or past the C of the version it settled under (its degree and I5 claims), versions
     only grow, so W is a table below the C of the version of its last included epoch: an opening made at
@@ -281,7 +280,7 @@ def verify_balance(manifest, epoch: int, ranges, commitment, index: int, value: 
 
     | a cheating withdrawer tries | stopped by |
     |---|---|
-    | a larger cumulative value | the entry opening at index (attrib.verifier.entry) |
+    | a larger cumulative value | the radix-8 opening at bits(index) (attrib.verifier.radix) |
     | another contributor's value | the index is absorbed and fixes the point |
     | an n too small for the index (bits(c) cut to another contributor's) | index < 2^n is required |
     | an n too small for W (an opening of a truncated table) | the folds cannot end in a 2^m tail: the last fold check |
@@ -318,10 +317,11 @@ def verify_balance(manifest, epoch: int, ranges, commitment, index: int, value: 
         n = opening.variables
         if not (isinstance(n, int) and 1 <= n <= manifest.log_contributors and index < 1 << n):
             return False
-        if not isinstance(opening.opening, EntryOpening):
+        if not isinstance(opening.opening, RadixProof):
             return False
         transcript = Transcript(BALANCE_LABEL)
         absorb_balance(transcript, ident, epoch, ranges, commitment, n, index, value)
-        return verify_entry(manifest.verifying_key, commitment, n, index, value, opening.opening, transcript)
+        point = [(index >> b) & 1 for b in range(n)]
+        return verify_radix(manifest.verifying_key, [commitment], point, [value], opening.opening, transcript)
     except (EncodingError, TypeError, ValueError):
         return False

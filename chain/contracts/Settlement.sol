@@ -116,23 +116,31 @@ contract Settlement {
     uint256 internal constant CLAIM_BYTES = 384;
     uint256 internal constant PAYEE_LEAF_TAG = uint256(keccak256("ATTRIB-V2/PAYEE"));
 
+    /// Packed so that a withdrawal reads two slots (owner and unpaid; seq and C) and a settlement eight.
     struct Dataset {
         address owner;
+        uint96 unpaid;             // proven payouts not yet withdrawn: withdrawals draw on this dataset only
         address modelOwner;
+        uint64 seq;
+        uint32 numContributors;    // mC, C, C_G: the current version's
         address platform;
         uint16 modelShareBp;
         uint16 platformShareBp;
-        uint8 logContributors;     // mC, C, C_G: the current version's
+        uint8 logContributors;
         uint8 logColumns;
-        uint32 numContributors;
-        uint64 seq;
-        uint32 numColumns;         // k (kept by every append)
         uint32 segment;            // the current version's segment (0: as registered)
+        uint32 numColumns;         // k (kept by every append)
         bytes32 current;           // the current version's manifest digest (the id itself until an append)
         bytes32 recipe;            // the feature recipe's digest (kept by every append)
         uint256[2] aggregate;      // C_G
         uint256[2] running;        // R: the sum of the settled epochs' C_P ((0, 0) = infinity)
-        uint256 unpaid;            // proven payouts not yet withdrawn: withdrawals draw on this dataset only
+    }
+
+    /// A contributor's withdrawals: the cumulative amount paid, and the address the payee moved its payouts
+    /// to (zero: the one its segment's Merkle root names); one slot.
+    struct Balance {
+        address payeeOverride;
+        uint96 withdrawn;
     }
 
     /// The payee root of one segment: it names the payees of the contributors [base, end) it introduced.
@@ -155,10 +163,9 @@ contract Settlement {
     /// epoch e -> keccak(R_e): one slot per epoch records the state a withdrawal opens and the ends of
     /// the ranges it may leave out
     mapping(bytes32 => mapping(uint256 => bytes32)) public stateHash;
-    mapping(bytes32 => mapping(uint256 => uint256)) public withdrawn;       // contributor -> cumulative paid
-    mapping(bytes32 => mapping(uint256 => address)) public payeeOverride;   // set by the payee itself
+    mapping(bytes32 => mapping(uint256 => Balance)) internal balances;      // contributor -> its Balance
     mapping(address => uint256) public owed;                                // layer shares and dust, pulled
-    uint256 private locked = 1;
+    bool private transient locked;
 
     // `digest` in the events below is the dataset's id (the digest of its segment 0).
     event Registered(bytes32 indexed digest, address indexed owner, uint256 contributors, bytes32 payeeRoot,
@@ -198,12 +205,13 @@ contract Settlement {
     error TransferFailed();
     error Reentrant();
     error VerifiersDiffer();
+    error TooLarge();
 
     modifier nonReentrant() {
-        if (locked != 1) revert Reentrant();
-        locked = 2;
+        if (locked) revert Reentrant();
+        locked = true;
         _;
-        locked = 1;
+        locked = false;
     }
 
     constructor(IRegistrationVerifier registration, IEpochVerifier epoch) {
@@ -327,10 +335,17 @@ contract Settlement {
         uint256[2] memory r = ecAdd(ds.running, cp);
         ds.running = r;
         ds.seq = uint64(seq);
-        ds.unpaid += paid;
+        _credit(ds, paid);
         bytes32 h = keccak256(abi.encodePacked(r[0], r[1]));
         stateHash[digest][seq] = h;
         emit Settled(digest, seq, msg.sender, uint256(bytes32(claim[96:128])), paid, cp, h, ds.current);
+    }
+
+    /// unpaid += paid: 96 bits, 7.9e28 wei outstanding per dataset (every ether ever minted is below 2^87 wei).
+    function _credit(Dataset storage ds, uint256 paid) internal {
+        uint256 unpaid = uint256(ds.unpaid) + paid;
+        if (unpaid > type(uint96).max) revert TooLarge();
+        ds.unpaid = uint96(unpaid);
     }
 
     /// The fee layers: msg.value is the gross; the pool must be the proven fees; the dust is refunded.
@@ -354,9 +369,16 @@ contract Settlement {
         Dataset storage ds = datasets[digest];
         if (ds.owner == address(0)) revert UnknownDataset();
         if (index >= ds.numContributors) revert BadPayee();
-        address o = payeeOverride[digest][index];
+        address o = balances[digest][index].payeeOverride;
         if (o != address(0)) return o;
-        if (segment > ds.segment) revert BadPayee();
+        return _payeeInRoot(digest, index, segment, claimed, path);
+    }
+
+    /// The leaf (index, claimed) proven by `path` in the payee root of `segment`, which must have introduced
+    /// contributor `index` (a segment not yet appended is empty: base = end = 0, so no index is in it).
+    function _payeeInRoot(bytes32 digest, uint256 index, uint256 segment, address claimed, bytes32[] calldata path)
+        internal view returns (address)
+    {
         Segment storage s = segments[digest][segment];
         // a segment's root names only the contributors it introduced: an appender's root cannot redirect
         // the payouts of an earlier contributor (its leaf there is the appender's to choose)
@@ -386,9 +408,36 @@ contract Settlement {
 
     function withdraw(bytes32 digest, Withdrawal calldata w) external nonReentrant returns (uint256 amount) {
         Dataset storage ds = datasets[digest];
-        address payee = payeeOf(digest, w.index, w.segment, w.payee, w.path);
+        if (ds.owner == address(0)) revert UnknownDataset();
+        if (w.index >= ds.numContributors) revert BadPayee();
+        Balance memory balance = balances[digest][w.index];
+        address payee = balance.payeeOverride != address(0) ? balance.payeeOverride
+                                                             : _payeeInRoot(digest, w.index, w.segment, w.payee, w.path);
+        _verifyBalance(digest, ds, w);
+        if (w.cumulative <= balance.withdrawn) revert NothingToWithdraw();
+        if (w.cumulative > type(uint96).max) revert TooLarge();     // more than any dataset can have been paid
+        amount = w.cumulative - balance.withdrawn;
+        // checked: a dataset never pays out more than its epochs proved
+        ds.unpaid = uint96(uint256(ds.unpaid) - amount);
+        balances[digest][w.index] = Balance(balance.payeeOverride, uint96(w.cumulative));
+        emit Withdrawn(digest, w.index, payee, w.epoch, w.cumulative, amount);
+        _pay(payee, amount);
+    }
+
+    /// The withdrawal's opening, against W formed from the recorded states (_opened).
+    function _verifyBalance(bytes32 digest, Dataset storage ds, Withdrawal calldata w) internal view {
         if (w.epoch == 0 || w.epoch > ds.seq) revert UnknownState();
-        uint256[2] memory commitment = w.state;
+        // the opening is bound to the dataset's id (no append changes it) and taken for any n variables with
+        // index < 2^n <= 2^(current mC) (every C_P has coefficients only below the C it settled under)
+        if (!epochVerifier.verifyBalance(digest, ds.numContributors, w.epoch, w.excluded, _opened(digest, w), w.index,
+                                         w.cumulative, w.opening)) {
+            revert InvalidBalance();
+        }
+    }
+
+    /// W = R_e - sum over the ranges [a, b] left out of (R_b - R_{a-1}), each R checked against its recorded hash.
+    function _opened(bytes32 digest, Withdrawal calldata w) internal view returns (uint256[2] memory commitment) {
+        commitment = w.state;
         _checkState(digest, w.epoch, commitment);
         if (w.excludedStates.length != w.excluded.length) revert BadExclusions();
         uint256 floor = 1;                      // the least first epoch the next range may have
@@ -404,19 +453,6 @@ contract Settlement {
             // W -= R_last - R_{first-1}: the range's C_P's, whatever its length
             commitment = ecAdd(ecAdd(commitment, start), negate(end));
         }
-        // the opening is bound to the dataset's id (no append changes it) and taken for any n variables with
-        // index < 2^n <= 2^(current mC) (every C_P has coefficients only below the C it settled under)
-        if (!epochVerifier.verifyBalance(digest, ds.numContributors, w.epoch, w.excluded, commitment, w.index,
-                                         w.cumulative, w.opening)) {
-            revert InvalidBalance();
-        }
-        uint256 already = withdrawn[digest][w.index];
-        if (w.cumulative <= already) revert NothingToWithdraw();
-        amount = w.cumulative - already;
-        withdrawn[digest][w.index] = w.cumulative;
-        ds.unpaid -= amount;        // checked: a dataset never pays out more than its epochs proved
-        emit Withdrawn(digest, w.index, payee, w.epoch, w.cumulative, amount);
-        _pay(payee, amount);
     }
 
     /// R as recorded for epoch e (e <= seq): keccak(R) is its state hash; R_0 is the point at infinity.
@@ -430,7 +466,7 @@ contract Settlement {
     function changePayee(bytes32 digest, uint256 index, uint256 segment, bytes32[] calldata path, address to) external {
         address current = payeeOf(digest, index, segment, msg.sender, path);
         if (current != msg.sender || to == address(0)) revert BadPayee();
-        payeeOverride[digest][index] = to;
+        balances[digest][index].payeeOverride = to;
         emit PayeeChanged(digest, index, current, to);
     }
 
@@ -457,6 +493,16 @@ contract Settlement {
     /// A dataset's state, by its id (`datasetOf` maps any version's digest to it).
     function dataset(bytes32 digest) external view returns (Dataset memory) {
         return datasets[digest];
+    }
+
+    /// What contributor `index` of dataset `digest` has withdrawn, in all.
+    function withdrawn(bytes32 digest, uint256 index) external view returns (uint256) {
+        return balances[digest][index].withdrawn;
+    }
+
+    /// The address contributor `index`'s payee moved its payouts to (zero: none).
+    function payeeOverride(bytes32 digest, uint256 index) external view returns (address) {
+        return balances[digest][index].payeeOverride;
     }
 
     // ---- G1 -------------------------------------------------------------------------------

@@ -290,7 +290,7 @@ def test_every_word_is_checked(verifier, small):
     point of either replaced by (1, 3) (off the curve) and by (q, y): refused by both, never a revert."""
     from attrib.verifier.attribution import PHASE1, PHASE2
     from attrib.verifier.encoding import encode_g1
-    from attrib.verifier.hyperkzg import tail_log
+    from attrib.verifier.radix import RadixProof, radix_shape
 
     reg, epoch = small
     claim, proof = epoch.claim.to_bytes(), epoch.proof.to_bytes()
@@ -303,9 +303,9 @@ def test_every_word_is_checked(verifier, small):
             assert not verifier.agree(reg.manifest, *args), (which, i // 32)
             count += 1
     n = len(epoch.proof.batch_rounds)
-    layers = n - tail_log(n)
+    layers = radix_shape(n)[1]
     size = len(proof)
-    folds_at = size - (layers - 1 + 2) * 64 - ((1 << tail_log(n)) + 3 * layers) * 32
+    folds_at = size - RadixProof.size(n)                      # the opening ends the proof, its folds first
     points = [("claim", 32 * (4 + 2 * j)) for j in range(3)]
     points += [("proof", 64 + 64 * j) for j in range(len(PHASE1) + len(PHASE2))]
     points += [("proof", folds_at + 64 * j) for j in range(layers - 1)] + [("proof", size - 128), ("proof", size - 64)]
