@@ -62,6 +62,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 BLOCK_LIMIT = 2_000_000_000
+SINGLE_MAX = 4096               # on a node, larger datasets register as segments of this many contributors
 log_c, log_t, log_n, k, seed, breakdown = map(int, sys.argv[1:7])
 backend = sys.argv[7]
 C, T, N = 1 << log_c, 1 << log_t, 1 << log_n
@@ -92,17 +93,40 @@ rng = np.random.default_rng(seed)
 owners = np.concatenate([np.arange(C), rng.integers(0, C, N - C)])
 payees = ["0x" + (0xB000 + c).to_bytes(20, "big").hex() for c in range(C)]
 terms = Terms.with_payees(accounts[0], payees, accounts[1], 1500, accounts[2], 500)
-ds = Dataset(rng.integers(-(2**15) + 1, 2**15, size=(N, k), dtype=np.int16), [f"contributor-{o}" for o in owners],
-             rng.integers(0, 2**24, N))
+names = [f"contributor-{o}" for o in owners]
+feats, scales = rng.integers(-(2**15) + 1, 2**15, size=(N, k), dtype=np.int16), rng.integers(0, 2**24, N)
+ds = Dataset(feats, names, scales)
 prover = Prover(srs)
-reg = prover.register(ds, terms=terms)
 out = {"C": C, "T": T, "N": N, "k": k}
-r = chain.call(settlement, data("register", reg.manifest.to_bytes(), reg.proof.to_bytes()), caller=accounts[0],
-               gas=1_000_000_000)
-assert r.success, r.reason
-out["register"] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
-                   "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
-digest = reg.manifest.digest()
+if C <= SINGLE_MAX or backend == "pyrevm":
+    reg = prover.register(ds, terms=terms)
+    r = chain.call(settlement, data("register", reg.manifest.to_bytes(), reg.proof.to_bytes()), caller=accounts[0],
+                   gas=1_000_000_000)
+    assert r.success, r.reason
+    out["register"] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
+                       "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+else:
+    # a node takes requests of a few MB: the dataset goes on chain as segments of SINGLE_MAX contributors (each
+    # with its own rows), grown by appends; the single-transaction registration is in the pyrevm run
+    reg, steps = None, []
+    by_owner = {}
+    for row, o in enumerate(owners):
+        by_owner.setdefault(int(o), []).append(row)
+    for s in range(C // SINGLE_MAX):
+        lo, hi = s * SINGLE_MAX, (s + 1) * SINGLE_MAX
+        rows = [row for c in range(lo, hi) for row in by_owner[c]]
+        part = Dataset(feats[rows], [names[row] for row in rows], scales[rows])
+        seg_terms = Terms.with_payees(accounts[0], payees[lo:hi], accounts[1], 1500, accounts[2], 500, base=lo)
+        reg = prover.append(reg, part, seg_terms) if s else prover.register(part, terms=seg_terms)
+        if s == 0:
+            first_digest = reg.manifest.digest()                  # the dataset's id
+        r = chain.call(settlement, data("append" if s else "register", reg.manifest.to_bytes(), reg.proof.to_bytes()),
+                       caller=accounts[0], gas=1_000_000_000)
+        assert r.success, r.reason
+        steps.append(r.gas_used)
+    out["register"] = None
+    out["register_segments"] = {"segment": SINGLE_MAX, "count": len(steps), "largest": max(steps), "total": sum(steps)}
+digest = first_digest if "register_segments" in out else reg.manifest.digest()
 for seq, name in ((1, "settle_first"), (2, "settle")):
     queries = rng.integers(-(2**15) + 1, 2**15, size=(T, k))
     gross = [int(x) for x in rng.integers(10**12, 10**15, T)]
@@ -115,15 +139,33 @@ for seq, name in ((1, "settle_first"), (2, "settle")):
     out[name] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
                  "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
     last_epoch = ep
-index = max(range(C), key=lambda c: epoch.payouts[c])
-value, commitment, opening = prover.open_balance(reg.manifest, 1, {1: epoch.payouts}, index)
 state = [*g1_affine(epoch.claim.payouts_commitment)]              # R_1 = C_P of epoch 1
-w = (index, 1, [], [], state, value, payees[index], 0, payee_path(payees, reg.manifest.log_contributors, index),
-     opening.to_bytes())
-r = chain.call(settlement, data("withdraw", digest, w), caller=accounts[3])
-assert r.success, r.reason
-out["withdraw"] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
-                   "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+ranked = sorted(range(C), key=lambda c: epoch.payouts[c], reverse=True)
+
+
+def withdrawal(index):
+    value, commitment, opening = prover.open_balance(reg.manifest, 1, {1: epoch.payouts}, index, dataset_id=digest)
+    # the leaf is in the root of the segment that introduced the contributor, a tree over [0, C after it)
+    segment = index // SINGLE_MAX if "register_segments" in out else 0
+    end = (segment + 1) * SINGLE_MAX if "register_segments" in out else C
+    base = segment * SINGLE_MAX
+    path = payee_path([0] * base + payees[base:end], max(1, (end - 1).bit_length()), index)
+    w = (index, 1, [], [], state, value, payees[index], segment, path, opening.to_bytes())
+    return value, opening, data("withdraw", digest, w)
+
+
+# relayed: another account sends it, and the payee is an address the chain has never seen (the EVM charges
+# 25,000 gas for the transfer that creates it); own: the payee sends its own withdrawal (its account exists)
+for name, index, caller in (("withdraw", ranked[0], accounts[3]), ("withdraw_own", ranked[1], payees[ranked[1]])):
+    if name == "withdraw_own":
+        chain.account(None, 10**20, address=caller)
+    value, opening, call_data = withdrawal(index)
+    r = chain.call(settlement, call_data, caller=caller)
+    assert r.success, r.reason
+    out[name] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
+                 "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+    if name == "withdraw":
+        index_w, value_w, opening_w = index, value, opening
 if breakdown:
     # the verifier calls alone, on pyrevm (its step trace); a verifier reads no storage, so its gas is the same
     # on any chain (it is called here as the transaction's target, warm, as Settlement's call pays the cold access)
@@ -133,7 +175,8 @@ if breakdown:
     traced = Chain()
     traced_v = traced.deploy(art["EpochVerifier"])
     for name, data in (("settle", epoch_calldata(reg.manifest, last_epoch.claim, last_epoch.proof)),
-                       ("withdraw", balance_calldata(reg.manifest, 1, [], state, index, value, opening))):
+                       ("withdraw", balance_calldata(reg.manifest, 1, [], state, index_w, value_w, opening_w,
+                                                     dataset_id=digest))):
         call = traced.call(traced_v, data)
         assert call.success and call.output[-1] == 1, name
         profile = precompile_profile(traced, traced_v, data)
@@ -159,11 +202,17 @@ from eth_abi import encode
 from eth_utils import keccak
 
 log_cs, log_c, k, returning, seed = map(int, sys.argv[1:6])
+backend = sys.argv[6]
 Cs, C = 1 << log_cs, 1 << log_c
 log_n = max((2 * Cs + returning - 1).bit_length(), log_c + (k - 1).bit_length())
 srs = SRS.dev(log_n, seed=seed)
 art = contracts(srs.verifying_key)
-chain = Chain()
+if backend == "anvil":
+    from attrib.chain.rpc import Anvil, RpcChain
+    node = Anvil(gas_limit=2_000_000_000).__enter__()
+    chain = RpcChain(node.url)
+else:
+    chain = Chain()
 owner = chain.account(0)
 settlement = chain.deploy(art["Settlement"], address_word(chain.deploy(art["RegistrationVerifier"]))
                           + address_word(chain.deploy(art["EpochVerifier"])))
@@ -192,7 +241,10 @@ for s in range(C // Cs):
     steps.append({"segment": s, "C": reg.manifest.num_contributors, "rows": len(owners), "execution": r.execution_gas,
                   "calldata_bytes": r.calldata_bytes, "calldata_gas": r.gas_used - r.execution_gas - 21000,
                   "total": r.gas_used})
-print(json.dumps({"C_s": Cs, "C": C, "k": k, "returning": returning, "srs_log_n": log_n, "steps": steps}))
+if backend == "anvil":
+    node.__exit__(None, None, None)
+print(json.dumps({"C_s": Cs, "C": C, "k": k, "returning": returning, "srs_log_n": log_n, "steps": steps,
+                  "chain": backend}))
 """
 
 
@@ -211,11 +263,11 @@ def add_arguments(parser) -> None:
                         help="also split the verifier calls' gas by precompile (a traced re-run: about a minute a settle)")
 
 
-def run_segments(log_cs: int, log_c: int, seed: int) -> dict:
+def run_segments(log_cs: int, log_c: int, seed: int, chain: str = "anvil") -> dict:
     """One dataset grown from a segment of 2^log_cs contributors to 2^log_c by appends: each step's gas."""
     log(f"evm: segments of C_s = 2^{log_cs} up to C = 2^{log_c}, k = {K}")
     done = subprocess.run([sys.executable, "-P", "-c", SEGMENTS_CHILD, str(log_cs), str(log_c), str(K), str(RETURNING),
-                           str(seed)], capture_output=True, text=True, check=False)
+                           str(seed), chain], capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"segments of 2^{log_cs} up to 2^{log_c} failed:\n{done.stderr[-3000:]}")
     row = json.loads(done.stdout.strip().splitlines()[-1])
@@ -277,17 +329,24 @@ def run(args) -> dict:
         row = json.loads(done.stdout.strip().splitlines()[-1])
         row.update({"op": "gas", "n": row["C"] * row["T"], "median_s": 0.0})
         results.append(row)
-        log(f"evm: register {row['register']['total']:,}, settle {row['settle']['total']:,} "
-            f"(first {row['settle_first']['total']:,}), "
-            f"withdraw {row['withdraw']['total']:,} gas")
+        log(f"evm: register {_register_text(row)}, settle {row['settle']['total']:,} "
+            f"(first {row['settle_first']['total']:,}), withdraw {row['withdraw']['total']:,} "
+            f"(by the payee itself {row['withdraw_own']['total']:,}) gas")
         for name in ("settle", "withdraw"):
             if "verifier" in row[name]:
                 v = row[name]["verifier"]
                 log(f"evm:   {name}: verifier {v['execution']:,} (ecMul {v['ecmul']['calls']}: {v['ecmul']['gas']:,}, "
                     f"ecAdd {v['ecadd']['gas']:,}, pairing {v['ecpairing']['gas']:,}, modexp {v['modexp']['gas']:,}, "
                     f"other {v['other_gas']:,}), Settlement {v['settlement']:,}")
-    segments = [run_segments(log_cs, log_c, args.seed) for log_cs, log_c in segment_configs]
-    notes = ["gas is exact (pyrevm, Cancun rules, EIP-1108 precompile prices); total = 21,000 + calldata + execution"]
+    segments = [run_segments(log_cs, log_c, args.seed, getattr(args, "chain", "anvil")) for log_cs, log_c in segment_configs]
+    chain = getattr(args, "chain", "anvil")
+    where = ("every transaction mined by a real node, so each starts with cold accounts and storage"
+             if chain == "anvil" else
+             "pyrevm keeps storage warm from one call to the next: it under-counts storage reads and writes")
+    notes = [f"gas is exact, measured on {chain} ({where}; Cancun rules, EIP-1108 precompile prices); "
+             "total = 21,000 + calldata + execution",
+             "withdraw: another account sends it and pays a payee address the chain has never seen (the transfer "
+             "that creates it costs 25,000 gas more); withdraw (own): the payee sends its own withdrawal"]
     notes += registration_limit(results)
     notes += segment_notes(segments)
     return {"results": results, "segments": segments, "notes": notes,
@@ -298,7 +357,7 @@ def run(args) -> dict:
 def registration_limit(results: list[dict], limit: int = 30_000_000) -> list[str]:
     """Where registration crosses ``limit`` gas: interpolated between the measured C around it (the
     cost is convex in C, memory growing quadratically, so the straight line under-states the C)."""
-    by_c = sorted({r["C"]: r["register"]["total"] for r in results}.items())
+    by_c = sorted({r["C"]: r["register"]["total"] for r in results if r.get("register")}.items())
     below = [(c, g) for c, g in by_c if g <= limit]
     above = [(c, g) for c, g in by_c if g > limit]
     if not below:
@@ -352,9 +411,19 @@ def format_settlement(result: dict) -> str:
     body = []
     for r in result["results"]:
         body.append([f"2^{r['C'].bit_length() - 1}", f"2^{r['T'].bit_length() - 1}", f"2^{r['N'].bit_length() - 1}",
-                     f"{r['register']['total']:,}", f"{r['register']['calldata_bytes']:,}",
+                     _register_text(r), f"{r['register']['calldata_bytes']:,}" if r.get("register") else "—",
                      f"{r['settle']['total']:,}", f"{r['settle_first']['total']:,}", f"{r['settle']['execution']:,}",
                      f"{r['settle']['calldata_bytes']:,}",
-                     f"{r['withdraw']['total']:,}", f"{r['withdraw']['calldata_bytes']:,}"])
+                     f"{r['withdraw']['total']:,}", f"{r['withdraw_own']['total']:,}" if r.get("withdraw_own") else "—",
+                     f"{r['withdraw']['calldata_bytes']:,}"])
     return table(["C", "T", "N", "register gas", "reg. calldata B", "settle gas", "first settle", "settle exec",
-                  "settle calldata B", "withdraw gas", "withdraw calldata B"], body, align="lllrrrrrrrr")
+                  "settle calldata B", "withdraw gas", "withdraw (own)", "withdraw calldata B"], body,
+                 align="lllrrrrrrrrr")
+
+
+def _register_text(r: dict) -> str:
+    """The registration's gas, or (on a node, for a large C) its segments'."""
+    if r.get("register"):
+        return f"{r['register']['total']:,}"
+    s = r["register_segments"]
+    return f"{s['count']} × {s['segment']:,}: max {s['largest']:,}"

@@ -171,8 +171,9 @@ class Chain:
         self.evm = pyrevm.EVM(spec_id="CANCUN")
         self.evm.set_balance(self.DEPLOYER, 10**30)
 
-    def account(self, index: int, balance: int = 10**24) -> str:
-        address = "0x" + (0xA000 + index).to_bytes(20, "big").hex()
+    def account(self, index: int | None, balance: int = 10**24, address: str | None = None) -> str:
+        """The address 0xA000 + index (or ``address``), funded."""
+        address = address or "0x" + (0xA000 + index).to_bytes(20, "big").hex()
         self.evm.set_balance(address, balance)
         return address
 

@@ -208,7 +208,13 @@ contract EpochVerifier {
     uint256 internal constant FEE_SHIFT = {{FEE_SHIFT}};                // pi = floor(2^128 F / S)
     uint256 internal constant RADIX_LOG = {{RADIX_LOG}};                // the openings fold 3 variables at a time
     uint256 internal constant RADIX_TAIL_LOG = {{RADIX_TAIL_LOG}};      // and keep a clear tail of <= 2^5 values
-    uint256 internal constant ZETA8 = {{ZETA8}};        // a primitive 8th root of unity mod r
+    uint256 internal constant ZETA8_1 = {{ZETA8_1}};    // zeta^i for a primitive 8th root of unity zeta mod r
+    uint256 internal constant ZETA8_2 = {{ZETA8_2}};
+    uint256 internal constant ZETA8_3 = {{ZETA8_3}};
+    uint256 internal constant ZETA8_4 = {{ZETA8_4}};
+    uint256 internal constant ZETA8_5 = {{ZETA8_5}};
+    uint256 internal constant ZETA8_6 = {{ZETA8_6}};
+    uint256 internal constant ZETA8_7 = {{ZETA8_7}};
     // The slot map of X (first slot, limbs): attribution.SLOTS.
     uint256 internal constant SLOT_F = {{SLOT_F}};
     uint256 internal constant LIMBS_F = {{LIMBS_F}};
@@ -576,24 +582,30 @@ contract EpochVerifier {
                 absorb_calldata(mload(K_W), 0x40)
                 mstore(ENT_ZC, challenge())
                 let k := mload(K_RADIX)
-                radix_inverses(k, mload(ENT_R), mload(ENT_ZC))
-                radix_folds(k, mload(K_LAYERS))
-                ensure(eq(tail_value(), value))                             // an opening of other values
+                // a Boolean point (a withdrawal's index) has folds that keep one digit: no weight table needed
+                let boolean := 1
+                for { let p := XP } lt(p, add(XP, shl(5, mload(NV)))) { p := add(p, 0x20) } {
+                    boolean := and(boolean, lt(mload(p), 2))
+                }
+                radix_inverses(k, mload(ENT_R), mload(ENT_ZC), boolean)
+                radix_folds(k, mload(K_LAYERS), boolean)
+                ensure(eq(tail_value(boolean), value))                      // an opening of other values
                 let iz, vanishing := radix_interpolant(k)
                 pairing_check(mload(ENT_Q), mload(ENT_ZC), iz, vanishing, open)
             }
             // ENT_Z; rho = r^N; one inversion for d_i = (x_i - rho)(z - x_i), x_i = zeta^i r = ENT_Z[i << (3 - K)] r (i < N),
             // then rho^N - rho and r (ENT_D[N], ENT_D[N + 1]); z - rho joins the product only to be tested: it is zero
             // iff r = 0, rho is some x_i, or z is in S.  ENT_Y zeroed; rho and z - rho to ENT_RHO and ENT_ZR; ENT_A.
-            function radix_inverses(k, r, z) {
+            function radix_inverses(k, r, z, boolean) {
                 let pr := mload(RW)
-                {
-                    let zeta := 1
-                    for { let p := ENT_Z } lt(p, add(ENT_Z, 0x100)) { p := add(p, 0x20) } {
-                        mstore(p, zeta)
-                        zeta := mulmod(zeta, ZETA8, pr)
-                    }
-                }
+                mstore(ENT_Z, 1)
+                mstore(add(ENT_Z, 0x20), ZETA8_1)
+                mstore(add(ENT_Z, 0x40), ZETA8_2)
+                mstore(add(ENT_Z, 0x60), ZETA8_3)
+                mstore(add(ENT_Z, 0x80), ZETA8_4)
+                mstore(add(ENT_Z, 0xa0), ZETA8_5)
+                mstore(add(ENT_Z, 0xc0), ZETA8_6)
+                mstore(add(ENT_Z, 0xe0), ZETA8_7)
                 let rho := r
                 for { let i := 0 } lt(i, k) { i := add(i, 1) } { rho := mulmod(rho, rho, pr) }
                 mstore(ENT_RHO, rho)
@@ -626,16 +638,27 @@ contract EpochVerifier {
                     mstore(add(ENT_D, o), mulmod(inv, mload(add(ENT_P, o)), pr))
                     inv := mulmod(inv, d, pr)
                 }
-                // ENT_A[K i + b] = x_i^(-2^b) - 1, x_i^(-1) = zeta^(-i) / r
                 let rinv := mload(add(ENT_D, add(end, 0x20)))
+                // ENT_A[K i + b] = x_i^(-2^b) - 1, x_i^(-1) = zeta^(-i) / r; at a Boolean point instead ENT_A[s] =
+                // r^(-s) / N, s < N
+                if boolean {
+                    let t := 1
+                    for { let b := 0 } lt(b, k) { b := add(b, 1) } { t := mulmod(t, INV2, pr) }
+                    for { let o := 0 } lt(o, end) { o := add(o, 0x20) } {
+                        mstore(add(ENT_A, o), t)
+                        t := mulmod(t, rinv, pr)
+                    }
+                    leave
+                }
                 let a := ENT_A
+                let shift := sub(RADIX_LOG, k)
                 for { let o := 0 } lt(o, end) { o := add(o, 0x20) } {
-                    let y := mulmod(mload(add(ENT_Z, and(sub(0, shl(sub(RADIX_LOG, k), o)), 0xff))), rinv, pr)
-                    mstore(a, addmod(y, sub(pr, 1), pr))
+                    let y := mulmod(mload(add(ENT_Z, and(sub(0, shl(shift, o)), 0xff))), rinv, pr)
+                    mstore(a, add(y, RM1))                                  // y - 1 as y + r - 1 (< 2r: only mulmod reads it)
                     a := add(a, 0x20)
                     for { let b := 1 } lt(b, k) { b := add(b, 1) } {
                         y := mulmod(y, y, pr)
-                        mstore(a, addmod(y, sub(pr, 1), pr))
+                        mstore(a, add(y, RM1))
                         a := add(a, 0x20)
                     }
                 }
@@ -672,17 +695,69 @@ contract EpochVerifier {
                     mstore(y, addmod(mload(y), mulmod(qj, f, pr), pr))
                 }
             }
+            // radix_row at a Boolean fold: w_i = x_i^(-s) = zeta^(-i s) r^(-s) for the fold's digit s; returns the sum
+            // without r^(-s)
+            function radix_row_boolean(row, k, s, qj) -> sum {
+                let pr := mload(RW)
+                if eq(k, 3) {                                               // straight: zeta_8^(-i s) at 32 ((-i s) mod 8)
+                    let f := 0
+                    f := calldataload(add(row, 0x0))
+                    sum := addmod(sum, mulmod(mload(ENT_Z), f, pr), pr)
+                    mstore(add(ENT_Y, 0x0), addmod(mload(add(ENT_Y, 0x0)), mulmod(qj, f, pr), pr))
+                    f := calldataload(add(row, 0x20))
+                    sum := addmod(sum, mulmod(mload(add(ENT_Z, and(mul(0xe0, s), 0xff))), f, pr), pr)
+                    mstore(add(ENT_Y, 0x20), addmod(mload(add(ENT_Y, 0x20)), mulmod(qj, f, pr), pr))
+                    f := calldataload(add(row, 0x40))
+                    sum := addmod(sum, mulmod(mload(add(ENT_Z, and(mul(0xc0, s), 0xff))), f, pr), pr)
+                    mstore(add(ENT_Y, 0x40), addmod(mload(add(ENT_Y, 0x40)), mulmod(qj, f, pr), pr))
+                    f := calldataload(add(row, 0x60))
+                    sum := addmod(sum, mulmod(mload(add(ENT_Z, and(mul(0xa0, s), 0xff))), f, pr), pr)
+                    mstore(add(ENT_Y, 0x60), addmod(mload(add(ENT_Y, 0x60)), mulmod(qj, f, pr), pr))
+                    f := calldataload(add(row, 0x80))
+                    sum := addmod(sum, mulmod(mload(add(ENT_Z, and(mul(0x80, s), 0xff))), f, pr), pr)
+                    mstore(add(ENT_Y, 0x80), addmod(mload(add(ENT_Y, 0x80)), mulmod(qj, f, pr), pr))
+                    f := calldataload(add(row, 0xa0))
+                    sum := addmod(sum, mulmod(mload(add(ENT_Z, and(mul(0x60, s), 0xff))), f, pr), pr)
+                    mstore(add(ENT_Y, 0xa0), addmod(mload(add(ENT_Y, 0xa0)), mulmod(qj, f, pr), pr))
+                    f := calldataload(add(row, 0xc0))
+                    sum := addmod(sum, mulmod(mload(add(ENT_Z, and(mul(0x40, s), 0xff))), f, pr), pr)
+                    mstore(add(ENT_Y, 0xc0), addmod(mload(add(ENT_Y, 0xc0)), mulmod(qj, f, pr), pr))
+                    f := calldataload(add(row, 0xe0))
+                    sum := addmod(sum, mulmod(mload(add(ENT_Z, and(mul(0x20, s), 0xff))), f, pr), pr)
+                    mstore(add(ENT_Y, 0xe0), addmod(mload(add(ENT_Y, 0xe0)), mulmod(qj, f, pr), pr))
+                    leave
+                }
+                let step := shl(add(5, sub(RADIX_LOG, k)), s)               // 32 (s << (3 - K)) bytes in ENT_Z
+                let e := 0
+                for { let o := 0 } lt(o, shl(5, shl(k, 1))) { o := add(o, 0x20) } {
+                    let f := calldataload(add(row, o))
+                    sum := addmod(sum, mulmod(mload(add(ENT_Z, e)), f, pr), pr)
+                    e := and(sub(e, step), 0xff)                            // zeta_8^(-(i + 1) s (8 / N))
+                    let y := add(ENT_Y, o)
+                    mstore(y, addmod(mload(y), mulmod(qj, f, pr), pr))
+                }
+            }
             // the folds: v_0 = f_0(rho), v_{j+1} = (1/N) sum_i w_i f_j(x_i) (1), and v_L must be the tail's value at rho;
             // y_i = sum_j q^j f_j(x_i) (ENT_Y), y_rho = sum_{j<L} q^j v_j (to ENT_YRHO)
-            function radix_folds(k, layers) {
+            function radix_folds(k, layers, boolean) {
                 let pr := mload(RW)
                 let q := mload(ENT_Q)
                 let v := calldataload(sub(mload(K_W), 0x20))
                 let yrho := v
                 let qj := 1
                 for { let j := 0 } lt(j, layers) { j := add(j, 1) } {
-                    v := radix_row(add(mload(K_EVALS), shl(add(k, 5), j)), k, add(XP, shl(5, mul(k, j))), qj)
-                    for { let i := 0 } lt(i, k) { i := add(i, 1) } { v := mulmod(v, INV2, pr) }
+                    let row := add(mload(K_EVALS), shl(add(k, 5), j))
+                    let u := add(XP, shl(5, mul(k, j)))
+                    switch boolean
+                    case 0 { v := radix_row(row, k, u, qj) }
+                    default {
+                        let s := 0                                          // the digit: bits u_0 .. u_{K-1}
+                        for { let b := 0 } lt(b, k) { b := add(b, 1) } { s := or(s, shl(b, mload(add(u, shl(5, b))))) }
+                        v := mulmod(radix_row_boolean(row, k, s, qj), mload(add(ENT_A, shl(5, s))), pr)   // r^(-s) / N
+                    }
+                    if iszero(boolean) {
+                        for { let i := 0 } lt(i, k) { i := add(i, 1) } { v := mulmod(v, INV2, pr) }
+                    }
                     qj := mulmod(qj, q, pr)
                     if lt(add(j, 1), layers) { yrho := addmod(yrho, mulmod(qj, v, pr), pr) }
                 }
@@ -723,11 +798,17 @@ contract EpochVerifier {
                 vanishing := mulmod(zn, mload(ENT_ZR), pr)
             }
             // evaluate_multilinear(tail, x_{KL} ...): fold x_{KL} first, f[i] <- f[2i] + x (f[2i+1] - f[2i]), in place at
-            // BUF1 (entry i is written after entries 2i and 2i + 1 >= i are read)
-            function tail_value() -> v {
+            // BUF1 (entry i is written after entries 2i and 2i + 1 >= i are read); at a Boolean point the entry itself
+            function tail_value(boolean) -> v {
                 let f := BUF1
                 let xp := add(XP, shl(5, mul(mload(K_RADIX), mload(K_LAYERS))))
                 let size := shl(add(mload(K_M), 5), 1)
+                if boolean {                                                // the entry at the last m bits
+                    let t := 0
+                    for { let b := 0 } lt(b, mload(K_M)) { b := add(b, 1) } { t := or(t, shl(b, mload(add(xp, shl(5, b))))) }
+                    v := calldataload(add(mload(K_TAIL), shl(5, t)))
+                    leave
+                }
                 calldatacopy(f, mload(K_TAIL), size)
                 for {} gt(size, 0x20) { xp := add(xp, 0x20) } {
                     let x := mload(xp)
@@ -1643,7 +1724,7 @@ def verifier_constants(vk: VerifyingKey) -> dict[str, int]:
         "FEE_SHIFT": FEE_SHIFT,
         "RADIX_LOG": RADIX_LOG,
         "RADIX_TAIL_LOG": RADIX_TAIL_LOG,
-        "ZETA8": root_of_unity(1 << RADIX_LOG),
+        **{f"ZETA8_{i}": pow(root_of_unity(1 << RADIX_LOG), i, R_MODULUS) for i in range(1, 8)},
         "CLAIMS": NUM_CLAIMS,
         **slots,
         **memory_map(vk.max_log_n),

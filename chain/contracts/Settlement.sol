@@ -385,9 +385,15 @@ contract Settlement {
         if (index < s.base || index >= s.end) revert BadPayee();
         if (path.length != s.depth || claimed == address(0)) revert BadPayee();
         bytes32 node = keccak256(abi.encode(PAYEE_LEAF_TAG, index, uint256(uint160(claimed))));
-        for (uint256 d = 0; d < path.length; d++) {
-            node = (index >> d) & 1 == 0 ? keccak256(abi.encodePacked(node, path[d]))
-                                         : keccak256(abi.encodePacked(path[d], node));
+        assembly ("memory-safe") {
+            // up the path in the scratch words: keccak(node || sibling) for a 0 bit of the index, else the reverse
+            for { let d := 0 } lt(d, path.length) { d := add(d, 1) } {
+                let sibling := calldataload(add(path.offset, shl(5, d)))
+                let right := and(shr(d, index), 1)
+                mstore(shl(5, right), node)
+                mstore(shl(5, xor(right, 1)), sibling)
+                node := keccak256(0x00, 0x40)
+            }
         }
         if (node != s.payeeRoot) revert BadPayee();
         return claimed;
