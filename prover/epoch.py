@@ -1,5 +1,5 @@
 """The epoch prover (protocol v2): the witness of the fee split, its commitments, six sum-checks,
-the batching sum-check and one HyperKZG batch.
+the batching sum-check and one radix-8 HyperKZG batch (attrib.prover.radix).
 
 The mirror of ``attrib.verifier.attribution`` (read its docstring for the statement, the bounds and the
 transcript order): every challenge, every claim and every kernel comes from the verifier's own

@@ -35,7 +35,8 @@ E1 the claim's words (digest, seq, T, C_Q, C_F, C_P, ΣF, ΣP) → E2 C_L0..4, C
 → E3 C_H0..4, C_Hx, C_Hq, C_Gt → τ (n coordinates; its prefixes serve every table) →
 E4 v_A = Ã(τ_cell), v_S = S̃(τ_t), v_P = P̃(τ_c), v_ε = ε̃(τ_c) → λ → six sum-checks (cells,
 inferences, X, Q, the lookup table, G·Q), each followed by its final values → γ → the batching
-sum-check (degree 2, n rounds) → one HyperKZG batch of the twenty commitments at its point.
+sum-check (degree 2, n rounds) → one radix-8 HyperKZG batch (attrib.verifier.radix) of the twenty
+commitments at its point.
 
 What a cheating prover would try, and what stops it:
 

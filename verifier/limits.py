@@ -42,7 +42,8 @@ MAX_OPENED_ROWS = 1 << 12                 # rows in one row opening (its claim a
 # ---- the SRS -------------------------------------------------------------------------------
 
 MAX_SRS_LOG_N = 64                        # a verifying key's max_log_n (the field's 2-adicity is 28,
-                                          # but HyperKZG needs only powers, never roots of unity)
+                                          # but HyperKZG needs only powers of τ, and the radix-8 openings
+                                          # only the 8th roots of unity)
 
 
 

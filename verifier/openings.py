@@ -1,6 +1,6 @@
-"""What the payout and row openings share: a degree-2 sum-check reduced to one HyperKZG opening,
-its canonical bytes (version ‖ rounds ‖ messages ‖ value ‖ opening), its structural checks, and how
-their verifiers read caller-supplied integers."""
+"""What the payout and row openings share: a degree-2 sum-check reduced to one opening (HyperKZG for
+rows, radix-8 HyperKZG for payouts), its canonical bytes (version ‖ rounds ‖ messages ‖ value ‖
+opening), its structural checks, and how their verifiers read caller-supplied integers."""
 
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ interface IEpochVerifier {
 ///   any n with index < 2^n <= 2^(current mC) is taken: every C_P has coefficients only below the C of
 ///   the version it settled under (its degree and I5 claims), versions only grow, so W is a table below
 ///   the C of its last included epoch's version, and an opening of it with n variables exists only if
-///   its coefficients fit in 2^n (HyperKZG's folds must end in a 2^m-value tail); then the value at
+///   its coefficients fit in 2^n (the opening's folds must end in a 2^m-value tail); then the value at
 ///   bits(c) is c's entry.
 ///
 /// | a cheat | stopped by |

@@ -57,7 +57,7 @@ def test_server_info_names_the_srs_and_limits(client, srs):
     assert info.insecure_srs and "INSECURE" in info.srs_source
     assert info.srs_max_log_n == 16 and info.max_rows == 1 << 16
     assert info.queue_capacity == 12 and info.max_queries == 256 and info.max_columns == 64
-    assert (info.manifest_version, info.claim_version, info.proof_version) == (4, 1, 1)
+    assert (info.manifest_version, info.claim_version, info.proof_version) == (4, 1, 2)
     assert info.server_version and info.grpc_version == grpc.__version__
     assert not info.evm_calldata_available          # no on-chain verifier in this version
 
