@@ -138,9 +138,16 @@ def evm(record, out: Path, plt, written, skipped) -> None:
     left.set_title("settlement", fontsize=10)
     left.grid(True, which="both", alpha=0.3)
     left.legend(fontsize=8)
-    contributors = [r["C"] for r in rows]
-    _series(right, contributors, [r["register"]["total"] for r in rows], "register (with its proof)", "#7f7f7f", "^--")
-    _series(right, contributors, [r["withdraw"]["total"] for r in rows], "withdraw", COLORS["ours"])
+    by_c = {r["C"]: r for r in sorted(rows, key=lambda r: r["C"])}           # one row per C (the last measured)
+    single = [r for r in by_c.values() if r.get("register")]
+    _series(right, [r["C"] for r in single], [r["register"]["total"] for r in single], "register (with its proof)",
+            "#7f7f7f", "^--")
+    contributors = list(by_c)
+    _series(right, contributors, [r["withdraw"]["total"] for r in by_c.values()], "withdraw (relayed, to a new address)",
+            COLORS["ours"])
+    own = [r for r in by_c.values() if r.get("withdraw_own")]
+    _series(right, [r["C"] for r in own], [r["withdraw_own"]["total"] for r in own], "withdraw (by the payee)",
+            "#17becf", "s-")
     right.axhline(30_000_000, color="#d62728", lw=0.8, ls=":", label="30 M gas")
     right.set_xscale("log", base=2)
     right.set_yscale("log")

@@ -278,14 +278,16 @@ def cmd_withdraw(args) -> int:
     excluded = sorted({e for e in _epochs(args.exclude) if e <= epoch}
                       | {e for e in range(1, epoch + 1) if e not in payouts})
     payees = json.loads((Path(args.registration) / "payees.json").read_text())
-    before = client.w3.eth.get_balance(client.w3.to_checksum_address(payees[index]))
     receipt = withdraw(client, deployment, Prover(srs), manifest, epoch, payouts, index, payees, excluded)
-    after = client.w3.eth.get_balance(client.w3.to_checksum_address(payees[index]))
+    from attrib.chain.settlement import settlement_abi
     from attrib.verifier.payouts import excluded_ranges
 
+    # the amount and the payee from the contract's event (a payee that sends its own withdrawal also pays the gas,
+    # so its balance moves by less)
+    event = client.events(deployment.settlement, settlement_abi(), "Withdrawn", receipt)[0]
     left_out = f", leaving out epochs {_ranges_text(excluded_ranges(excluded))}" if excluded else ""
     print(f"withdrew for {args.contributor} (index {index}) over epochs 1–{epoch}{left_out}: "
-          f"{after - before:,} wei to {payees[index]}; {_gas(receipt)}")
+          f"{event['amount']:,} wei to {event['payee']}; {_gas(receipt)}")
     return 0
 
 
