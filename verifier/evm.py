@@ -135,7 +135,7 @@ def _batch_claim_count() -> int:
 NUM_CLAIMS = 41
 assert _batch_claim_count() == NUM_CLAIMS
 
-_WORDS_END = 0x520               # the template's one-word variables end here (K_W = 0x500)
+_WORDS_END = 0x540               # the template's one-word variables end here (K_BOOLEAN = 0x520)
 # Small tables at fixed addresses (the generated code names them by number): LO, HI (8 words each), the ten limb
 # weights W_<name>, γ^0 … γ^40 (GP); the arrays sized by the SRS follow them.
 FIXED_TABLES = {"LO": _WORDS_END, "HI": _WORDS_END + 0x100,
@@ -264,6 +264,7 @@ contract EpochVerifier {
     uint256 internal constant K_TAIL = 0x4c0;         // calldata: the tail f_l
     uint256 internal constant K_EVALS = 0x4e0;        // calldata: the 3l values
     uint256 internal constant K_W = 0x500;            // calldata: W, then W'
+    uint256 internal constant K_BOOLEAN = 0x520;      // 1: the opening's point is Boolean (verifyBalance sets it)
     // Arrays of PT bytes (a word per variable), the slot-eq table, the commitments, then the transcript.
     uint256 internal constant PT = {{PT}};
     uint256 internal constant TAU = {{TAU}};                // tau_0 .. tau_{n-1}
@@ -582,11 +583,9 @@ contract EpochVerifier {
                 absorb_calldata(mload(K_W), 0x40)
                 mstore(ENT_ZC, challenge())
                 let k := mload(K_RADIX)
-                // a Boolean point (a withdrawal's index) has folds that keep one digit: no weight table needed
-                let boolean := 1
-                for { let p := XP } lt(p, add(XP, shl(5, mload(NV)))) { p := add(p, 0x20) } {
-                    boolean := and(boolean, lt(mload(p), 2))
-                }
+                // a Boolean point (a withdrawal's index) has folds that keep one digit: no weight table needed (the
+                // general path computes the same at any point: this is only a shortcut)
+                let boolean := mload(K_BOOLEAN)
                 radix_inverses(k, mload(ENT_R), mload(ENT_ZC), boolean)
                 radix_folds(k, mload(K_LAYERS), boolean)
                 ensure(eq(tail_value(boolean), value))                      // an opening of other values
@@ -1418,6 +1417,7 @@ contract EpochVerifier {
                 absorb(0x60)
                 // radix-8 HyperKZG of W at the Boolean point bits(index) with the value
                 for { let b := 0 } lt(b, n) { b := add(b, 1) } { mstore(add(XP, shl(5, b)), and(shr(b, index), 1)) }
+                mstore(K_BOOLEAN, 1)
                 absorb_calldata(0x84, 0x40)
                 absorb_memory(XP, shl(5, n))
                 mstore(BUF1, value)
