@@ -9,9 +9,9 @@ balances (``Settlement.withdraw``: the payee's Merkle path and a balance opening
 account to a payee address the chain has never seen (the EVM charges 25,000 gas more for the transfer that
 creates it), ``withdraw_own`` sent by the payee itself.  Gas is exact: every transaction is mined by anvil (a
 real node: each starts with cold accounts and slots, as on a chain; ``--chain pyrevm`` is faster but keeps
-slots warm from one call to the next, so it under-counts storage), and a dataset of more than 4,096
-contributors goes on chain as segments of 4,096 (a node takes requests of a few MB; ``--chain pyrevm`` registers
-it in one transaction).  ``execution`` is the transaction's gas less the
+slots warm from one call to the next, so it under-counts storage), and a dataset of more than
+16,384 contributors goes on chain as segments of 4,096 (a node takes requests of a few MB; ``--chain pyrevm``
+registers it in one transaction).  ``execution`` is the transaction's gas less the
 intrinsic 21,000 and the calldata gas (EIP-2028), ``calldata`` that calldata gas, ``total`` their
 sum with the 21,000.  Settlement gas should be flat in C·T (only the radix-8 opening grows, with
 log₂(C·T)); registration grows linearly in C (the verifier reads and hashes every contributor id
@@ -45,8 +45,8 @@ from attrib.bench.report import log, table
 DESCRIPTION = "gas of register / settle / withdraw on the EVM by C and T (Settlement + generated verifiers)"
 
 # (log2 C, log2 T, log2 N): settle flat in C·T; the N = 2^20, C = T = 1024 point; C and T to 2^16
-FULL = [(4, 4, 12), (6, 6, 12), (8, 8, 12), (10, 10, 20), (4, 10, 12), (10, 4, 12), (12, 8, 14), (16, 4, 17),
-        (4, 16, 12)]
+FULL = [(4, 4, 12), (6, 6, 12), (8, 8, 12), (10, 10, 20), (4, 10, 12), (10, 4, 12), (12, 8, 14), (13, 4, 14),
+        (14, 4, 15), (16, 4, 17), (4, 16, 12)]
 QUICK = [(4, 4, 12), (6, 6, 12)]
 K = 32
 # (log2 C_s, log2 C): segments of C_s new contributors up to C (the protocol's bound, C = 2^16, in full)
@@ -68,7 +68,8 @@ from eth_abi import encode
 from eth_utils import keccak
 
 BLOCK_LIMIT = 2_000_000_000
-SINGLE_MAX = 4096               # on a node, larger datasets register as segments of this many contributors
+SINGLE_MAX = 16384              # on a node, larger datasets (a request of several MB) register as segments
+SEGMENT = 4096                  # of this many contributors
 log_c, log_t, log_n, k, seed, breakdown = map(int, sys.argv[1:7])
 backend = sys.argv[7]
 C, T, N = 1 << log_c, 1 << log_t, 1 << log_n
@@ -112,14 +113,14 @@ if C <= SINGLE_MAX or backend == "pyrevm":
     out["register"] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
                        "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
 else:
-    # a node takes requests of a few MB: the dataset goes on chain as segments of SINGLE_MAX contributors (each
+    # a node takes requests of a few MB: the dataset goes on chain as segments of SEGMENT contributors (each
     # with its own rows), grown by appends; the single-transaction registration is in the pyrevm run
     reg, steps = None, []
     by_owner = {}
     for row, o in enumerate(owners):
         by_owner.setdefault(int(o), []).append(row)
-    for s in range(C // SINGLE_MAX):
-        lo, hi = s * SINGLE_MAX, (s + 1) * SINGLE_MAX
+    for s in range(C // SEGMENT):
+        lo, hi = s * SEGMENT, (s + 1) * SEGMENT
         rows = [row for c in range(lo, hi) for row in by_owner[c]]
         part = Dataset(feats[rows], [names[row] for row in rows], scales[rows])
         seg_terms = Terms.with_payees(accounts[0], payees[lo:hi], accounts[1], 1500, accounts[2], 500, base=lo)
@@ -131,7 +132,7 @@ else:
         assert r.success, r.reason
         steps.append(r.gas_used)
     out["register"] = None
-    out["register_segments"] = {"segment": SINGLE_MAX, "count": len(steps), "largest": max(steps), "total": sum(steps)}
+    out["register_segments"] = {"segment": SEGMENT, "count": len(steps), "largest": max(steps), "total": sum(steps)}
 digest = first_digest if "register_segments" in out else reg.manifest.digest()
 for seq, name in ((1, "settle_first"), (2, "settle")):
     queries = rng.integers(-(2**15) + 1, 2**15, size=(T, k))
@@ -152,9 +153,9 @@ ranked = sorted(range(C), key=lambda c: epoch.payouts[c], reverse=True)
 def withdrawal(index):
     value, commitment, opening = prover.open_balance(reg.manifest, 1, {1: epoch.payouts}, index, dataset_id=digest)
     # the leaf is in the root of the segment that introduced the contributor, a tree over [0, C after it)
-    segment = index // SINGLE_MAX if "register_segments" in out else 0
-    end = (segment + 1) * SINGLE_MAX if "register_segments" in out else C
-    base = segment * SINGLE_MAX
+    segment = index // SEGMENT if "register_segments" in out else 0
+    end = (segment + 1) * SEGMENT if "register_segments" in out else C
+    base = segment * SEGMENT
     path = payee_path([0] * base + payees[base:end], max(1, (end - 1).bit_length()), index)
     w = (index, 1, [], [], state, value, payees[index], segment, path, opening.to_bytes())
     return value, opening, data("withdraw", digest, w)

@@ -129,9 +129,10 @@ def evm(record, out: Path, plt, written, skipped) -> None:
         skipped.append("evm.png: no evm results")
         return
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    cells = [r["C"] * r["T"] for r in rows]
-    _series(left, cells, [r["settle"]["total"] for r in rows], "settle (an epoch after the first)", COLORS["ours"])
-    _series(left, cells, [r["settle_first"]["total"] for r in rows], "settle (the first epoch)", "#17becf", "s-")
+    ordered = sorted(rows, key=lambda r: (r["C"] * r["T"], r["C"]))
+    cells = [r["C"] * r["T"] for r in ordered]
+    _series(left, cells, [r["settle"]["total"] for r in ordered], "settle (an epoch after the first)", COLORS["ours"])
+    _series(left, cells, [r["settle_first"]["total"] for r in ordered], "settle (the first epoch)", "#17becf", "s-")
     left.set_xscale("log", base=2)
     left.set_xlabel("cells C·T (k = 32)")
     left.set_ylabel("gas (transaction total)")
