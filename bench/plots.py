@@ -129,10 +129,18 @@ def evm(record, out: Path, plt, written, skipped) -> None:
         skipped.append("evm.png: no evm results")
         return
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    ordered = sorted(rows, key=lambda r: (r["C"] * r["T"], r["C"]))
-    cells = [r["C"] * r["T"] for r in ordered]
-    _series(left, cells, [r["settle"]["total"] for r in ordered], "settle (an epoch after the first)", COLORS["ours"])
-    _series(left, cells, [r["settle_first"]["total"] for r in ordered], "settle (the first epoch)", "#17becf", "s-")
+    diagonal = sorted((r for r in rows if r["C"] == r["T"]), key=lambda r: r["C"])
+    others = [r for r in rows if r["C"] != r["T"]]
+    cells = [r["C"] * r["T"] for r in diagonal]
+    _series(left, cells, [r["settle"]["total"] for r in diagonal], "settle, C = T (an epoch after the first)",
+            COLORS["ours"])
+    _series(left, cells, [r["settle_first"]["total"] for r in diagonal], "settle, C = T (the first epoch)", "#17becf",
+            "s-")
+    for r in others:
+        left.annotate(f"C=2^{r['C'].bit_length() - 1}, T=2^{r['T'].bit_length() - 1}", (r["C"] * r["T"], r["settle"]["total"]),
+                      fontsize=7, xytext=(4, -10), textcoords="offset points")
+    left.plot([r["C"] * r["T"] for r in others], [r["settle"]["total"] for r in others], "D", color=COLORS["ours"],
+              ms=5, label="settle, C ≠ T")
     left.set_xscale("log", base=2)
     left.set_xlabel("cells C·T (k = 32)")
     left.set_ylabel("gas (transaction total)")
@@ -143,6 +151,11 @@ def evm(record, out: Path, plt, written, skipped) -> None:
     single = [r for r in by_c.values() if r.get("register")]
     _series(right, [r["C"] for r in single], [r["register"]["total"] for r in single], "register (with its proof)",
             "#7f7f7f", "^--")
+    big = [r for r in by_c.values() if not r.get("register") and r.get("register_pyrevm")]
+    if big:
+        _series(right, [single[-1]["C"], *(r["C"] for r in big)],
+                [single[-1]["register"]["total"], *(r["register_pyrevm"]["total"] for r in big)],
+                "register in one transaction (pyrevm: too large a request for the node)", "#7f7f7f", "^:")
     contributors = list(by_c)
     _series(right, contributors, [r["withdraw"]["total"] for r in by_c.values()], "withdraw (relayed, to a new address)",
             COLORS["ours"])
