@@ -63,3 +63,39 @@ def test_keccak_and_calldata_gas(probe):
     result = chain.call(address, encode_call("hash(bytes)", payload))
     assert result.success and result.output == keccak256(payload)
     assert calldata_gas(b"\0\1\0\2") == 4 + 16 + 4 + 16
+
+
+COUNTER = """
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+contract Counter {
+    uint256 public count;
+    function bump() external { count += 1; }
+}
+"""
+
+
+def test_a_node_charges_every_transaction_cold_storage_pyrevm_does_not():
+    """Why gas is measured on anvil (attrib.chain.rpc.RpcChain): two identical transactions that read and write
+    one slot cost the same on a node (each starts cold: EIP-2929, and SSTORE is priced from the slot's value at
+    its start), while pyrevm's Chain, which keeps one journal across calls, charges the second less."""
+    require_node_tools()
+    pytest.importorskip("web3")
+    from attrib.chain.evm import Chain, compile_solidity, selector
+    from attrib.chain.rpc import Anvil, RpcChain
+
+    artifact = compile_solidity({"Counter.sol": COUNTER})["Counter"]
+    bump = selector("bump()")
+    local = Chain()
+    counter = local.deploy(artifact)
+    first, second = local.call(counter, bump), local.call(counter, bump)
+    assert first.success and second.success
+    assert first.gas_used - second.gas_used >= 2_000              # the slot was warm (and dirty) the second time
+    with Anvil() as node:
+        chain = RpcChain(node.url)
+        counter = chain.deploy(artifact)
+        runs = [chain.call(counter, bump) for _ in range(3)]
+        assert all(r.success for r in runs)
+        assert runs[1].gas_used == runs[2].gas_used                # every transaction starts cold
+        assert runs[1].gas_used - second.gas_used >= 2_000
+        assert chain.call(counter, selector("count()")).output[-1] == 3      # (the state before the call is mined)
