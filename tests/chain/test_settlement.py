@@ -355,7 +355,8 @@ def test_withheld_epochs_are_left_out_by_ranges(srs, deployed, capsys):
         gas.append((f"epochs 1-{epoch}, left out: {len(withheld)} in {len(w[W_EXCLUDED])} range(s)", result.gas_used,
                     result.execution_gas, result.calldata_bytes))
     with capsys.disabled():
-        print(f"\nwithdraw gas with withheld epochs left out by ranges (C = 6, dev SRS 2^{srs.max_log_n})")
+        print(f"\nwithdraw gas with withheld epochs left out by ranges (C = 6, dev SRS 2^{srs.max_log_n}; pyrevm, which "
+              "keeps storage warm across calls: compare rows, and see `bench evm` for a node's figures)")
         print(f"{'withdrawal':<44} {'tx gas':>10} {'execution':>10} {'calldata B':>11}")
         for name, used, execution, size in gas:
             print(f"{name:<44} {used:>10,} {execution:>10,} {size:>11,}")
@@ -723,7 +724,8 @@ def test_a_large_dataset_in_segments(tmp_path_factory, capsys):
     gas.append((f"withdraw (contributor {index}, segment {segments - 1}'s root)", result.gas_used,
                 result.calldata_bytes))
     with capsys.disabled():
-        print(f"\nSettlement gas of a dataset grown by segments (k = {k}, dev SRS 2^{big.max_log_n})")
+        print(f"\nSettlement gas of a dataset grown by segments (k = {k}, dev SRS 2^{big.max_log_n}; pyrevm, which "
+              "keeps storage warm across calls: `bench evm` measures on a node)")
         print(f"{'step':<52} {'tx gas':>12} {'calldata bytes':>15}")
         for name, used, size in gas:
             print(f"{name:<52} {used:>12,} {size:>15,}")
