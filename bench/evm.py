@@ -96,6 +96,12 @@ def data(name, *args):
     types = [typ(i) for i in f["inputs"]]
     return keccak(text=f"{name}({','.join(types)})")[:4] + encode(types, list(args))
 
+def gas_of(r):                  # a transaction's gas: its execution, calldata (bytes and gas) and total
+    assert r.success, r.reason
+    return {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
+            "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+
+
 rng = np.random.default_rng(seed)
 owners = np.concatenate([np.arange(C), rng.integers(0, C, N - C)])
 payees = ["0x" + (0xB000 + c).to_bytes(20, "big").hex() for c in range(C)]
@@ -109,9 +115,7 @@ if C <= SINGLE_MAX or backend == "pyrevm":
     reg = prover.register(ds, terms=terms)
     r = chain.call(settlement, data("register", reg.manifest.to_bytes(), reg.proof.to_bytes()), caller=accounts[0],
                    gas=1_000_000_000)
-    assert r.success, r.reason
-    out["register"] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
-                       "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+    out["register"] = gas_of(r)
 else:
     # a node takes requests of a few MB: the dataset goes on chain as segments of SEGMENT contributors (each
     # with its own rows), grown by appends; the single-transaction registration is in the pyrevm run
@@ -141,9 +145,7 @@ else:
     whole = prover.register(ds, terms=terms)
     r = single.call(single_s, data("register", whole.manifest.to_bytes(), whole.proof.to_bytes()), caller=accounts[0],
                     gas=1_000_000_000)
-    assert r.success, r.reason
-    out["register_pyrevm"] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
-                              "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+    out["register_pyrevm"] = gas_of(r)
 digest = first_digest if "register_segments" in out else reg.manifest.digest()
 for seq, name in ((1, "settle_first"), (2, "settle")):
     queries = rng.integers(-(2**15) + 1, 2**15, size=(T, k))
@@ -153,9 +155,7 @@ for seq, name in ((1, "settle_first"), (2, "settle")):
         epoch = ep
     r = chain.call(settlement, data("settle", digest, ep.claim.to_bytes(), ep.proof.to_bytes()),
                    caller=accounts[0], value=sum(gross))
-    assert r.success, r.reason
-    out[name] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
-                 "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+    out[name] = gas_of(r)
     last_epoch = ep
 state = [*g1_affine(epoch.claim.payouts_commitment)]              # R_1 = C_P of epoch 1
 ranked = sorted(range(C), key=lambda c: epoch.payouts[c], reverse=True)
@@ -179,9 +179,7 @@ for name, index, caller in (("withdraw", ranked[0], accounts[3]), ("withdraw_own
         chain.account(None, 10**20, address=caller)
     value, opening, call_data = withdrawal(index)
     r = chain.call(settlement, call_data, caller=caller)
-    assert r.success, r.reason
-    out[name] = {"execution": r.execution_gas, "calldata_bytes": r.calldata_bytes,
-                 "calldata_gas": r.gas_used - r.execution_gas - 21000, "total": r.gas_used}
+    out[name] = gas_of(r)
     if name == "withdraw":
         index_w, value_w, opening_w = index, value, opening
 if breakdown:

@@ -105,13 +105,24 @@ class VerifyingKey:
         return keccak256(SRS_DOMAIN + self.to_bytes())
 
 
+class ByCanonicalBytes:
+    """Equality and hash of a proof's canonical bytes (to_bytes), for proofs that hold py_ecc points (whose
+    projective coordinates differ between equal points)."""
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, type(self)) and self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
+
+
 def tail_log(n: int) -> int:
     """m: how many variables the clear tail keeps (at least one committed layer remains)."""
     return min(TAIL_LOG, n - 1)
 
 
 @dataclass(frozen=True, eq=False)
-class HyperKZGProof:
+class HyperKZGProof(ByCanonicalBytes):
     """Fold commitments C_1..C_{ℓ−1}, the tail f_ℓ, values evals[j][i] = f_i(x_j) for i < ℓ, W, W'.
 
     Equality is equality of the canonical bytes.
@@ -128,12 +139,6 @@ class HyperKZGProof:
                 + b"".join(encode_scalar(v) for v in self.tail)
                 + b"".join(encode_scalar(v) for row in self.evals for v in row)
                 + encode_g1(self.w) + encode_g1(self.w_z))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, HyperKZGProof) and self.to_bytes() == other.to_bytes()
-
-    def __hash__(self) -> int:
-        return hash(self.to_bytes())
 
     @staticmethod
     def size(n: int) -> int:

@@ -61,6 +61,7 @@ from attrib.verifier.encoding import (
     is_g1,
 )
 from attrib.verifier.hyperkzg import (
+    ByCanonicalBytes,
     VerifyingKey,
     absorb_final_witness,
     absorb_folds,
@@ -144,7 +145,7 @@ def lagrange_at(xs: list[int], ys: list[int], z: int) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class RadixProof:
+class RadixProof(ByCanonicalBytes):
     """F_1 … F_{L−1}, the tail f_L, evals[j][i] = f_j(x_i), f_0(ρ), W, W'.  Equality is equality of the
     canonical bytes."""
 
@@ -160,12 +161,6 @@ class RadixProof:
                 + b"".join(encode_scalar(v) for v in self.tail)
                 + b"".join(encode_scalar(v) for row in self.evals for v in row)
                 + encode_scalar(self.at_rho) + encode_g1(self.w) + encode_g1(self.w_z))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, RadixProof) and self.to_bytes() == other.to_bytes()
-
-    def __hash__(self) -> int:
-        return hash(self.to_bytes())
 
     @staticmethod
     def size(n: int) -> int:
