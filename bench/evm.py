@@ -359,10 +359,10 @@ def run(args) -> dict:
     where = ("every transaction mined by a real node, so each starts with cold accounts and storage"
              if chain == "anvil" else
              "pyrevm keeps storage warm from one call to the next: it under-counts storage reads and writes")
-    notes = [f"gas is exact, measured on {chain} ({where}; Cancun rules, EIP-1108 precompile prices); "
-             "total = 21,000 + calldata + execution",
-             "withdraw: another account sends it and pays a payee address the chain has never seen (the transfer "
-             "that creates it costs 25,000 gas more); withdraw (own): the payee sends its own withdrawal"]
+    notes = [(f"gas is exact, measured on {chain} ({where}; Cancun rules, EIP-1108 precompile prices); "
+              "total = 21,000 + calldata + execution"),
+             ("withdraw: another account sends it and pays a payee address the chain has never seen (the transfer "
+              "that creates it costs 25,000 gas more); withdraw (own): the payee sends its own withdrawal")]
     notes += registration_limit(results)
     notes += segment_notes(segments)
     return {"results": results, "segments": segments, "notes": notes,

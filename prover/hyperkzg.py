@@ -33,7 +33,6 @@ from attrib.verifier.hyperkzg import (
 )
 from attrib.verifier.transcript import Transcript
 
-
 EVALUATION_BLOCK = 65_536        # powers per block when the opening evaluates the folds at r, −r, r² (a
                                  # working size for speed, not a bound on any input)
 
@@ -120,19 +119,26 @@ def open_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: list, 
                          f"for a point of {n} coordinates (shorter ones are zero-padded)")
     if size > powers.shape[0]:
         raise ValueError(f"opening 2^{n} entries needs an SRS of 2^{n} powers, it has {powers.shape[0]}")
-    u = fr.from_ints(point)
+    values, combined = combine_opened(tables, commitments, point, transcript, values)
+    if release:
+        tables.clear()
+    return values, open_combined(powers, combined, point, transcript, progress, block)
+
+
+def combine_opened(tables: list[np.ndarray], commitments: list, point: list[int], transcript: Transcript,
+                   values: list[int] | None = None) -> tuple[list[int], np.ndarray]:
+    """The opening claim's step both openings take (this and attrib.prover.radix): the values f̃(point) (unless
+    given), absorbed with the commitments and the point to draw ρ, and the table Σ_m ρ^m f^(m) of 2^n entries
+    (shorter tables zero-padded)."""
+    size = 1 << len(point)
     if values is None:
-        eq = mle.eq_table(u)
+        eq = mle.eq_table(fr.from_ints(point))
         values = [fr.to_ints(fr.inner(padded(t, size), eq)) for t in tables]
     rho = absorb_opening_claim(transcript, commitments, point, values)
-
     combined = padded(tables[0], size)
     for rho_k, t in zip(challenge_powers(rho, len(tables))[1:], tables[1:]):
         mle.axpy(combined, element(rho_k), t)
-    if release:
-        tables.clear()
-        t = None
-    return values, open_combined(powers, combined, point, transcript, progress, block)
+    return values, combined
 
 
 def open_combined(powers: np.ndarray, combined: np.ndarray, point: list[int], transcript: Transcript,

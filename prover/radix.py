@@ -8,14 +8,14 @@ import numpy as np
 from py_ecc import optimized_bn128 as bn
 
 from attrib.kernels import fr, g1, mle, upoly
-from attrib.prover.claims import element, padded
-from attrib.prover.hyperkzg import EVALUATION_BLOCK, commit, evaluate_powers
+from attrib.prover.claims import element
+from attrib.prover.hyperkzg import EVALUATION_BLOCK, combine_opened, commit, evaluate_powers
 from attrib.verifier.hyperkzg import (
     absorb_final_witness,
     absorb_folds,
-    absorb_opening_claim,
     absorb_witness,
     challenge_powers,
+    vanishing_at,
 )
 from attrib.verifier.radix import (
     RadixProof,
@@ -58,13 +58,7 @@ def open_radix_batch(powers: np.ndarray, tables: list[np.ndarray], commitments: 
         raise ValueError(f"every table must have at most 2^{n} = {size} entries for a point of {n} coordinates")
     if size > powers.shape[0]:
         raise ValueError(f"opening 2^{n} entries needs an SRS of 2^{n} powers, it has {powers.shape[0]}")
-    if values is None:
-        eq = mle.eq_table(fr.from_ints(point))
-        values = [fr.to_ints(fr.inner(padded(t, size), eq)) for t in tables]
-    rho_c = absorb_opening_claim(transcript, commitments, point, values)
-    combined = padded(tables[0], size)
-    for rho_k, t in zip(challenge_powers(rho_c, len(tables))[1:], tables[1:]):
-        mle.axpy(combined, element(rho_k), t)
+    values, combined = combine_opened(tables, commitments, point, transcript, values)
     return values, open_radix_combined(powers, combined, point, transcript)
 
 
@@ -78,7 +72,6 @@ def open_radix_combined(powers: np.ndarray, combined: np.ndarray, point: list[in
         raise ValueError(f"the combined table has {combined.shape[0]} entries, the point {n} coordinates")
     step = progress or (lambda stage, fraction: None)
     k, layers, _ = radix_shape(n)
-    order = 1 << k
     u = fr.from_ints(point)
 
     folds = [combined]
@@ -116,9 +109,7 @@ def open_radix_combined(powers: np.ndarray, combined: np.ndarray, point: list[in
     z = absorb_witness(transcript, w)
     if z in xs or z == rho:
         raise ArithmeticError("transcript produced z in the opening set; retry with other inputs")
-    z_s = 1
-    for x in (*xs, rho):
-        z_s = z_s * (z - x) % fr.MODULUS
+    z_s = vanishing_at((*xs, rho), z)
     # W' = [(B − Z_S(z)·h − I(z))/(X − z)]: the quotient of B − Z_S(z)·h by X − z (its remainder is I(z))
     if h.shape[0]:
         fr.sub(batched[: h.shape[0]], fr.scale(element(z_s), h), out=batched[: h.shape[0]])

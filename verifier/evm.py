@@ -85,7 +85,6 @@ from attrib.verifier.attribution import (
     batch_claims,
 )
 from attrib.verifier.encoding import Q_MODULUS, R_MODULUS, encode_g2, g1_affine
-from attrib.verifier.radix import RADIX_LOG, RADIX_TAIL_LOG, root_of_unity
 from attrib.verifier.hyperkzg import VerifyingKey
 from attrib.verifier.kernels import LIMB_BITS, SLOT_BITS
 from attrib.verifier.limits import MAGNITUDE_LIMBS, MAX_COLUMNS, MAX_CONTRIBUTORS, MAX_SEQ
@@ -99,6 +98,7 @@ from attrib.verifier.payouts import (
     PayoutOpening,
 )
 from attrib.verifier.polynomial import inverse
+from attrib.verifier.radix import RADIX_LOG, RADIX_TAIL_LOG, root_of_unity
 from attrib.verifier.transcript import TRANSCRIPT_DOMAIN, keccak256
 
 VERIFY_EPOCH_SIGNATURE = "verifyEpoch(bytes32,uint256,uint256,uint256[2],bytes,bytes)"

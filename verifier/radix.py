@@ -48,6 +48,7 @@ fewer than N + 1 points or z ∈ S (both sides; a prover can only retry with oth
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from attrib.verifier.encoding import (
@@ -68,8 +69,10 @@ from attrib.verifier.hyperkzg import (
     absorb_opening_claim,
     absorb_witness,
     challenge_powers,
+    evaluate_univariate,
     kzg_pairing_check,
     linear_combination,
+    vanishing_at,
 )
 from attrib.verifier.polynomial import R, evaluate_multilinear, inverse
 from attrib.verifier.transcript import Transcript
@@ -79,6 +82,7 @@ RADIX_TAIL_LOG = 5       # the clear tail has at most 2^5 coefficients
 MULTIPLICATIVE_GENERATOR = 5     # generates Fr^* (5 is a quadratic non-residue mod r)
 
 
+@functools.lru_cache(maxsize=8)
 def root_of_unity(order: int) -> int:
     """A primitive ``order``-th root of unity in Fr (order a power of two, at most 2^28)."""
     if order < 1 or order & (order - 1) or (R - 1) % order:
@@ -118,12 +122,13 @@ def usable_radix_challenge(r: int, k: int) -> bool:
     return rho not in xs
 
 
-def fold_weights(xs: list[int], u: list[int]) -> list[int]:
-    """(1/N)·Π_b (1 − u_b + u_b·x_i^(−2^b)) for each x_i: f_{j+1}(ρ) = Σ_i weight_i·f_j(x_i), by (1)."""
-    scale = inverse(len(xs))
+def fold_weights(inverses: list[int], u: list[int]) -> list[int]:
+    """(1/N)·Π_b (1 − u_b + u_b·x_i^(−2^b)) for each x_i, given ``inverses`` = [x_i^(−1)]: f_{j+1}(ρ) =
+    Σ_i weight_i·f_j(x_i), by (1)."""
+    scale = inverse(len(inverses))
     out = []
-    for x in xs:
-        w, power = scale, inverse(x)
+    for power in inverses:
+        w = scale
         for ub in u:
             w = w * ((1 - ub + ub * power) % R) % R
             power = power * power % R
@@ -168,7 +173,7 @@ class RadixProof(ByCanonicalBytes):
         return (layers - 1) * G1_BYTES + ((1 << m) + layers * (1 << k) + 1) * FIELD_BYTES + 2 * G1_BYTES
 
     @classmethod
-    def from_bytes(cls, data: bytes, n: int) -> "RadixProof":
+    def from_bytes(cls, data: bytes, n: int) -> RadixProof:
         if n < 1 or len(data) != cls.size(n):
             raise EncodingError(f"a radix-8 opening for n = {n} is {cls.size(max(n, 1))} bytes, got {len(data)}")
         k, layers, m = radix_shape(n)
@@ -228,13 +233,12 @@ def verify_radix(vk: VerifyingKey, commitments: list, point: list[int], values: 
     # the folds by (1): f_{j+1}(ρ) from f_j's values; the last must be the tail's, whose multilinear value
     # at the last m variables is the combined value
     at_rho = [proof.at_rho]
+    inverses = [inverse(x) for x in xs]
     for j in range(layers):
-        weights = fold_weights(xs, point[k * j: k * (j + 1)])
+        weights = fold_weights(inverses, point[k * j: k * (j + 1)])
         at_rho.append(sum(w * e for w, e in zip(weights, proof.evals[j])) % R)
-    tail_at_rho = 0
-    for coefficient in reversed(proof.tail):
-        tail_at_rho = (tail_at_rho * rho + coefficient) % R
-    if at_rho.pop() != tail_at_rho or evaluate_multilinear(list(proof.tail), point[k * layers:]) != value:
+    if at_rho.pop() != evaluate_univariate(proof.tail, rho) or \
+            evaluate_multilinear(list(proof.tail), point[k * layers:]) != value:
         return False
     # (2): B = Σ_j q^j f_j on S
     q_pows = challenge_powers(q, layers)
@@ -242,9 +246,7 @@ def verify_radix(vk: VerifyingKey, commitments: list, point: list[int], values: 
     ys.append(sum(qj * v for qj, v in zip(q_pows, at_rho)) % R)
     points = xs + [rho]
     i_z = lagrange_at(points, ys, z)
-    z_s = 1
-    for x in points:
-        z_s = z_s * (z - x) % R
+    z_s = vanishing_at(points, z)
     terms = [*zip(commitments, rho_pows), *zip(proof.com, q_pows[1:]), (vk.g1, -i_z), (proof.w, -z_s),
              (proof.w_z, z)]
     return kzg_pairing_check(vk, linear_combination(terms), proof.w_z)

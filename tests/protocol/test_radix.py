@@ -150,7 +150,7 @@ def cheat(powers, tables, coms, point, values, transcript, *, fold_of=None, tail
 def test_cheating_provers_are_refused(test_srs):
     powers, vk = test_srs
     n = 11                                                # K = 3, L = 2, m = 5: one committed fold
-    tables, coms, point, values, honest, _ = case(powers, n, 2, 3)
+    tables, coms, point, values, _, _ = case(powers, n, 2, 3)
     # the honest cheat-free path of the same code verifies (the harness itself is right)
     assert verify(vk, coms, point, values, cheat(powers, tables, coms, point, values, Transcript(LABEL)))
     # a second fold at other coordinates, so that the tail holds the value at another point (one table, so that
@@ -176,7 +176,7 @@ def test_cheating_provers_are_refused(test_srs):
 
 def tampered(proof):
     """Every proof that differs from ``proof`` in one element."""
-    bump = lambda p: bn.add(p, bn.G1)  # noqa: E731
+    bump = lambda p: bn.add(p, bn.G1)
     for j in range(len(proof.com)):
         yield RadixProof(proof.com[:j] + (bump(proof.com[j]),) + proof.com[j + 1:], proof.tail, proof.evals,
                          proof.at_rho, proof.w, proof.w_z)
